@@ -1,0 +1,244 @@
+"""Every column of every table, declared once.
+
+A `Field` says what a column holds: its logical type, whether it may be
+empty, its constraints, a description, its unit, and how the workbook labels
+and formats it. Tables (see `tables`) list field names; the polars, pandera
+and Frictionless schemas and the workbook headers are all rendered from here.
+
+Allowed imports: the standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
+
+UNIT_CODE_PATTERN = r"^(\d{2}|\d{3}|\d{5}|[A-Z][A-Z0-9-]{1,19})$"
+INDICATOR_CODE_PATTERN = r"^\d{2}\.\d{2}$"
+TASK_CODE_PATTERN = r"^\d{2}\.T\d{2}$"
+PROGRAM_CODE_PATTERN = r"^\d{2}-CTr/TU$"
+PERIOD_PATTERN = r"^\d{4}(-Q[1-4]|-H[12]|-\d{4})?$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+VALUE_TYPES = ("percent", "count", "number", "rank", "score", "boolean")
+DIRECTIONS = ("increase", "decrease", "range")
+AGG_UNITS = ("sum", "ratio", "mean", "weighted_mean", "min", "max", "share_meeting_target", "none")
+AGG_TIME = ("sum", "last", "mean")
+CUMULATIVE_SCOPES = ("none", "year", "term")
+FREQUENCIES = ("quarter", "half", "year")
+UNIT_KINDS = ("thanh_pho", "quan", "huyen", "thi_xa", "phuong", "xa", "thi_tran", "agency")
+LEVELS = ("city", "district", "ward", "agency")
+ASSIGNABLE_LEVELS = ("district", "ward")
+TASK_KINDS = ("nghi_quyet", "de_an", "de_tai", "chuyen_de", "ke_hoach", "chuong_trinh", "other")
+TASK_STATUSES = ("not_started", "in_progress", "completed", "cancelled")
+TITLE_STATUSES = ("confirmed", "short_form_only", "unknown")
+PROGRAM_LINKS = ("stated", "inferred")
+TARGET_KINDS = ("term_end", "milestone")
+SEVERITIES = ("error", "warning")
+STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data", "no_target")
+VALUE_SOURCES = ("reported", "rollup")
+OUTCOMES = ("accepted", "partial", "rejected", "duplicate")
+FORMATS = ("template", "xlsx", "csv", "unknown")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: its meaning, type, constraints and presentation."""
+
+    name: str
+    type: FieldType
+    description: str
+    label_vi: str
+    label_en: str
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    unit: str | None = None
+    excel_format: str | None = None
+    width: int | None = None
+
+
+def _f(name: str, type: FieldType, description: str, vi: str, en: str, **kw: object) -> Field:
+    return Field(name, type, description, vi, en, **kw)  # type: ignore[arg-type]
+
+
+_FIELDS: tuple[Field, ...] = (
+    # --- identifiers -------------------------------------------------------
+    _f("term", "string", "Party Committee term, e.g. XVII.", "Khóa", "Term",
+       required=True, pattern=r"^[IVXL]+$", width=6),
+    _f("program_code", "string", "Work program code within its term, e.g. 01-CTr/TU.",
+       "Chương trình", "Program", required=True, pattern=PROGRAM_CODE_PATTERN, width=11),
+    _f("indicator_code", "string", "Indicator code: program number, dot, sequence (01.03).",
+       "Mã chỉ tiêu", "Indicator code", required=True, pattern=INDICATOR_CODE_PATTERN, width=9),
+    _f("task_code", "string", "Task code: program number, dot, T and sequence (01.T03).",
+       "Mã nhiệm vụ", "Task code", required=True, pattern=TASK_CODE_PATTERN, width=9),
+    _f("unit_code", "string",
+       "Reporting unit: GSO code of an administrative unit (city 2, district 3, ward 5 digits) "
+       "or a stable agency code. Meaningful only with a date: codes are reused after 2025-07-01.",
+       "Mã đơn vị", "Unit code", required=True, pattern=UNIT_CODE_PATTERN, width=10),
+    _f("period", "string", "Reporting period: 2024-Q3, 2024-H1, 2024 or a term 2021-2025.",
+       "Kỳ báo cáo", "Period", required=True, pattern=PERIOD_PATTERN, width=10),
+    _f("display_order", "integer", "Position in displays (Vietnamese is not sorted by code point).",
+       "Thứ tự", "Order", required=True, minimum=1, width=6),
+    # --- terms and programs -----------------------------------------------
+    _f("name_vi", "string", "Name in Vietnamese.", "Tên", "Name (Vietnamese)", required=True, width=40),
+    _f("name_en", "string", "Name in English.", "Tên tiếng Anh", "Name", width=40),
+    _f("start_year", "integer", "First year of the term's programs.", "Năm bắt đầu", "Start year",
+       required=True, minimum=1900, maximum=2100),
+    _f("end_year", "integer", "Last year of the term's programs.", "Năm kết thúc", "End year",
+       required=True, minimum=1900, maximum=2100),
+    _f("baseline_year", "integer", "Year of the baseline value.", "Năm cơ sở", "Baseline year",
+       minimum=1900, maximum=2100, width=8),
+    _f("number", "integer", "Program number within its term.", "Số", "Number",
+       required=True, minimum=1, maximum=99),
+    _f("title_vi", "string", "Title in Vietnamese, as recorded in the source.", "Tên", "Title (Vietnamese)",
+       required=True, width=60),
+    _f("title_en", "string", "Title in English (translation).", "Tên tiếng Anh", "Title", width=60),
+    _f("title_status", "string", "Whether the full title is recorded.", "Tình trạng tên", "Title status",
+       required=True, enum=TITLE_STATUSES),
+    _f("standing_agency_code", "string", "Unit code of the program's standing agency.",
+       "Cơ quan thường trực", "Standing agency", pattern=UNIT_CODE_PATTERN),
+    _f("issued_on", "date", "Date the program was issued.", "Ngày ban hành", "Issued on",
+       required=True, excel_format="dd/mm/yyyy"),
+    # --- units ------------------------------------------------------------
+    _f("kind", "string", "Kind of unit or task (see the table's enum).", "Loại", "Kind", required=True),
+    _f("parent_code", "string", "Unit code of the parent unit.", "Đơn vị cấp trên", "Parent",
+       pattern=UNIT_CODE_PATTERN),
+    _f("valid_from", "date", "First day the unit exists; empty = before the data starts.",
+       "Hiệu lực từ", "Valid from", excel_format="dd/mm/yyyy"),
+    _f("valid_to", "date", "Last day the unit exists; empty = still in force.",
+       "Hiệu lực đến", "Valid to", excel_format="dd/mm/yyyy"),
+    _f("old_code", "string", "Unit code before the 2025 reorganisation.", "Mã cũ", "Old code",
+       required=True, pattern=UNIT_CODE_PATTERN),
+    _f("new_code", "string", "Unit code after the 2025 reorganisation.", "Mã mới", "New code",
+       required=True, pattern=UNIT_CODE_PATTERN),
+    _f("split", "boolean", "The old unit was divided between several new units.", "Chia tách", "Split",
+       required=True),
+    _f("default_successor", "boolean", "This new unit receives the old unit's history by default.",
+       "Kế thừa mặc định", "Default successor", required=True),
+    _f("effective_on", "date", "Date the change took effect.", "Ngày hiệu lực", "Effective on",
+       required=True, excel_format="dd/mm/yyyy"),
+    # --- indicators -------------------------------------------------------
+    _f("unit_label", "string", "Unit of measure as shown to users (%, triệu lượt, …).",
+       "Đơn vị tính", "Unit", required=True, width=10),
+    _f("value_type", "string", "What kind of number the indicator is.", "Kiểu giá trị", "Value type",
+       required=True, enum=VALUE_TYPES),
+    _f("direction", "string", "Which way is better: increase, decrease, or inside a range.",
+       "Chiều", "Direction", required=True, enum=DIRECTIONS),
+    _f("agg_units", "string", "How child units combine into their parent.", "Tổng hợp theo đơn vị",
+       "Aggregation across units", required=True, enum=AGG_UNITS),
+    _f("agg_time", "string", "How periods combine into longer periods.", "Tổng hợp theo thời gian",
+       "Aggregation over time", required=True, enum=AGG_TIME),
+    _f("cumulative_scope", "string", "Reported as a running total that cannot fall within this scope.",
+       "Phạm vi lũy kế", "Cumulative scope", required=True, enum=CUMULATIVE_SCOPES),
+    _f("frequency", "string", "How often the indicator is reported.", "Tần suất", "Frequency",
+       required=True, enum=FREQUENCIES),
+    _f("decimals", "integer", "Decimals shown.", "Số chữ số thập phân", "Decimals",
+       required=True, minimum=0, maximum=3),
+    _f("min_value", "number", "Smallest valid reported value.", "Giá trị nhỏ nhất", "Minimum"),
+    _f("max_value", "number", "Largest valid reported value.", "Giá trị lớn nhất", "Maximum"),
+    _f("ratio_scale", "number", "Ratio indicators: value = scale × numerator / denominator.",
+       "Hệ số tỷ lệ", "Ratio scale", minimum=1),
+    _f("numerator_label_vi", "string", "Ratio indicators: what the numerator counts.", "Tử số", "Numerator"),
+    _f("denominator_label_vi", "string", "Ratio indicators: what the denominator counts.", "Mẫu số",
+       "Denominator"),
+    _f("program_link", "string", "Whether the source ties the indicator to this program.",
+       "Gắn với chương trình", "Program link", required=True, enum=PROGRAM_LINKS),
+    _f("source", "string", "Where the fact comes from (URL or document), or 'illustrative'.",
+       "Nguồn", "Source", required=True, width=40),
+    _f("source_note", "string", "Caveats about the source.", "Ghi chú nguồn", "Source note", width=40),
+    _f("note", "string", "Free text.", "Ghi chú", "Note", width=30),
+    # --- targets ----------------------------------------------------------
+    _f("year", "integer", "Year the target applies to.", "Năm", "Year", required=True,
+       minimum=1900, maximum=2100),
+    _f("target_kind", "string", "Term-end target or annual milestone.", "Loại mục tiêu", "Target kind",
+       required=True, enum=TARGET_KINDS),
+    _f("target_value", "number", "Target as a single value.", "Mục tiêu", "Target", width=10),
+    _f("target_min", "number", "Lower bound of a target range (or 'more than').", "Mục tiêu tối thiểu",
+       "Target min", width=10),
+    _f("target_max", "number", "Upper bound of a target range.", "Mục tiêu tối đa", "Target max", width=10),
+    _f("target_delta", "number", "Target as a change from the baseline (rank −2 = up two places).",
+       "Mục tiêu thay đổi", "Target change", width=10),
+    _f("target_text", "string", "Target as written in the source.", "Mục tiêu (nguyên văn)",
+       "Target (as written)", width=20),
+    _f("baseline_value", "number", "Value in the baseline year.", "Giá trị cơ sở", "Baseline", width=10),
+    # --- tasks, assignments, markers --------------------------------------
+    _f("lead_unit_code", "string", "Unit code of the lead agency.", "Cơ quan chủ trì", "Lead agency",
+       required=True, pattern=UNIT_CODE_PATTERN, width=12),
+    _f("due_period", "string", "Period by which the task is due; empty = not stated.", "Thời hạn",
+       "Due", pattern=PERIOD_PATTERN, width=9),
+    _f("level", "string", "Assign to every unit of this level valid in the period.", "Cấp", "Level",
+       enum=ASSIGNABLE_LEVELS),
+    _f("marker", "string", "Text that means 'no data' when typed instead of a number.",
+       "Ký hiệu không có số liệu", "No-data marker", required=True),
+    _f("meaning_vi", "string", "Meaning in Vietnamese.", "Ý nghĩa", "Meaning (Vietnamese)", required=True),
+    _f("meaning_en", "string", "Meaning in English.", "Ý nghĩa tiếng Anh", "Meaning", required=True),
+    # --- submissions ------------------------------------------------------
+    _f("value", "number", "Reported value; empty with a marker = not reported.", "Giá trị", "Value",
+       excel_format="#,##0.##", width=12),
+    _f("numerator", "number", "Ratio indicators: reported numerator.", "Tử số", "Numerator",
+       minimum=0, excel_format="#,##0.##", width=12),
+    _f("denominator", "number", "Ratio indicators: reported denominator.", "Mẫu số", "Denominator",
+       minimum=0, excel_format="#,##0.##", width=12),
+    _f("no_data_marker", "string", "The no-data marker the unit wrote instead of a value.",
+       "Ký hiệu không số liệu", "No-data marker", width=8),
+    _f("status", "string", "Task status reported by the lead agency.", "Tình trạng", "Status",
+       required=True, enum=TASK_STATUSES, width=12),
+    _f("completed_on", "date", "Date the task was completed.", "Ngày hoàn thành", "Completed on",
+       excel_format="dd/mm/yyyy", width=11),
+    _f("submitted_at", "datetime", "When the unit says it submitted (UTC).", "Thời điểm gửi", "Submitted at",
+       excel_format="dd/mm/yyyy hh:mm", width=16),
+    _f("reported_by", "string", "Person or office that filled in the report.", "Người báo cáo",
+       "Reported by", width=20),
+    _f("sha256", "string", "SHA-256 of the file the row came from.", "SHA-256", "SHA-256",
+       pattern=SHA256_PATTERN, width=20),
+    _f("sheet", "string", "Sheet the row came from (empty for CSV).", "Trang tính", "Sheet", width=14),
+    _f("row", "integer", "Row number as the user sees it in the spreadsheet or CSV file.", "Dòng", "Row",
+       minimum=1, width=6),
+    _f("received_at", "datetime", "When the file entered the archive (UTC).", "Thời điểm nhận",
+       "Received at", required=True, excel_format="dd/mm/yyyy hh:mm", width=16),
+    # --- issues and ledger ------------------------------------------------
+    _f("code", "string", "Issue code (kebab-case; the public contract).", "Mã lỗi", "Issue code",
+       required=True, pattern=r"^[a-z]+(-[a-z]+)*$", width=22),
+    _f("severity", "string", "error blocks the row or file; warning does not.", "Mức độ", "Severity",
+       required=True, enum=SEVERITIES, width=9),
+    _f("file", "string", "Name of the file the issue is about.", "Tệp", "File", width=30),
+    _f("column", "string", "Column the issue is about.", "Cột", "Column", width=16),
+    _f("message_vi", "string", "Message in Vietnamese.", "Nội dung", "Message (Vietnamese)",
+       required=True, width=60),
+    _f("message_en", "string", "Message in English.", "Nội dung tiếng Anh", "Message", required=True, width=60),
+    _f("file_name", "string", "Name the file arrived with.", "Tên tệp", "File name", required=True, width=30),
+    _f("format", "string", "Detected file format.", "Định dạng", "Format", required=True, enum=FORMATS),
+    _f("rows_read", "integer", "Data rows read from the file.", "Số dòng đọc", "Rows read",
+       required=True, minimum=0),
+    _f("rows_accepted", "integer", "Rows accepted.", "Số dòng nhận", "Rows accepted", required=True, minimum=0),
+    _f("rows_rejected", "integer", "Rows rejected.", "Số dòng loại", "Rows rejected", required=True, minimum=0),
+    _f("outcome", "string", "What became of the file.", "Kết quả", "Outcome", required=True, enum=OUTCOMES),
+    # --- results ----------------------------------------------------------
+    _f("value_source", "string", "reported = the unit's own figure; rollup = computed from its children.",
+       "Nguồn số liệu", "Value source", enum=VALUE_SOURCES),
+    _f("rollup_value", "number", "Value computed from the child units (beside a reported value).",
+       "Tổng hợp từ cấp dưới", "Rollup of children", excel_format="#,##0.##", width=12),
+    _f("n_expected", "integer", "Child units expected to report.", "Số đơn vị phải báo cáo",
+       "Units expected", minimum=0, width=8),
+    _f("n_reported", "integer", "Child units that reported a value.", "Số đơn vị đã báo cáo",
+       "Units reported", minimum=0, width=8),
+    _f("achievement", "number", "Share of the target reached (1 = 100 %), direction-aware.",
+       "Mức đạt", "Achievement", excel_format="0%", width=9),
+    _f("progress", "number", "Share of the way from baseline to target covered (1 = 100 %).",
+       "Tiến độ", "Progress", excel_format="0%", width=9),
+    _f("expected_progress", "number", "Progress expected at this point of the term (1 = 100 %).",
+       "Tiến độ kỳ vọng", "Expected progress", excel_format="0%", width=9),
+    _f("result_status", "string", "Status against the target.", "Đánh giá", "Status", required=True,
+       enum=STATUSES, width=12),
+    _f("projection", "number", "Value projected to the end of the term from the trend so far.",
+       "Dự báo cuối kỳ", "Projection", excel_format="#,##0.##", width=12),
+    _f("projection_meets_target", "boolean", "Whether the projection meets the target.",
+       "Dự báo đạt", "Projection meets target", width=8),
+)
+
+FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}

@@ -1,0 +1,165 @@
+"""Issue records: every problem found is data, with a stable code.
+
+An issue has a kebab-case `code` (the public contract), a severity derived
+from the code (`error` blocks the row or file, `warning` does not), a
+position (file, sheet, row as the user sees it, column), the offending value
+and a message in Vietnamese and English. Checks build `Issue` values; one
+place, `CODES`, decides what each code means and whether it blocks.
+
+Allowed imports: the standard library, polars and `schemas`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+import polars as pl
+
+from hanoi_ctr.schemas import polars_schema
+
+Level = Literal["file", "row", "warning", "catalog"]
+
+
+@dataclass(frozen=True)
+class IssueCode:
+    """What an issue code means: its level, severity and message templates."""
+
+    level: Level
+    message_vi: str
+    message_en: str
+
+    @property
+    def severity(self) -> str:
+        """Return 'warning' for warning-level codes, else 'error'."""
+        return "warning" if self.level == "warning" else "error"
+
+
+def _c(level: Level, vi: str, en: str) -> IssueCode:
+    return IssueCode(level, vi, en)
+
+
+# Templates may use {column}, {value} and {detail}.
+CODES: dict[str, IssueCode] = {
+    # file level: the whole file is rejected
+    "file-unreadable": _c("file", "Không đọc được tệp: {detail}.", "The file cannot be read: {detail}."),
+    "file-too-large": _c("file", "Tệp quá lớn: {detail}.", "The file is too large: {detail}."),
+    "unsupported-format": _c("file", "Định dạng tệp không được hỗ trợ: {detail}.",
+                             "Unsupported file format: {detail}."),
+    "unsupported-encoding": _c("file", "Tệp CSV không dùng bảng mã UTF-8 (phát hiện {detail}); hãy lưu lại "
+                               "dạng CSV UTF-8.", "The CSV file is not UTF-8 (looks like {detail}); save it "
+                               "again as CSV UTF-8."),
+    "empty-file": _c("file", "Tệp không có dòng dữ liệu nào.", "The file has no data rows."),
+    "missing-column": _c("file", "Thiếu cột bắt buộc '{column}'.", "Required column '{column}' is missing."),
+    "template-mismatch": _c("file", "Biểu mẫu không khớp: {detail}.", "The template does not match: {detail}."),
+    "duplicate-file": _c("file", "Tệp này đã được gửi trước đó ({detail}); không có thay đổi.",
+                         "This file was already received ({detail}); nothing changed."),
+    # row level: the row is rejected, the rest of the file is kept
+    "unknown-unit": _c("row", "Mã đơn vị '{value}' không có trong danh mục.",
+                       "Unit code '{value}' is not in the catalog."),
+    "unit-inactive": _c("row", "Đơn vị '{value}' không còn/chưa hoạt động trong kỳ {detail}.",
+                        "Unit '{value}' did not exist in period {detail}."),
+    "unknown-indicator": _c("row", "Mã chỉ tiêu '{value}' không có trong danh mục.",
+                            "Indicator code '{value}' is not in the catalog."),
+    "indicator-not-assigned": _c("row", "Chỉ tiêu '{value}' không giao cho đơn vị {detail}.",
+                                 "Indicator '{value}' is not assigned to unit {detail}."),
+    "unknown-task": _c("row", "Mã nhiệm vụ '{value}' không có trong danh mục.",
+                       "Task code '{value}' is not in the catalog."),
+    "invalid-period": _c("row", "Kỳ báo cáo '{value}' không hợp lệ (ví dụ đúng: 2024-Q3, Quý III/2024).",
+                         "Period '{value}' is not valid (e.g. 2024-Q3, Q3/2024)."),
+    "period-out-of-term": _c("row", "Kỳ báo cáo '{value}' nằm ngoài nhiệm kỳ {detail}.",
+                             "Period '{value}' is outside the term {detail}."),
+    "period-mismatch": _c("row", "Kỳ báo cáo '{value}' khác kỳ của biểu mẫu ({detail}).",
+                          "Period '{value}' differs from the template's period ({detail})."),
+    "future-period": _c("row", "Kỳ báo cáo '{value}' chưa bắt đầu.", "Period '{value}' has not started yet."),
+    "type-error": _c("row", "Cột '{column}': '{value}' không phải {detail}.",
+                     "Column '{column}': '{value}' is not {detail}."),
+    "missing-value": _c("row", "Cột '{column}' bị bỏ trống.", "Column '{column}' is empty."),
+    "out-of-range": _c("row", "Cột '{column}': giá trị {value} ngoài khoảng cho phép {detail}.",
+                       "Column '{column}': value {value} is outside the allowed range {detail}."),
+    "non-integer": _c("row", "Cột '{column}': '{value}' phải là số nguyên.",
+                      "Column '{column}': '{value}' must be a whole number."),
+    "invalid-choice": _c("row", "Cột '{column}': '{value}' không thuộc các giá trị cho phép ({detail}).",
+                         "Column '{column}': '{value}' is not one of the allowed values ({detail})."),
+    "invalid-format": _c("row", "Cột '{column}': '{value}' sai định dạng.",
+                         "Column '{column}': '{value}' is not in the expected format."),
+    "numerator-exceeds-denominator": _c("row", "Tử số ({value}) lớn hơn mẫu số ({detail}).",
+                                        "Numerator ({value}) exceeds denominator ({detail})."),
+    "ratio-inconsistent": _c("row", "Giá trị {value} không khớp với tử số/mẫu số ({detail}).",
+                             "Value {value} does not match numerator/denominator ({detail})."),
+    "duplicate-row": _c("row", "Dòng trùng với dòng {detail} trong cùng tệp.",
+                        "Row duplicates row {detail} of the same file."),
+    # warnings: never block
+    "late-submission": _c("warning", "Báo cáo gửi muộn: hạn {detail}.", "Late submission: deadline {detail}."),
+    "outlier": _c("warning", "Giá trị {value} bất thường so với {detail}.",
+                  "Value {value} is unusual compared with {detail}."),
+    "cumulative-decrease": _c("warning", "Giá trị lũy kế {value} giảm so với kỳ trước ({detail}).",
+                              "Cumulative value {value} fell below the previous period ({detail})."),
+    "superseded": _c("warning", "Thay thế số liệu đã gửi trước: {detail}.",
+                     "Replaces values sent earlier: {detail}."),
+    "rollup-mismatch": _c("warning", "Số liệu đơn vị báo cáo ({value}) khác tổng hợp từ cấp dưới ({detail}).",
+                          "The unit's own figure ({value}) differs from its children's rollup ({detail})."),
+    # catalog problems: a broken catalog stops the run
+    "unexpected-column": _c("catalog", "Cột '{column}' không có trong khai báo bảng.",
+                            "Column '{column}' is not declared for this table."),
+    "duplicate-key": _c("catalog", "Khóa {value} bị trùng.", "Key {value} is duplicated."),
+    "broken-reference": _c("catalog", "'{value}' không có trong bảng {detail}.",
+                           "'{value}' does not exist in table {detail}."),
+    "invalid-record": _c("catalog", "Bản ghi không hợp lệ: {detail}.", "Invalid record: {detail}."),
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, at one position, with the value that caused it.
+
+    `detail` completes the message: plain text used in both languages, or a
+    (Vietnamese, English) pair.
+    """
+
+    code: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    detail: str | tuple[str, str] = ""
+    sha256: str | None = None
+    unit_code: str | None = None
+    period: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise KeyError(f"unknown issue code {self.code!r}")
+
+    @property
+    def severity(self) -> str:
+        """Return the severity that the code implies."""
+        return CODES[self.code].severity
+
+    def message(self, lang: str = "vi") -> str:
+        """Return the message in Vietnamese ('vi') or English ('en')."""
+        spec = CODES[self.code]
+        template = spec.message_vi if lang == "vi" else spec.message_en
+        detail = self.detail if isinstance(self.detail, str) else self.detail[lang != "vi"]
+        return template.format(column=self.column or "", value=self.value or "", detail=detail)
+
+    def where(self) -> str:
+        """Return 'file:sheet:row:column' with the parts that are known."""
+        parts = [self.file, self.sheet, None if self.row is None else str(self.row), self.column]
+        return ":".join(p for p in parts if p)
+
+
+def issues_frame(issues: Iterable[Issue]) -> pl.DataFrame:
+    """Return issues as a DataFrame with the columns of the `issues` table."""
+    rows = [
+        {
+            "code": i.code, "severity": i.severity, "file": i.file, "sheet": i.sheet, "row": i.row,
+            "column": i.column, "value": i.value, "message_vi": i.message("vi"),
+            "message_en": i.message("en"), "sha256": i.sha256, "unit_code": i.unit_code,
+            "period": i.period,
+        }
+        for i in issues
+    ]
+    return pl.DataFrame(rows, schema=polars_schema("issues"), orient="row")
+

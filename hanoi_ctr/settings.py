@@ -1,0 +1,120 @@
+"""Settings: one immutable object, read from the environment at the entry point.
+
+Every setting has a default and an environment variable `HANOI_CTR_<NAME>`
+(e.g. `HANOI_CTR_CALENDAR=decree09`). Read them once with
+`Settings.from_env()` where the program starts and pass the object down;
+nothing else in the library reads the environment.
+
+Allowed imports: the standard library, `errors` and `periods`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from hanoi_ctr.errors import ConfigError
+from hanoi_ctr.periods import DeadlineRule
+
+ENV_PREFIX = "HANOI_CTR_"
+CALENDARS = ("calendar", "decree09")
+LANGUAGES = ("vi", "en")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can be configured with."""
+
+    #: Catalog directory; None = the catalog bundled with the package.
+    catalog_dir: Path | None = None
+    #: Base directory for the inbox, archive and outputs unless set one by one.
+    data_dir: Path = Path("hanoi-ctr-data")
+    inbox_dir: Path | None = None
+    archive_dir: Path | None = None
+    output_dir: Path | None = None
+    #: Data windows: plain calendar quarters or Decree 09/2019 cut-offs (15th → 14th).
+    calendar: str = "calendar"
+    #: Days after a window's end by which a submission is on time.
+    deadline_quarter_days: int = 5
+    deadline_half_days: int = 10
+    deadline_year_days: int = 15
+    deadline_term_days: int = 30
+    #: Status thresholds on progress ÷ expected progress: ≥ on_track → on track, ≥ at_risk → at risk.
+    on_track: float = 0.9
+    at_risk: float = 0.7
+    #: A district's own figure and its wards' rollup disagree beyond this relative tolerance.
+    rollup_tolerance: float = 0.01
+    #: Modified z-score beyond which a value is an outlier.
+    outlier_z: float = 3.5
+    lang: str = "vi"
+    #: Guards against hostile or accidental huge files.
+    max_file_bytes: int = 20_000_000
+    max_rows: int = 100_000
+    max_uncompressed_bytes: int = 200_000_000
+    #: Dask scheduler address for scaled-out ingestion; None = a local cluster.
+    dask_address: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.calendar not in CALENDARS:
+            raise ConfigError(f"calendar must be one of {', '.join(CALENDARS)}, not {self.calendar!r}")
+        if self.lang not in LANGUAGES:
+            raise ConfigError(f"lang must be one of {', '.join(LANGUAGES)}, not {self.lang!r}")
+        if not 0 < self.at_risk <= self.on_track:
+            raise ConfigError("status thresholds need 0 < at_risk <= on_track")
+
+    @property
+    def inbox(self) -> Path:
+        """Return the folder where submissions arrive."""
+        return self.inbox_dir or self.data_dir / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        """Return the folder where received files, the ledger and the value store live."""
+        return self.archive_dir or self.data_dir / "archive"
+
+    @property
+    def output(self) -> Path:
+        """Return the folder where workbooks and Parquet results are written."""
+        return self.output_dir or self.data_dir / "output"
+
+    @property
+    def deadline_rule(self) -> DeadlineRule:
+        """Return the submission deadline rule."""
+        return DeadlineRule(
+            quarter=self.deadline_quarter_days, half=self.deadline_half_days,
+            year=self.deadline_year_days, term=self.deadline_term_days,
+        )
+
+    def replace(self, **changes: Any) -> "Settings":
+        """Return a copy with some settings changed."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Read settings from `HANOI_CTR_*` variables; keyword overrides win."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            key = ENV_PREFIX + f.name.upper()
+            if f.name == "extra" or key not in env:
+                continue
+            values[f.name] = _parse(f.name, str(f.type), env[key])
+        values.update(overrides)
+        return cls(**values)
+
+
+def _parse(name: str, type_name: str, text: str) -> Any:
+    try:
+        if "Path" in type_name:
+            return Path(text) if text else None
+        if type_name.startswith("int"):
+            return int(text)
+        if type_name.startswith("float"):
+            return float(text)
+    except ValueError:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={text!r} is not a valid {type_name}") from None
+    return text or None if "None" in type_name else text

@@ -1,0 +1,184 @@
+"""The tables: which declared fields each holds, its keys and its links.
+
+Catalog tables ship as CSV in the catalog directory; submission tables are
+what ingestion produces; output tables are what a rollup writes. Every
+table is rendered to polars, pandera and Frictionless schemas by `schemas`.
+
+Allowed imports: the standard library and `fields`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Mapping
+
+from hanoi_ctr.fields import (
+    FIELDS,
+    LEVELS,
+    TASK_KINDS,
+    UNIT_KINDS,
+    Field,
+)
+
+TableKind = Literal["catalog", "submission", "output"]
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """Columns of one table whose values must exist in another table."""
+
+    fields: tuple[str, ...]
+    table: str
+    ref_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A named list of declared fields with keys and foreign keys."""
+
+    name: str
+    kind: TableKind
+    description: str
+    field_names: tuple[str, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        """Return the table's fields, with this table's overrides applied."""
+        return tuple(replace(FIELDS[n], **self.overrides.get(n, {})) for n in self.field_names)
+
+    @property
+    def path(self) -> str:
+        """Return the file name of the table inside a catalog directory."""
+        return f"{self.name}.csv"
+
+    def field(self, name: str) -> Field:
+        """Return one field of this table by name."""
+        return self.fields[self.field_names.index(name)]
+
+
+def _fk(fields: str, table: str, ref: str | None = None) -> ForeignKey:
+    names = tuple(fields.split(","))
+    return ForeignKey(names, table, tuple(ref.split(",")) if ref else names)
+
+
+_OPTIONAL = {"required": False}
+_PROVENANCE = ("sha256", "sheet", "row")
+
+_TABLES: tuple[Table, ...] = (
+    Table(
+        "terms", "catalog", "Party Committee terms and the years their programs run.",
+        ("term", "name_vi", "name_en", "start_year", "end_year", "baseline_year", "source"),
+        primary_key=("term",),
+    ),
+    Table(
+        "programs", "catalog", "Work programs of a term, keyed by term and code.",
+        ("term", "program_code", "number", "title_vi", "title_en", "title_status",
+         "standing_agency_code", "issued_on", "source"),
+        primary_key=("term", "program_code"),
+        foreign_keys=(_fk("term", "terms"), _fk("standing_agency_code", "units", "unit_code")),
+    ),
+    Table(
+        "units", "catalog",
+        "Reporting units (city, districts, wards, agencies) with validity dates; "
+        "a unit code is meaningful only with a date.",
+        ("unit_code", "name_vi", "kind", "parent_code", "valid_from", "valid_to", "display_order", "source"),
+        primary_key=("unit_code", "valid_from"),
+        foreign_keys=(_fk("parent_code", "units", "unit_code"),),
+        overrides={"kind": {"enum": UNIT_KINDS}},
+    ),
+    Table(
+        "unit_lineage", "catalog", "Old unit → new unit(s) in the 2025 reorganisation.",
+        ("old_code", "new_code", "split", "default_successor", "effective_on", "source"),
+        primary_key=("old_code", "new_code"),
+        foreign_keys=(_fk("old_code", "units", "unit_code"), _fk("new_code", "units", "unit_code")),
+    ),
+    Table(
+        "indicators", "catalog", "Indicators (chỉ tiêu) with their arithmetic rules.",
+        ("indicator_code", "term", "program_code", "display_order", "name_vi", "name_en", "unit_label",
+         "value_type", "direction", "agg_units", "agg_time", "cumulative_scope", "frequency", "decimals",
+         "min_value", "max_value", "ratio_scale", "numerator_label_vi", "denominator_label_vi",
+         "program_link", "source", "source_note"),
+        primary_key=("indicator_code",),
+        foreign_keys=(_fk("term,program_code", "programs"),),
+    ),
+    Table(
+        "targets", "catalog",
+        "Targets and baselines per indicator, unit (01 = the city) and year.",
+        ("indicator_code", "unit_code", "year", "target_kind", "target_value", "target_min", "target_max",
+         "target_delta", "target_text", "baseline_value", "baseline_year", "source", "note"),
+        primary_key=("indicator_code", "unit_code", "year"),
+        foreign_keys=(_fk("indicator_code", "indicators"), _fk("unit_code", "units")),
+    ),
+    Table(
+        "tasks", "catalog", "Thematic tasks of the programs, with lead agency and due period.",
+        ("task_code", "term", "program_code", "kind", "title_vi", "title_en", "lead_unit_code",
+         "due_period", "source", "source_note"),
+        primary_key=("task_code",),
+        foreign_keys=(_fk("term,program_code", "programs"), _fk("lead_unit_code", "units", "unit_code")),
+        overrides={"kind": {"enum": TASK_KINDS}},
+    ),
+    Table(
+        "assignments", "catalog",
+        "Which units report which indicator: every unit of a level, or one named unit.",
+        ("indicator_code", "level", "unit_code", "note"),
+        foreign_keys=(_fk("indicator_code", "indicators"), _fk("unit_code", "units")),
+        overrides={"unit_code": _OPTIONAL},
+    ),
+    Table(
+        "markers", "catalog", "Text that means 'no data' (not zero) when typed in a value cell.",
+        ("marker", "meaning_vi", "meaning_en"),
+        primary_key=("marker",),
+    ),
+    Table(
+        "indicator_values", "submission", "Indicator values accepted from submissions, with provenance.",
+        ("unit_code", "period", "indicator_code", "value", "numerator", "denominator", "no_data_marker",
+         "note", "submitted_at", "reported_by", *_PROVENANCE),
+        overrides={"sha256": {"required": True}},
+    ),
+    Table(
+        "task_progress", "submission", "Task progress accepted from submissions, with provenance.",
+        ("unit_code", "period", "task_code", "status", "completed_on", "note", "submitted_at",
+         "reported_by", *_PROVENANCE),
+        overrides={"sha256": {"required": True}},
+    ),
+    Table(
+        "ledger", "output", "One row per file received: what arrived, when, and what became of it.",
+        ("received_at", "sha256", "file_name", "format", "unit_code", "period", "rows_read",
+         "rows_accepted", "rows_rejected", "outcome"),
+        overrides={"sha256": {"required": True}, "unit_code": _OPTIONAL, "period": _OPTIONAL},
+    ),
+    Table(
+        "issues", "output", "Every problem found, with its position and messages in two languages.",
+        ("code", "severity", "file", "sheet", "row", "column", "value", "message_vi", "message_en",
+         "sha256", "unit_code", "period"),
+        overrides={
+            "value": {"type": "string", "description": "The offending value, as text.",
+                      "excel_format": None, "label_vi": "Giá trị", "label_en": "Value"},
+            "unit_code": _OPTIONAL,
+            "period": _OPTIONAL,
+        },
+    ),
+    Table(
+        "results", "output",
+        "Rollup results: one row per period × unit × indicator, compared with its target.",
+        ("period", "unit_code", "indicator_code", "value", "numerator", "denominator", "value_source",
+         "rollup_value", "n_expected", "n_reported", "target_value", "target_min", "target_max",
+         "baseline_value", "achievement", "progress", "expected_progress", "result_status",
+         "projection", "projection_meets_target"),
+        primary_key=("period", "unit_code", "indicator_code"),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in _TABLES}
+CATALOG_TABLES: tuple[str, ...] = tuple(t.name for t in _TABLES if t.kind == "catalog")
+
+#: Unit kind → level in the hierarchy.
+LEVEL_OF_KIND: dict[str, str] = {
+    "thanh_pho": "city",
+    "quan": "district", "huyen": "district", "thi_xa": "district",
+    "phuong": "ward", "xa": "ward", "thi_tran": "ward",
+    "agency": "agency",
+}

@@ -24,6 +24,7 @@ import polars as pl
 from hanoi_ctr.conform import conform
 from hanoi_ctr.errors import CatalogError, ConfigError
 from hanoi_ctr.issues import CODES, Issue
+from hanoi_ctr.periods import Calendar, Period, parse_period, window
 from hanoi_ctr.tables import CATALOG_TABLES, LEVEL_OF_KIND, TABLES
 
 # Open validity bounds compare as if the unit existed forever.
@@ -64,9 +65,63 @@ class Catalog:
             pl.col("valid_to").fill_null(_LATEST) >= day,
         )
 
+    def units_during(self, period: Period, calendar: Calendar = "calendar") -> pl.DataFrame:
+        """Return the units that existed on any day of the period's window, with their level."""
+        start, end = window(period, calendar)
+        return with_levels(self.units).filter(
+            pl.col("valid_from").fill_null(_EARLIEST) <= end,
+            pl.col("valid_to").fill_null(_LATEST) >= start,
+        )
+
+    def assigned(self, period: Period, calendar: Calendar = "calendar", *, on_window_end: bool = False
+                 ) -> pl.DataFrame:
+        """Return (unit_code, indicator_code) for every indicator assigned to a unit in a period.
+
+        Units count if they existed during the window, or only those that
+        exist on its last day when `on_window_end` (what is *expected*: a ward
+        merged away mid-period is not expected to report for it).
+        """
+        units = self.units_on(window(period, calendar)[1]) if on_window_end else self.units_during(
+            period, calendar)
+        units = units.select("unit_code", "level").unique("unit_code")
+        by_level = (self.assignments.filter(pl.col("level").is_not_null()).drop("unit_code")
+                    .join(units, on="level"))
+        by_unit = self.assignments.filter(pl.col("unit_code").is_not_null()).join(
+            units, on="unit_code", how="semi")
+        return (
+            pl.concat([by_level.select("unit_code", "indicator_code"), by_unit.select("unit_code", "indicator_code")])
+            .unique()
+            .sort("unit_code", "indicator_code")
+        )
+
+    def due(self, period: Period, calendar: Calendar = "calendar") -> pl.DataFrame:
+        """Return (unit_code, indicator_code) expected in a quarterly/half/year report for the period.
+
+        Quarterly indicators are due every quarter, half-yearly ones in the
+        quarter that closes a half (Q2, Q4), yearly ones in Q4; a half-year
+        report asks for quarterly and half-yearly indicators, a year report
+        for all.
+        """
+        frequencies = due_frequencies(period)
+        due = self.indicators.filter(pl.col("frequency").is_in(frequencies)).select("indicator_code")
+        return self.assigned(period, calendar, on_window_end=True).join(due, on="indicator_code", how="semi")
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{name}={self.table(name).height}" for name in CATALOG_TABLES)
         return f"Catalog({self.directory}, version={self.version}, {counts})"
+
+
+def due_frequencies(period: Period) -> list[str]:
+    """Return the indicator frequencies a report for this period asks for.
+
+    >>> due_frequencies(parse_period("2024-Q3")), due_frequencies(parse_period("2024-Q4"))
+    (['quarter'], ['quarter', 'half', 'year'])
+    """
+    if period.kind == "quarter":
+        closes_half, closes_year = period.index in (2, 4), period.index == 4
+    else:
+        closes_half, closes_year = True, period.kind != "half" or period.index == 2
+    return ["quarter"] + ["half"] * closes_half + ["year"] * closes_year
 
 
 def with_levels(units: pl.DataFrame) -> pl.DataFrame:

@@ -65,7 +65,7 @@ def _fk(fields: str, table: str, ref: str | None = None) -> ForeignKey:
 
 
 _OPTIONAL = {"required": False}
-_PROVENANCE = ("sha256", "sheet", "row")
+_PROVENANCE = ("sha256", "sheet", "row", "received_at")
 
 _TABLES: tuple[Table, ...] = (
     Table(
@@ -146,8 +146,8 @@ _TABLES: tuple[Table, ...] = (
     ),
     Table(
         "ledger", "output", "One row per file received: what arrived, when, and what became of it.",
-        ("received_at", "sha256", "file_name", "format", "unit_code", "period", "rows_read",
-         "rows_accepted", "rows_rejected", "outcome"),
+        ("received_at", "sha256", "file_name", "format", "unit_code", "period", "submitted_at",
+         "rows_read", "rows_accepted", "rows_rejected", "outcome"),
         overrides={"sha256": {"required": True}, "unit_code": _OPTIONAL, "period": _OPTIONAL},
     ),
     Table(

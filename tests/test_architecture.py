@@ -15,7 +15,7 @@ PACKAGE = Path(hanoi_ctr.__file__).parent
 # the pipeline: catalog → ingest → validate → aggregate → report; leaf
 # modules first). A new module must be placed here.
 LAYERS: list[set[str]] = [
-    {"atomic", "fields", "periods"},
+    {"atomic", "fields", "periods", "layout"},
     {"tables"},
     {"schemas"},
     {"issues"},

@@ -1,0 +1,69 @@
+"""The layout of a submission template: what the writer puts where and the reader looks for.
+
+A template workbook has an instruction sheet, an indicator sheet, a task
+sheet (for units that lead tasks) and a very hidden metadata sheet. On the
+indicator and task sheets, row `MACHINE_HEADER_ROW` (hidden) holds the
+machine column names, the next row the Vietnamese labels, and data starts
+on `FIRST_DATA_ROW`. Row numbers here are 1-based, as the user sees them.
+
+The metadata sheet holds key/value pairs, with a digest over them so that
+an edited unit, period or code list is detected as `template-mismatch`.
+
+Allowed imports: the standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Mapping
+
+TEMPLATE_VERSION = "1"
+
+INSTRUCTION_SHEET = "Hướng dẫn"
+INDICATOR_SHEET = "Chỉ tiêu"
+TASK_SHEET = "Nhiệm vụ"
+META_SHEET = "_meta"
+
+TITLE_ROW = 1
+UNIT_ROW = 2
+#: Row with the two header inputs: who reported, and the date they sent it.
+REPORTER_ROW = 3
+REPORTED_BY_COLUMN = 2  # B3 (label in A3)
+SUBMITTED_ON_COLUMN = 5  # E3 (label in D3), a date typed as dd/mm/yyyy or a date cell
+MACHINE_HEADER_ROW = 4
+LABEL_ROW = 5
+FIRST_DATA_ROW = 6
+
+#: Columns of the indicator sheet, in order (A, B, …); machine names in the hidden header row.
+INDICATOR_COLUMNS = (
+    "indicator_code", "name_vi", "unit_label", "baseline", "target", "value", "numerator", "denominator",
+    "note",
+)
+INDICATOR_INPUTS = ("value", "numerator", "denominator", "note")
+
+#: Columns of the task sheet, in order.
+TASK_COLUMNS = ("task_code", "title_vi", "due_period", "status", "completed_on", "note")
+TASK_INPUTS = ("status", "completed_on", "note")
+
+#: Task statuses as offered in the template's drop-down list → contract value.
+TASK_STATUS_LABELS = {
+    "Chưa thực hiện": "not_started",
+    "Đang thực hiện": "in_progress",
+    "Đã hoàn thành": "completed",
+    "Dừng thực hiện": "cancelled",
+}
+
+#: Yes/no answers for boolean indicators in the drop-down list → value.
+BOOLEAN_LABELS = {"Đạt": 1.0, "Không đạt": 0.0}
+
+META_KEYS = ("template_version", "unit_code", "period", "catalog_version", "indicator_codes", "task_codes")
+
+
+def meta_digest(meta: Mapping[str, str]) -> str:
+    """Return the digest over the metadata values (codes joined by ';').
+
+    >>> meta_digest({k: "" for k in META_KEYS})
+    'de2d1aa0509a80c5'
+    """
+    text = "\x1f".join(str(meta.get(key, "")) for key in META_KEYS)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

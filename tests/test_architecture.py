@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"schemas"},
     {"issues"},
     {"errors"},
-    {"settings", "conform"},
+    {"settings", "conform", "revisions"},
     {"catalog"},
     {"cli", "__init__"},
 ]

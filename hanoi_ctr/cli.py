@@ -9,10 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from hanoi_ctr.errors import CatalogError, ConfigError
 from hanoi_ctr.settings import Settings
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from hanoi_ctr.ingest import Batch
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -42,6 +47,70 @@ def _schemas_export(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _print_issues(issues: "pl.DataFrame", lang: str, as_json: bool) -> None:
+    import json
+
+    if as_json:
+        rows = issues.with_columns(message=issues[f"message_{lang}"]).drop("message_vi", "message_en")
+        print(json.dumps(rows.to_dicts(), ensure_ascii=False, indent=1, default=str))
+        return
+    for r in issues.iter_rows(named=True):
+        where = ":".join(str(p) for p in (r["file"], r["sheet"], r["row"], r["column"]) if p not in (None, ""))
+        print(f"{where}: {r['severity']} [{r['code']}] {r[f'message_{lang}']}")
+    errors = int((issues["severity"] == "error").sum())
+    label = ("lỗi", "cảnh báo") if lang == "vi" else ("error(s)", "warning(s)")
+    print(f"{errors} {label[0]}, {issues.height - errors} {label[1]}", file=sys.stderr)
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    from hanoi_ctr.catalog import load_catalog
+    from hanoi_ctr.ingest import validate
+
+    missing = [p for p in args.files if not Path(p).is_file()]
+    if missing:
+        raise ConfigError(f"no such file: {missing[0]}")
+    batch = validate(args.files, load_catalog(settings.catalog_dir), settings, period=args.period)
+    _print_issues(batch.issues, args.lang or settings.lang, args.json)
+    return EXIT_DATA_ERRORS if batch.has_errors else EXIT_OK
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from hanoi_ctr.catalog import load_catalog
+    from hanoi_ctr.ingest import ingest, list_submissions
+
+    inbox = Path(args.inbox) if args.inbox else settings.inbox
+    if not inbox.is_dir():
+        raise ConfigError(f"inbox {inbox} is not a directory")
+    if args.archive:
+        settings = settings.replace(archive_dir=Path(args.archive))
+    files = list_submissions(inbox)
+    batch = ingest(files, load_catalog(settings.catalog_dir), settings, period=args.period)
+    lang = args.lang or settings.lang
+    if args.json:
+        _print_issues(batch.issues, lang, True)
+    else:
+        _print_summary(batch, lang)
+    return EXIT_DATA_ERRORS if batch.has_errors else EXIT_OK
+
+
+def _print_summary(batch: "Batch", lang: str) -> None:
+    import polars as pl
+
+    duplicates = int((batch.issues["code"] == "duplicate-file").sum())
+    late = batch.issues.filter(pl.col("code") == "late-submission").select("unit_code").unique()
+    per_unit = batch.ledger.group_by("unit_code").agg(
+        files=pl.len(), accepted=pl.col("rows_accepted").sum(), rejected=pl.col("rows_rejected").sum()
+    ).with_columns(late=pl.col("unit_code").is_in(late["unit_code"].implode())).sort("unit_code")
+    head = ("đơn vị", "tệp", "dòng nhận", "dòng loại", "muộn") if lang == "vi" else (
+        "unit", "files", "accepted", "rejected", "late")
+    print("  ".join(f"{h:>10}" for h in head))
+    for r in per_unit.iter_rows(named=True):
+        print("  ".join(f"{str(v):>10}" for v in (r["unit_code"], r["files"], r["accepted"], r["rejected"],
+                                                     "x" if r["late"] else "")))
+    print(f"{batch.ledger.height} file(s) ingested, {duplicates} duplicate(s) unchanged; "
+          f"{int((batch.issues['severity'] == 'error').sum())} error(s)", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
     parser = argparse.ArgumentParser(
@@ -55,6 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
     check = catalog.add_parser("check", help="validate a catalog directory and list every problem")
     check.add_argument("directory", nargs="?", type=Path, help="catalog directory (default: bundled)")
     check.set_defaults(run=_catalog_check)
+
+    validate = commands.add_parser("validate", help="check submission files and print every issue")
+    validate.add_argument("files", nargs="+", help="submission files (.xlsx template or long table, .csv)")
+    validate.add_argument("--period", help="the period these files are for (e.g. 2024-Q3)")
+    validate.add_argument("--lang", choices=("vi", "en"), help="message language (default vi)")
+    validate.add_argument("--json", action="store_true", help="print the issues as JSON")
+    validate.set_defaults(run=_validate)
+
+    ingest = commands.add_parser("ingest", help="ingest an inbox folder into the archive")
+    ingest.add_argument("inbox", nargs="?", help="folder of submissions (default: HANOI_CTR_INBOX_DIR)")
+    ingest.add_argument("--archive", help="archive folder (default: HANOI_CTR_ARCHIVE_DIR)")
+    ingest.add_argument("--period", help="the period this inbox is for (e.g. 2024-Q3)")
+    ingest.add_argument("--lang", choices=("vi", "en"), help="message language (default vi)")
+    ingest.add_argument("--json", action="store_true", help="print the issues as JSON")
+    ingest.set_defaults(run=_ingest)
 
     schemas = commands.add_parser("schemas", help="work with the generated schemas").add_subparsers(
         dest="action", required=True, metavar="ACTION")

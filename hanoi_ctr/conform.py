@@ -90,13 +90,13 @@ def conform(
     if missing:
         issues += [Issue("missing-column", file=file, column=name) for name in missing]
         empty = pl.DataFrame(schema={f.name: POLARS_TYPES[f.type] for f in t.fields})
-        return Conformed(empty, issues, pl.Series("rejected", [True] * frame.height))
+        return Conformed(empty, issues, pl.Series("rejected", [True] * frame.height, dtype=pl.Boolean))
     if strict_columns:
         extra = [c for c in frame.columns if c not in declared and c not in POSITION_COLUMNS and c != "_i"]
         issues += [Issue("unexpected-column", file=file, column=c) for c in extra]
 
     place = _Placer(frame, file)
-    typed_cols, bad = [], pl.Series("bad", [False] * frame.height)
+    typed_cols, bad = [], pl.Series("bad", [False] * frame.height, dtype=pl.Boolean)
     uncast: set[tuple[int, str]] = set()
     for f in t.fields:
         if f.name not in frame.columns:
@@ -148,7 +148,7 @@ def _validate(t: Table, typed: pl.DataFrame, place: _Placer, duplicate_code: str
     """Validate with pandera; skip the empty-cell failure of cells already reported as type errors."""
     import pandera.errors
 
-    bad = pl.Series("bad", [False] * typed.height)
+    bad = pl.Series("bad", [False] * typed.height, dtype=pl.Boolean)
     try:
         pandera_schema(t.name).validate(typed, lazy=True)
         return [], bad

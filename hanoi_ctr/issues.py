@@ -87,6 +87,8 @@ CODES: dict[str, IssueCode] = {
                                         "Numerator ({value}) exceeds denominator ({detail})."),
     "ratio-inconsistent": _c("row", "Giá trị {value} không khớp với tử số/mẫu số ({detail}).",
                              "Value {value} does not match numerator/denominator ({detail})."),
+    "task-not-assigned": _c("row", "Nhiệm vụ '{value}' không do đơn vị {detail} chủ trì.",
+                            "Task '{value}' is not led by unit {detail}."),
     "duplicate-row": _c("row", "Dòng trùng với dòng {detail} trong cùng tệp.",
                         "Row duplicates row {detail} of the same file."),
     # warnings: never block
@@ -97,6 +99,8 @@ CODES: dict[str, IssueCode] = {
                               "Cumulative value {value} fell below the previous period ({detail})."),
     "superseded": _c("warning", "Thay thế số liệu đã gửi trước: {detail}.",
                      "Replaces values sent earlier: {detail}."),
+    "ignored-column": _c("warning", "Cột '{column}' có dữ liệu nhưng không thuộc mẫu báo cáo nên không được "
+                         "dùng.", "Column '{column}' has data but is not part of the format, so it is not used."),
     "rollup-mismatch": _c("warning", "Số liệu đơn vị báo cáo ({value}) khác tổng hợp từ cấp dưới ({detail}).",
                           "The unit's own figure ({value}) differs from its children's rollup ({detail})."),
     # catalog problems: a broken catalog stops the run

@@ -20,8 +20,11 @@ LAYERS: list[set[str]] = [
     {"schemas"},
     {"issues"},
     {"errors"},
-    {"settings", "conform", "revisions"},
-    {"catalog"},
+    {"settings", "conform", "revisions", "normalize"},
+    {"catalog", "store"},
+    {"readers", "templates"},
+    {"submissions"},
+    {"ingest"},
     {"cli", "__init__"},
 ]
 

@@ -1,0 +1,221 @@
+"""Ingest submissions: read files, check every row, archive, and record what happened.
+
+`validate(paths, catalog)` reads and checks files without storing anything
+(what `hanoi-ctr validate` prints). `ingest(paths, catalog, settings)` does
+the same for files not seen before, then keeps each file unchanged under its
+SHA-256, appends a ledger row per file and stores the accepted values with
+their provenance, all in one atomic batch. The same file twice is
+`duplicate-file` and changes nothing; a later file from the same unit and
+period supersedes earlier values row by row (`superseded` lists what
+changed).
+
+Files are read on two threads (fastexcel releases the GIL); the rows of the
+whole batch are then checked together, so the fixed cost of schema
+validation is paid once per batch, not once per file.
+
+Allowed imports: the standard library, polars, `catalog`, `issues`,
+`periods`, `readers`, `revisions`, `settings`, `store`, `submissions`.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+import polars as pl
+
+from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.issues import Issue, issues_frame
+from hanoi_ctr.periods import TIMEZONE, Period, deadline, deadline_passed_at, parse_period
+from hanoi_ctr.readers import INDICATOR_RAW, TASK_RAW, RawFile, read_file
+from hanoi_ctr.revisions import INDICATOR_KEY
+from hanoi_ctr.schemas import empty_frame
+from hanoi_ctr.settings import Settings
+from hanoi_ctr.store import Store
+from hanoi_ctr.submissions import Checked, Context, check
+
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one run made of its files: ledger rows, accepted rows and issues."""
+
+    ledger: pl.DataFrame
+    values: pl.DataFrame
+    tasks: pl.DataFrame
+    issues: pl.DataFrame
+
+    @property
+    def has_errors(self) -> bool:
+        """Return whether any issue is an error."""
+        return bool((self.issues["severity"] == "error").any())
+
+
+def list_submissions(inbox: Path | str) -> list[Path]:
+    """Return the files in an inbox folder (recursively), skipping hidden and Excel lock files."""
+    root = Path(inbox)
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith((".", "~$")) and not any(
+            part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def read_submissions(paths: Iterable[Path | str], settings: Settings = Settings()) -> list[RawFile]:
+    """Read files into raw text frames (two threads); problems become issues, never exceptions."""
+    paths = [Path(p) for p in paths]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda p: read_file(p, settings), paths))
+
+
+def validate(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = Settings(), *,
+             period: Period | str | None = None, now: datetime | None = None) -> Batch:
+    """Read and check files without storing anything; return what an ingest would record."""
+    now = _now(now)
+    raws = _drop_duplicates(read_submissions(paths, settings), set())
+    return _process(raws, catalog, settings, period, now, current=None)
+
+
+def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = Settings(), *,
+           period: Period | str | None = None, now: datetime | None = None) -> Batch:
+    """Ingest files into the archive of `settings.archive`; return this run's batch.
+
+    Args:
+        period: the period this inbox is for; rows of another period are `period-mismatch`.
+        now: the time of receipt (default: the current time); also decides `future-period`.
+    """
+    now = _now(now)
+    store = Store(settings.archive)
+    raws = _drop_duplicates(read_submissions(paths, settings), store.known_files())
+    batch = _process(raws, catalog, settings, period, now, current=store.values())
+    new = [r for r in raws if not _is_duplicate(r)]
+    if new:
+        for raw in new:
+            if raw.sha256:
+                store.archive_file(raw.path, raw.sha256)
+        store.commit({"ledger": batch.ledger, "values": batch.values, "tasks": batch.tasks,
+                      "issues": batch.issues.filter(pl.col("code") != "duplicate-file")}, now)
+    return batch
+
+
+def _now(now: datetime | None) -> datetime:
+    now = now or datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(timezone.utc)
+
+
+def _is_duplicate(raw: RawFile) -> bool:
+    return any(i.code == "duplicate-file" for i in raw.issues)
+
+
+def _drop_duplicates(raws: list[RawFile], known: set[str]) -> list[RawFile]:
+    """Mark files already received (or twice in this run) as duplicates, with nothing to read."""
+    seen = set(known)
+    for raw in raws:
+        if raw.sha256 and raw.sha256 in seen:
+            raw.issues = [Issue("duplicate-file", file=raw.path.name, sha256=raw.sha256,
+                                detail=f"SHA-256 {raw.sha256[:12]}…")]
+            raw.indicators = raw.tasks = None
+        seen.add(raw.sha256)
+    return raws
+
+
+def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: Period | str | None,
+             now: datetime, current: pl.DataFrame | None) -> Batch:
+    expected = str(parse_period(period)) if isinstance(period, str) else (str(period) if period else None)
+    indicators = _concat(raws, "indicators", INDICATOR_RAW, expected, now)
+    tasks = _concat(raws, "tasks", TASK_RAW, expected, now)
+    ctx = Context(catalog, now.astimezone(TIMEZONE).date(), settings.calendar)  # type: ignore[arg-type]
+    checked = check(indicators, tasks, ctx)
+    file_issues = [i for raw in raws for i in raw.issues]
+    names = {r.sha256: r.path.name for r in raws}
+    warnings = _late(checked, names, settings) + (_superseded(checked, current, names) if current is not None else [])
+    issues = issues_frame(file_issues + checked.issues + warnings)
+    ledger = _ledger(raws, checked, now)
+    return Batch(ledger, checked.values, checked.tasks, issues)
+
+
+def _concat(raws: list[RawFile], kind: str, columns: tuple[str, ...], expected: str | None, now: datetime
+            ) -> pl.DataFrame:
+    frames = [
+        getattr(raw, kind).with_columns(
+            file=pl.lit(raw.path.name), sha256=pl.lit(raw.sha256), received_at=pl.lit(now),
+            expected_period=pl.lit(raw.meta.get("period") or expected, dtype=pl.String))
+        for raw in raws if getattr(raw, kind) is not None and not raw.rejected
+    ]
+    schema = {"sheet": pl.String, "row": pl.Int64, **{c: pl.String for c in columns},
+              "file": pl.String, "sha256": pl.String, "received_at": pl.Datetime("us", "UTC"),
+              "expected_period": pl.String}
+    return pl.concat([pl.DataFrame(schema=schema), *[f.select(list(schema)) for f in frames]], how="vertical")
+
+
+def _submissions(checked: Checked) -> pl.DataFrame:
+    """Return one row per file × unit × period accepted, with when it was submitted."""
+    parts = [f.select("sha256", "unit_code", "period", "submitted_at", "received_at")
+             for f in (checked.values, checked.tasks)]
+    return pl.concat(parts).group_by("sha256", "unit_code", "period").agg(
+        pl.col("submitted_at").min(), pl.col("received_at").min())
+
+
+def _late(checked: Checked, names: dict[str, str], settings: Settings) -> list[Issue]:
+    """Warn once per file × unit × period submitted after the period's deadline."""
+    issues = []
+    for s in _submissions(checked).iter_rows(named=True):
+        p = parse_period(s["period"])
+        when = s["submitted_at"] or s["received_at"]
+        if when >= deadline_passed_at(p, settings.calendar, settings.deadline_rule):  # type: ignore[arg-type]
+            due = deadline(p, settings.calendar, settings.deadline_rule)  # type: ignore[arg-type]
+            issues.append(Issue("late-submission", file=names[s["sha256"]], sha256=s["sha256"],
+                                unit_code=s["unit_code"], period=s["period"], detail=due.strftime("%d/%m/%Y")))
+    return issues
+
+
+def _superseded(checked: Checked, current: pl.DataFrame, names: dict[str, str]) -> list[Issue]:
+    """Warn at each accepted row that replaces a different value sent earlier."""
+    old = current.select(*INDICATOR_KEY, old_value="value", old_marker="no_data_marker")
+    changed = checked.values.join(old, on=list(INDICATOR_KEY)).filter(
+        pl.col("value").ne_missing(pl.col("old_value")) | pl.col("no_data_marker").ne_missing(pl.col("old_marker")))
+    return [
+        Issue("superseded", file=names.get(r["sha256"]), sheet=r["sheet"], row=r["row"],
+              column="value", value=_show(r["value"], r["no_data_marker"]), sha256=r["sha256"],
+              unit_code=r["unit_code"], period=r["period"],
+              detail=f"{r['indicator_code']}: {_show(r['old_value'], r['old_marker'])} → "
+                     f"{_show(r['value'], r['no_data_marker'])}")
+        for r in changed.iter_rows(named=True)
+    ]
+
+
+def _show(value: float | None, marker: str | None) -> str:
+    return marker if value is None and marker else ("" if value is None else f"{value:g}")
+
+
+def _ledger(raws: list[RawFile], checked: Checked, now: datetime) -> pl.DataFrame:
+    counts = {r["sha256"]: r for r in checked.counts.iter_rows(named=True)}
+    subs = _submissions(checked)
+    rows = []
+    for raw in raws:
+        if _is_duplicate(raw):
+            continue
+        c = counts.get(raw.sha256, {"rows_read": 0, "rows_accepted": 0, "rows_rejected": 0})
+        mine = subs.filter(pl.col("sha256") == raw.sha256)
+        outcome = ("rejected" if raw.rejected or c["rows_accepted"] == 0
+                   else "partial" if c["rows_rejected"] else "accepted")
+        rows.append({
+            "received_at": now, "sha256": raw.sha256, "file_name": raw.path.name,
+            "format": raw.format, "unit_code": raw.meta.get("unit_code") or _single(mine["unit_code"]),
+            "period": raw.meta.get("period") or _single(mine["period"]),
+            "submitted_at": mine["submitted_at"].min() if mine.height else None,
+            "rows_read": c["rows_read"], "rows_accepted": c["rows_accepted"],
+            "rows_rejected": c["rows_rejected"], "outcome": outcome,
+        })
+    return pl.DataFrame(rows, schema=empty_frame("ledger").schema, orient="row")
+
+
+def _single(values: pl.Series) -> str | None:
+    distinct = values.drop_nulls().unique()
+    return distinct[0] if distinct.len() == 1 else None

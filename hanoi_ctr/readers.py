@@ -1,0 +1,302 @@
+"""Read submission files into raw text frames, keeping the row the user sees.
+
+Three formats: the template workbook the library generates, a plain
+long-table `.xlsx` (first sheet, header row) and a long-table CSV (UTF-8
+with or without BOM; comma, semicolon or tab separated). Spreadsheets are
+read with fastexcel/calamine, which returns formula results as cached and
+never evaluates them.
+
+A reader never raises on bad content: what it cannot read becomes a
+file-level issue (`file-too-large`, `unsupported-format`,
+`unsupported-encoding`, `file-unreadable`, `empty-file`, `missing-column`,
+`template-mismatch`). Every value it returns is text, with `sheet` and
+`row` (1-based, as the user sees it) beside it; typing and checking happen
+in `submissions`.
+
+Allowed imports: the standard library, polars, fastexcel, `fields`,
+`issues`, `layout`, `normalize`, `settings`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from hanoi_ctr import layout
+from hanoi_ctr.fields import FIELDS
+from hanoi_ctr.issues import Issue
+from hanoi_ctr.normalize import fold
+from hanoi_ctr.settings import Settings
+
+#: Columns of a raw indicator frame and a raw task frame (all text).
+INDICATOR_RAW = ("unit_code", "period", "indicator_code", "value", "numerator", "denominator", "note",
+                 "submitted_at", "reported_by")
+TASK_RAW = ("unit_code", "period", "task_code", "status", "completed_on", "note", "submitted_at",
+            "reported_by")
+INDICATOR_REQUIRED = ("unit_code", "period", "indicator_code", "value")
+TASK_REQUIRED = ("unit_code", "period", "task_code", "status")
+
+# Header text → column: machine names, Vietnamese labels of the declared fields, and common variants.
+_ALIASES = {fold(name): name for name in set(INDICATOR_RAW) | set(TASK_RAW)}
+_ALIASES |= {fold(FIELDS[name].label_vi): name for name in set(INDICATOR_RAW) | set(TASK_RAW)}
+_ALIASES |= {fold(k): v for k, v in {
+    "Đơn vị": "unit_code", "Kỳ": "period", "Chỉ tiêu": "indicator_code", "Giá trị thực hiện": "value",
+    "Nhiệm vụ": "task_code", "Ngày gửi": "submitted_at", "Tình trạng thực hiện": "status",
+}.items()}
+
+
+@dataclass
+class RawFile:
+    """What one file held: text frames with positions, and file-level issues."""
+
+    path: Path
+    sha256: str
+    size: int
+    format: str = "unknown"
+    issues: list[Issue] = field(default_factory=list)
+    indicators: pl.DataFrame | None = None
+    tasks: pl.DataFrame | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> bool:
+        """Return whether a file-level error rejects the whole file."""
+        return any(i.severity == "error" for i in self.issues if i.row is None)
+
+    def issue(self, code: str, **kw: object) -> None:
+        """Record a file-level issue for this file."""
+        self.issues.append(Issue(code, file=self.path.name, sha256=self.sha256, **kw))  # type: ignore[arg-type]
+
+    @property
+    def rows_read(self) -> int:
+        """Return the number of data rows read (blank rows are not data)."""
+        return sum(f.height for f in (self.indicators, self.tasks) if f is not None)
+
+
+def sha256_of(data: bytes) -> str:
+    """Return the hex SHA-256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sha256_of_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_file(path: Path | str, settings: Settings = Settings()) -> RawFile:
+    """Read one submission file; problems become issues on the returned RawFile."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > settings.max_file_bytes:
+        raw = RawFile(path, sha256=_sha256_of_file(path), size=size)
+        raw.issue("file-too-large", detail=f"{size:,} bytes > {settings.max_file_bytes:,}")
+        return raw
+    data = path.read_bytes()
+    raw = RawFile(path, sha256=sha256_of(data), size=size)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        raw.format = "csv"
+        _read_csv(raw, data)
+    elif data[:4] == b"PK\x03\x04" and suffix == ".xlsx":
+        _read_xlsx(raw, data, settings)
+    elif data[:4] == b"PK\x03\x04" and suffix == ".xlsm":
+        raw.issue("unsupported-format", detail="macro-enabled workbook (.xlsm) refused; save as .xlsx")
+    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raw.issue("unsupported-format", detail="old Excel 97-2003 file (.xls); save as .xlsx")
+    else:
+        raw.issue("unsupported-format", detail=f"'{suffix or path.name}' is not .xlsx or .csv")
+    _check_rows(raw, settings)
+    return raw
+
+
+def _check_rows(raw: RawFile, settings: Settings) -> None:
+    if raw.rejected:
+        raw.indicators = raw.tasks = None
+    elif raw.rows_read > settings.max_rows:
+        raw.issue("file-too-large", detail=f"{raw.rows_read:,} rows > {settings.max_rows:,}")
+        raw.indicators = raw.tasks = None
+    elif raw.rows_read == 0:
+        raw.issue("empty-file")
+
+
+# --- CSV ----------------------------------------------------------------------
+
+
+def _decode(raw: RawFile, data: bytes) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:200]):
+        raw.issue("unsupported-encoding", detail="UTF-16")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raw.issue("unsupported-encoding", detail=("Windows-1258 hoặc bảng mã cũ khác",
+                                                  "Windows-1258 or another legacy code page"))
+        return None
+
+
+def _read_csv(raw: RawFile, data: bytes) -> None:
+    text = _decode(raw, data)
+    if text is None:
+        return
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raw.issue("file-unreadable", detail=f"CSV: {exc}")
+        return
+    _from_records(raw, records, sheet=None, header_index=_header_index(records))
+
+
+def _header_index(records: list[list[str]]) -> int | None:
+    """Return the index of the first non-blank record (the header)."""
+    return next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+
+
+# --- plain and template workbooks ------------------------------------------------
+
+
+def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raw.issue("file-unreadable", detail=f"damaged workbook ({exc})")
+        return
+    uncompressed = sum(i.file_size for i in infos)
+    if uncompressed > settings.max_uncompressed_bytes:
+        raw.issue("file-too-large", detail=f"{uncompressed:,} bytes uncompressed > "
+                                           f"{settings.max_uncompressed_bytes:,}")
+        return
+    if any(i.filename.lower().endswith("vbaproject.bin") for i in infos):
+        raw.issue("unsupported-format", detail="the workbook contains macros; save as .xlsx without macros")
+        return
+    try:
+        import fastexcel
+
+        reader = fastexcel.read_excel(data)
+        sheets = {name: _sheet_records(reader, name) for name in reader.sheet_names}
+    except Exception as exc:  # any failure of the native parser on hostile input is this file's problem
+        raw.issue("file-unreadable", detail=f"damaged workbook ({type(exc).__name__})")
+        return
+    if layout.META_SHEET in sheets:
+        raw.format = "template"
+        _read_template(raw, sheets)
+    else:
+        raw.format = "xlsx"
+        first = next(iter(sheets))
+        records = sheets[first]
+        _from_records(raw, records, sheet=first, header_index=_header_index(records))
+
+
+def _sheet_records(reader: object, name: str) -> list[list[str]]:
+    """Return a sheet as rows of text; index i is the user's row i + 1."""
+    sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")  # type: ignore[attr-defined]
+    frame = sheet.to_polars()
+    return [["" if c is None else c for c in row] for row in frame.iter_rows()]
+
+
+def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]]) -> None:
+    meta = {r[0]: r[1] for r in sheets[layout.META_SHEET] if len(r) >= 2 and r[0]}
+    raw.meta = meta
+    problem = _template_problem(meta, sheets)
+    if problem:
+        raw.issue("template-mismatch", detail=problem)
+        return
+    records = sheets[layout.INDICATOR_SHEET]
+    _from_template_sheet(raw, records, layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS, "indicators")
+    if layout.TASK_SHEET in sheets:
+        _from_template_sheet(raw, sheets[layout.TASK_SHEET], layout.TASK_SHEET, layout.TASK_COLUMNS, "tasks")
+    codes = ";".join(raw.indicators["indicator_code"].drop_nulls()) if raw.indicators is not None else ""
+    if codes != meta.get("indicator_codes", ""):
+        raw.issue("template-mismatch", detail=("mã chỉ tiêu trong trang tính khác với biểu mẫu đã phát hành",
+                                               "the indicator codes in the sheet differ from the issued template"))
+
+
+def _template_problem(meta: dict[str, str], sheets: dict[str, list[list[str]]]) -> str | tuple[str, str]:
+    if meta.get("template_version") != layout.TEMPLATE_VERSION:
+        return (f"phiên bản biểu mẫu '{meta.get('template_version')}' không được hỗ trợ",
+                f"template version '{meta.get('template_version')}' is not supported")
+    if meta.get("digest") != layout.meta_digest(meta):
+        return ("thông tin ẩn của biểu mẫu đã bị sửa", "the template's hidden metadata was edited")
+    for name, columns in ((layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS),
+                          (layout.TASK_SHEET, layout.TASK_COLUMNS)):
+        if name not in sheets:
+            if name == layout.TASK_SHEET and not meta.get("task_codes"):
+                continue
+            return (f"thiếu trang tính '{name}'", f"sheet '{name}' is missing")
+        rows = sheets[name]
+        header = rows[layout.MACHINE_HEADER_ROW - 1] if len(rows) >= layout.MACHINE_HEADER_ROW else []
+        if tuple(header[: len(columns)]) != columns:
+            return (f"cấu trúc cột của trang '{name}' đã bị thay đổi", f"the columns of sheet '{name}' were changed")
+    return ""
+
+
+def _from_template_sheet(raw: RawFile, records: list[list[str]], sheet: str, columns: tuple[str, ...],
+                         kind: str) -> None:
+    reporter = records[layout.REPORTER_ROW - 1] if len(records) >= layout.REPORTER_ROW else []
+    rows = []
+    for index in range(layout.FIRST_DATA_ROW - 1, len(records)):
+        cells = dict(zip(columns, records[index]))
+        if not any(v.strip() for v in cells.values()):
+            continue
+        cells |= {"unit_code": raw.meta["unit_code"], "period": raw.meta["period"],
+                  "submitted_at": _cell(reporter, layout.SUBMITTED_ON_COLUMN),
+                  "reported_by": _cell(reporter, layout.REPORTED_BY_COLUMN)}
+        rows.append({"sheet": sheet, "row": index + 1, **cells})
+    wanted = INDICATOR_RAW if kind == "indicators" else TASK_RAW
+    setattr(raw, kind, _frame(rows, wanted))
+
+
+def _cell(row: list[str], column: int) -> str:
+    return row[column - 1] if len(row) >= column else ""
+
+
+def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, header_index: int | None) -> None:
+    """Turn a long table (header row, then data) into a raw frame."""
+    if header_index is None:
+        return
+    header = [_ALIASES.get(fold(h)) for h in records[header_index]]
+    kind = "tasks" if "task_code" in header and "indicator_code" not in header else "indicators"
+    wanted, required = (TASK_RAW, TASK_REQUIRED) if kind == "tasks" else (INDICATOR_RAW, INDICATOR_REQUIRED)
+    missing = [c for c in required if c not in header]
+    for column in missing:
+        raw.issue("missing-column", column=column, sheet=sheet)
+    if missing:
+        return
+    _flag_unused_columns(raw, records, header_index, header, sheet)
+    rows = []
+    for index in range(header_index + 1, len(records)):
+        record = records[index]
+        if not any(c.strip() for c in record):
+            continue
+        cells = {name: value for name, value in zip(header, record) if name in wanted}
+        rows.append({"sheet": sheet, "row": index + 1, **cells})
+    setattr(raw, kind, _frame(rows, wanted))
+
+
+def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: int, header: list[str | None],
+                         sheet: str | None) -> None:
+    """Warn about columns with data that no declared column matches (never silently ignored)."""
+    labels = records[header_index]
+    for position, name in enumerate(header):
+        if name is not None:
+            continue
+        has_data = any(len(r) > position and r[position].strip() for r in records[header_index + 1:])
+        if has_data:
+            label = labels[position].strip() if position < len(labels) else ""
+            raw.issue("ignored-column", sheet=sheet, column=label or f"#{position + 1}")
+
+
+def _frame(rows: list[dict[str, object]], wanted: tuple[str, ...]) -> pl.DataFrame:
+    schema = {"sheet": pl.String, "row": pl.Int64} | {c: pl.String for c in wanted}
+    return pl.DataFrame([{c: r.get(c) for c in schema} for r in rows], schema=schema, orient="row")

@@ -94,20 +94,26 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_summary(batch: "Batch", lang: str) -> None:
+    """Print accepted and rejected rows, files and lateness per unit."""
     import polars as pl
 
-    duplicates = int((batch.issues["code"] == "duplicate-file").sum())
-    late = batch.issues.filter(pl.col("code") == "late-submission").select("unit_code").unique()
-    per_unit = batch.ledger.group_by("unit_code").agg(
-        files=pl.len(), accepted=pl.col("rows_accepted").sum(), rejected=pl.col("rows_rejected").sum()
-    ).with_columns(late=pl.col("unit_code").is_in(late["unit_code"].implode())).sort("unit_code")
+    rows = pl.concat([batch.values.select("unit_code", "sha256", "row", ok=pl.lit(True)),
+                      batch.tasks.select("unit_code", "sha256", "row", ok=pl.lit(True)),
+                      batch.issues.filter(pl.col("severity") == "error", pl.col("row").is_not_null())
+                      .select("unit_code", "sha256", "row", ok=pl.lit(False)).unique()])
+    late = batch.issues.filter(pl.col("code") == "late-submission")["unit_code"].implode()
+    per_unit = rows.group_by("unit_code").agg(
+        files=pl.col("sha256").n_unique(), accepted=pl.col("ok").sum(), rejected=(~pl.col("ok")).sum(),
+    ).with_columns(late=pl.col("unit_code").is_in(late)).sort("unit_code", nulls_last=True)
     head = ("đơn vị", "tệp", "dòng nhận", "dòng loại", "muộn") if lang == "vi" else (
         "unit", "files", "accepted", "rejected", "late")
     print("  ".join(f"{h:>10}" for h in head))
     for r in per_unit.iter_rows(named=True):
-        print("  ".join(f"{str(v):>10}" for v in (r["unit_code"], r["files"], r["accepted"], r["rejected"],
-                                                     "x" if r["late"] else "")))
-    print(f"{batch.ledger.height} file(s) ingested, {duplicates} duplicate(s) unchanged; "
+        cells = (r["unit_code"] or "?", r["files"], r["accepted"], r["rejected"], "x" if r["late"] else "")
+        print("  ".join(f"{str(v):>10}" for v in cells))
+    duplicates = int((batch.issues["code"] == "duplicate-file").sum())
+    rejected = int((batch.ledger["outcome"] == "rejected").sum())
+    print(f"{batch.ledger.height} file(s) ingested ({rejected} rejected), {duplicates} duplicate(s) unchanged; "
           f"{int((batch.issues['severity'] == 'error').sum())} error(s)", file=sys.stderr)
 
 

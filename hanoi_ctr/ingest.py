@@ -5,7 +5,10 @@
 the same for files not seen before, then keeps each file unchanged under its
 SHA-256, appends a ledger row per file and stores the accepted values with
 their provenance, all in one atomic batch. The same file twice is
-`duplicate-file` and changes nothing; a later file from the same unit and
+`duplicate-file` and changes nothing. Rows whose period differs from the
+period a file declares (a template's metadata, or a name starting with the
+period like `2024-Q3_003.csv`), or from the period the caller names, are
+`period-mismatch`. A later file from the same unit and
 period supersedes earlier values row by row (`superseded` lists what
 changed).
 
@@ -19,6 +22,7 @@ Allowed imports: the standard library, polars, `catalog`, `issues`,
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -92,13 +96,10 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = S
     store = Store(settings.archive)
     raws = _drop_duplicates(read_submissions(paths, settings), store.known_files())
     batch = _process(raws, catalog, settings, period, now, current=store.values())
-    new = [r for r in raws if not _is_duplicate(r)]
+    new = {r.sha256: r.path for r in raws if not _is_duplicate(r)}
     if new:
-        for raw in new:
-            if raw.sha256:
-                store.archive_file(raw.path, raw.sha256)
         store.commit({"ledger": batch.ledger, "values": batch.values, "tasks": batch.tasks,
-                      "issues": batch.issues.filter(pl.col("code") != "duplicate-file")}, now)
+                      "issues": batch.issues.filter(pl.col("code") != "duplicate-file")}, new, now)
     return batch
 
 
@@ -145,13 +146,26 @@ def _concat(raws: list[RawFile], kind: str, columns: tuple[str, ...], expected: 
     frames = [
         getattr(raw, kind).with_columns(
             file=pl.lit(raw.path.name), sha256=pl.lit(raw.sha256), received_at=pl.lit(now),
-            expected_period=pl.lit(raw.meta.get("period") or expected, dtype=pl.String))
+            expected_period=pl.lit(expected or declared_period(raw), dtype=pl.String))
         for raw in raws if getattr(raw, kind) is not None and not raw.rejected
     ]
     schema = {"sheet": pl.String, "row": pl.Int64, **{c: pl.String for c in columns},
               "file": pl.String, "sha256": pl.String, "received_at": pl.Datetime("us", "UTC"),
               "expected_period": pl.String}
     return pl.concat([pl.DataFrame(schema=schema), *[f.select(list(schema)) for f in frames]], how="vertical")
+
+
+def declared_period(raw: RawFile) -> str | None:
+    """Return the period a file declares: a template's metadata, or a name like `2024-Q3_003.csv`.
+
+    >>> from pathlib import Path
+    >>> declared_period(RawFile(Path("2024-Q3_003.csv"), sha256="", size=0))
+    '2024-Q3'
+    """
+    if raw.meta.get("period"):
+        return raw.meta["period"]
+    match = re.match(r"^(\d{4}-(Q[1-4]|H[12]))_", raw.path.name)
+    return match.group(1) if match else None
 
 
 def _submissions(checked: Checked) -> pl.DataFrame:

@@ -51,6 +51,9 @@ _ALIASES |= {fold(k): v for k, v in {
 }.items()}
 
 
+_HEADER_SEARCH_ROWS = 20
+
+
 @dataclass
 class RawFile:
     """What one file held: text frames with positions, and file-level issues."""
@@ -103,15 +106,17 @@ def read_file(path: Path | str, settings: Settings = Settings()) -> RawFile:
     data = path.read_bytes()
     raw = RawFile(path, sha256=sha256_of(data), size=size)
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
+    if not data:
+        raw.issue("empty-file")
+    elif suffix in (".csv", ".txt"):
         raw.format = "csv"
         _read_csv(raw, data)
-    elif data[:4] == b"PK\x03\x04" and suffix == ".xlsx":
-        _read_xlsx(raw, data, settings)
-    elif data[:4] == b"PK\x03\x04" and suffix == ".xlsm":
+    elif suffix == ".xlsm":
         raw.issue("unsupported-format", detail="macro-enabled workbook (.xlsm) refused; save as .xlsx")
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raw.issue("unsupported-format", detail="old Excel 97-2003 file (.xls); save as .xlsx")
+    elif suffix == ".xlsx":
+        _read_xlsx(raw, data, settings)
     else:
         raw.issue("unsupported-format", detail=f"'{suffix or path.name}' is not .xlsx or .csv")
     _check_rows(raw, settings)
@@ -158,7 +163,15 @@ def _read_csv(raw: RawFile, data: bytes) -> None:
 
 
 def _header_index(records: list[list[str]]) -> int | None:
-    """Return the index of the first non-blank record (the header)."""
+    """Return the index of the header: the first row naming at least two known columns.
+
+    Office files often carry a title or a note above the header. Without a
+    recognisable header, the first non-blank row is taken (and its missing
+    columns are reported).
+    """
+    for i, record in enumerate(records[:_HEADER_SEARCH_ROWS]):
+        if sum(fold(c) in _ALIASES for c in record if c) >= 2:
+            return i
     return next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
 
 

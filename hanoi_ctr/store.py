@@ -2,18 +2,19 @@
 
 Layout under the archive directory:
 
-    files/<aa>/<sha256><suffix>   every received file, unchanged, content-addressed
-    batches/<id>/ledger.parquet   one row per file received in that ingest run
+    batches/<id>/files/<sha256><suffix>   every file received in that run, unchanged
+    batches/<id>/ledger.parquet   one row per file received in that run
     batches/<id>/values.parquet   indicator values accepted, with provenance
     batches/<id>/tasks.parquet    task progress accepted, with provenance
     batches/<id>/issues.parquet   every issue found in that run
 
 An ingest run writes its batch into a hidden temporary folder and renames
 it into place, so a crash leaves the store exactly as it was: a batch is
-either all there or not there. History is never rewritten; the values in
+either all there or not there. A file is received once (a second copy is a
+duplicate and changes nothing), so each file is kept exactly once. History is never rewritten; the values in
 force are derived with `revisions.current`.
 
-Allowed imports: the standard library, polars, `atomic`, `revisions`, `schemas`.
+Allowed imports: the standard library, polars, `revisions`, `schemas`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from pathlib import Path
 
 import polars as pl
 
-from hanoi_ctr.atomic import atomic_path
 from hanoi_ctr.revisions import INDICATOR_KEY, TASK_KEY, current
 from hanoi_ctr.schemas import empty_frame
 
@@ -38,7 +38,6 @@ class Store:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
-        self.files = self.root / "files"
         self.batches = self.root / "batches"
 
     def _batch_dirs(self) -> list[Path]:
@@ -76,26 +75,38 @@ class Store:
         """Return every issue recorded by every ingest run."""
         return self._read("issues")
 
-    def archive_file(self, path: Path, sha256: str) -> Path:
-        """Keep a received file unchanged under its SHA-256; return where it is."""
-        target = self.files / sha256[:2] / f"{sha256}{path.suffix.lower()}"
-        if not target.exists():
-            with atomic_path(target) as tmp:
-                shutil.copyfile(path, tmp)
-        return target
+    def file_path(self, sha256: str) -> Path | None:
+        """Return where a received file is kept, or None if it was never received."""
+        found = sorted(self.batches.glob(f"[!.]*/files/{sha256}*")) if self.batches.is_dir() else []
+        return found[0] if found else None
 
-    def commit(self, frames: dict[str, pl.DataFrame], received_at: datetime) -> Path:
-        """Write one batch (ledger, values, tasks, issues) atomically; return its folder."""
+    def commit(self, frames: dict[str, pl.DataFrame], files: dict[str, Path], received_at: datetime) -> Path:
+        """Write one batch (received files, ledger, values, tasks, issues) atomically; return its folder.
+
+        `files` maps each new file's SHA-256 to where it is now; it is copied
+        unchanged to `files/<sha256><suffix>` inside the batch.
+        """
         stamp = received_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         final = self.batches / f"{stamp}-{uuid.uuid4().hex[:8]}"
         tmp = self.batches / f".tmp-{final.name}"
-        tmp.mkdir(parents=True)
+        (tmp / "files").mkdir(parents=True)
         try:
+            for sha256, source in files.items():
+                shutil.copyfile(source, tmp / "files" / f"{sha256}{source.suffix.lower()}")
             for part, table in _PARTS.items():
                 frame = frames.get(part, empty_frame(table))
                 frame.select(empty_frame(table).columns).write_parquet(tmp / f"{part}.parquet")
+            _fsync_tree(tmp)
             os.rename(tmp, final)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)
         return final
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file of a folder to disk before the rename publishes it."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())

@@ -126,8 +126,8 @@ def _periods(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataF
     return f, flags
 
 
-def _units(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """Flag unknown units and units that did not exist during the period."""
+def _units(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Flag unknown units and units that did not exist during the period; mark the rest `_unit_ok`."""
     units = ctx.catalog.units
     known = pl.col("unit_code").is_in(units["unit_code"].implode())
     existed = (
@@ -138,7 +138,8 @@ def _units(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
         .select("_rid").unique()
     )
     inactive = known & pl.col("_start").is_not_null() & ~pl.col("_rid").is_in(existed["_rid"].implode())
-    return [
+    f = f.with_columns(_unit_ok=known & ~inactive)
+    return f, [
         _flag(f, pl.col("unit_code").is_null(), "missing-value", "unit_code"),
         _flag(f, pl.col("unit_code").is_not_null() & ~known, "unknown-unit", "unit_code"),
         _flag(f, inactive, "unit-inactive", "unit_code", detail=pl.col("_period")),
@@ -155,7 +156,8 @@ def _assigned_pairs(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 def _check_indicator_rows(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
     f, flags = _periods(f, ctx)
-    flags += _units(f, ctx)
+    f, unit_flags = _units(f, ctx)
+    flags += unit_flags
     indicators = ctx.catalog.indicators.select(
         "indicator_code", "value_type", "agg_units", "min_value", "max_value", "decimals", "ratio_scale")
     known = pl.col("indicator_code").is_in(indicators["indicator_code"].implode())
@@ -166,8 +168,7 @@ def _check_indicator_rows(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, 
     assigned = _assigned_pairs(f, ctx).with_columns(_assigned=pl.lit(True))
     f = f.join(indicators, on="indicator_code", how="left").join(
         assigned, on=["_period", "unit_code", "indicator_code"], how="left")
-    unit_ok = pl.col("unit_code").is_in(ctx.catalog.units["unit_code"].implode())
-    flags.append(_flag(f, known & unit_ok & pl.col("_period").is_not_null() & pl.col("_assigned").is_null(),
+    flags.append(_flag(f, known & pl.col("_unit_ok") & pl.col("_period").is_not_null() & pl.col("_assigned").is_null(),
                        "indicator-not-assigned", "indicator_code", detail=pl.col("unit_code")))
     f, value_flags = _values(f.filter(known), ctx)
     flags += value_flags + [_duplicates(f, ("sha256", "unit_code", "_period", "indicator_code"), "indicator_code")]
@@ -209,8 +210,9 @@ def _values(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataFr
         *[_flag(f, reported & needs_weight & pl.col(c).is_null() & ~(~is_ratio & pl.lit(c == "numerator")),
                 "missing-value", c) for c in ("numerator", "denominator")],
         _flag(f, reported & whole & (pl.col("_value") != pl.col("_value").round(0)), "non-integer", "value"),
-        _flag(f, reported & ((pl.col("_final") < pl.col("min_value")) | (pl.col("_final") > pl.col("max_value"))),
-              "out-of-range", "value", value=pl.col("_final"), detail=rng),
+        # A value computed from numerator/denominator is range-checked by the two rules below instead.
+        _flag(f, reported & ((pl.col("_value") < pl.col("min_value")) | (pl.col("_value") > pl.col("max_value"))),
+              "out-of-range", "value", detail=rng),
         _flag(f, reported & (pl.col("_num") < 0), "out-of-range", "numerator", detail="[0 …]"),
         _flag(f, reported & (pl.col("_den") <= 0), "out-of-range", "denominator", detail="(0 …]"),
         _flag(f, reported & is_ratio & (pl.col("max_value") <= pl.col("ratio_scale")) & (pl.col("_num") > pl.col("_den")),
@@ -232,7 +234,8 @@ def _duplicates(f: pl.DataFrame, key: tuple[str, ...], column: str) -> pl.DataFr
 
 def _check_task_rows(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
     f, flags = _periods(f, ctx)
-    flags += _units(f, ctx)
+    f, unit_flags = _units(f, ctx)
+    flags += unit_flags
     tasks = ctx.catalog.tasks.select("task_code", "lead_unit_code")
     known = pl.col("task_code").is_in(tasks["task_code"].implode())
     f = f.join(tasks, on="task_code", how="left").with_columns(
@@ -241,7 +244,8 @@ def _check_task_rows(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.Da
     flags += [
         _flag(f, pl.col("task_code").is_null(), "missing-value", "task_code"),
         _flag(f, pl.col("task_code").is_not_null() & ~known, "unknown-task", "task_code"),
-        _flag(f, known & (pl.col("lead_unit_code") != pl.col("unit_code")), "task-not-assigned", "task_code",
+        _flag(f, known & pl.col("_unit_ok") & (pl.col("lead_unit_code") != pl.col("unit_code")),
+              "task-not-assigned", "task_code",
               detail=pl.col("unit_code")),
         _flag(f, pl.col("status").is_null(), "missing-value", "status"),
         _flag(f, pl.col("status").is_not_null() & pl.col("_status").is_null(), "invalid-choice", "status",

@@ -1,0 +1,203 @@
+"""Write the scenario files of tests/data/submissions and the issues each must raise (expected.csv).
+
+One small file per issue code, named for its scenario. CSV files are plain
+text; workbooks are written with xlsxwriter (fixed timestamps, so the bytes
+are stable) and a few hostile files are built byte by byte. Run it from the
+repository root after changing a scenario:
+
+    python tests/data/make_data.py
+
+`tests/test_validate_data.py` checks that validating every file here raises
+exactly the issues in expected.csv, by (file, code, row, column).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent / "submissions"
+HEADER = "unit_code,period,indicator_code,value,numerator,denominator,note,submitted_at"
+TASK_HEADER = "unit_code,period,task_code,status,completed_on,note,submitted_at"
+ON_TIME = "2024-10-02"
+
+# file name → (content lines, [(code, row, column)]) for CSV scenarios.
+CSV_SCENARIOS: dict[str, tuple[list[str], list[tuple[str, int | None, str | None]]]] = {
+    "submission-clean.csv": ([
+        HEADER,
+        f"00277,2024-Q3,01.07,,45,50,,{ON_TIME}",
+        f"003,2024-Q3,01.06,12,,,,{ON_TIME}",
+    ], []),
+    "submission-unknown-unit.csv": ([HEADER, f"999,2024-Q3,08.01,90,,,,{ON_TIME}"],
+                                    [("unknown-unit", 2, "unit_code")]),
+    "submission-unit-inactive.csv": ([HEADER, "00277,2025-Q3,01.07,,45,50,,2025-10-02"],
+                                     [("unit-inactive", 2, "unit_code")]),
+    "submission-unknown-indicator.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,99.99,90,,,,{ON_TIME}"],
+                                         [("unknown-indicator", 2, "indicator_code")]),
+    "submission-indicator-not-assigned.csv": ([HEADER, f"003,2024-Q3,01.07,,45,50,,{ON_TIME}"],
+                                              [("indicator-not-assigned", 2, "indicator_code")]),
+    "submission-invalid-period.csv": ([HEADER, f"SO-LDTBXH,Quý V/2024,08.01,90,,,,{ON_TIME}"],
+                                      [("invalid-period", 2, "period")]),
+    "submission-period-out-of-term.csv": ([HEADER, "SO-LDTBXH,Q4/2019,08.01,90,,,,2020-01-02"],
+                                          [("period-out-of-term", 2, "period")]),
+    "2024-Q3_submission-period-mismatch.csv": ([HEADER, "SO-LDTBXH,2024-Q2,08.01,90,,,,2024-07-02"],
+                                               [("period-mismatch", 2, "period")]),
+    "submission-future-period.csv": ([HEADER, "SO-LDTBXH,2099-Q1,08.01,90,,,,2099-04-02"],
+                                     [("future-period", 2, "period"), ("period-out-of-term", 2, "period")]),
+    "submission-type-error.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,08.01,chín mươi,,,,{ON_TIME}"],
+                                  [("type-error", 2, "value")]),
+    "submission-missing-value.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,08.01,,,,,{ON_TIME}"],
+                                     [("missing-value", 2, "value")]),
+    "submission-out-of-range.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,08.01,120,,,,{ON_TIME}"],
+                                    [("out-of-range", 2, "value")]),
+    "submission-non-integer.csv": ([HEADER, f"003,2024-Q3,01.06,\"12,5\",,,,{ON_TIME}"],
+                                   [("non-integer", 2, "value")]),
+    "submission-numerator-exceeds-denominator.csv": ([HEADER, f"00277,2024-Q3,01.07,,60,50,,{ON_TIME}"],
+                                                     [("numerator-exceeds-denominator", 2, "numerator")]),
+    "submission-ratio-inconsistent.csv": ([HEADER, f"00277,2024-Q3,01.07,50,45,50,,{ON_TIME}"],
+                                          [("ratio-inconsistent", 2, "value")]),
+    "submission-duplicate-row.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,08.01,90,,,,{ON_TIME}",
+                                      f"SO-LDTBXH,Q3/2024,08.01,91,,,,{ON_TIME}"],
+                                     [("duplicate-row", 3, "indicator_code")]),
+    "submission-no-data-markers.csv": ([
+        HEADER,
+        f"SO-LDTBXH,2024-Q3,08.01,-,,,,{ON_TIME}",
+        f"SO-LDTBXH,2024-Q3,08.02,KBC,,,,{ON_TIME}",
+        f"00277,2024-Q3,01.07,,Không có số liệu,,,{ON_TIME}",
+    ], []),
+    "submission-blank-rows-trailing-columns.csv": ([
+        HEADER + ",,",
+        f"SO-LDTBXH,2024-Q3,08.01,90,,,,{ON_TIME},,",
+        ",,,,,,,,,",
+        "",
+        f"SO-LDTBXH,2024-Q3,08.02,abc,,,,{ON_TIME},,",
+    ], [("type-error", 5, "value")]),
+    "submission-ignored-column.csv": ([HEADER + ",Ghi chú thêm", f"SO-LDTBXH,2024-Q3,08.01,90,,,,{ON_TIME},xem lại"],
+                                      [("ignored-column", None, "Ghi chú thêm")]),
+    "submission-late.csv": ([HEADER, "SO-LDTBXH,2024-Q3,08.01,90,,,,20/11/2024"],
+                            [("late-submission", None, None)]),
+    "submission-empty.csv": ([HEADER], [("empty-file", None, None)]),
+    "submission-missing-column.csv": (["unit_code,period,indicator_code,note", "SO-LDTBXH,2024-Q3,08.01,x"],
+                                      [("missing-column", None, "value")]),
+    "submission-tasks.csv": ([
+        TASK_HEADER,
+        f"TU-BTC,2024-Q3,01.T01,Đang thực hiện,,,{ON_TIME}",
+        f"TU-BTC,2024-Q3,01.T02,completed,15/09/2024,,{ON_TIME}",
+    ], []),
+    "submission-tasks-unknown-task.csv": ([TASK_HEADER, f"TU-BTC,2024-Q3,01.T99,in_progress,,,{ON_TIME}"],
+                                          [("unknown-task", 2, "task_code")]),
+    "submission-tasks-not-lead.csv": ([TASK_HEADER, f"SO-KHDT,2024-Q3,01.T01,in_progress,,,{ON_TIME}"],
+                                      [("task-not-assigned", 2, "task_code")]),
+}
+
+
+def write_csv_scenarios(expected: list[tuple[str, str, int | None, str | None]]) -> None:
+    for name, (lines, issues) in CSV_SCENARIOS.items():
+        (HERE / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        expected += [(name, code, row, column) for code, row, column in issues]
+    # The same bytes as the clean file: the second one in a run is a duplicate.
+    (HERE / "submission-duplicate-copy.csv").write_bytes((HERE / "submission-clean.csv").read_bytes())
+    expected.append(("submission-duplicate-copy.csv", "duplicate-file", None, None))
+    # Office quirks that are all valid: BOM, semicolons, comma decimals, percent, NFD text, spaces.
+    quirks = ("\ufeffunit_code;period;indicator_code;value;numerator;denominator;note;submitted_at\n"
+              f" SO-LDTBXH ;Quý III/2024;08.01;90,5%;;;Đã rà soát;02/10/2024\n"
+              f"SO-LDTBXH;2024-Q3;08.03;\u00a095 ;;;{_nfd('Số liệu ước tính')};02/10/2024\n"
+              f"003;2024-Q3;01.06;1.234.567;;;;02/10/2024\n")
+    (HERE / "submission-comma-decimals.csv").write_text(quirks, encoding="utf-8")
+    note = "unit_code,period,indicator_code,value,note,submitted_at\nSO-LDTBXH,2024-Q3,08.01,90,Đã rà soát,2024-10-02\n"
+    (HERE / "submission-cp1258.csv").write_bytes(_nfd(note).encode("cp1258"))  # CP1258 composes tones
+    (HERE / "submission-utf16.csv").write_bytes(note.encode("utf-16"))
+    expected += [("submission-cp1258.csv", "unsupported-encoding", None, None),
+                 ("submission-utf16.csv", "unsupported-encoding", None, None)]
+
+
+def _nfd(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFD", text)
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            archive.writestr(info, data)
+    path.write_bytes(buffer.getvalue())
+
+
+def write_hostile_files(expected: list[tuple[str, str, int | None, str | None]]) -> None:
+    (HERE / "submission-damaged.xlsx").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    _zip(HERE / "submission-macro.xlsm", {"[Content_Types].xml": b"<Types/>", "xl/vbaProject.bin": b"\0" * 64})
+    _zip(HERE / "submission-macro-renamed.xlsx", {"[Content_Types].xml": b"<Types/>",
+                                                  "xl/vbaProject.bin": b"\1" * 64})
+    (HERE / "submission-old-format.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    (HERE / "submission-report.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    # 201 MB of zeros compress to ~200 kB: refused before anything is unpacked.
+    bomb = zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=(2024, 1, 1, 0, 0, 0))
+    bomb.compress_type = zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(HERE / "submission-zip-bomb.xlsx", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        with z.open(bomb, "w", force_zip64=True) as member:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(201):
+                member.write(chunk)
+    expected += [
+        ("submission-damaged.xlsx", "file-unreadable", None, None),
+        ("submission-macro.xlsm", "unsupported-format", None, None),
+        ("submission-macro-renamed.xlsx", "unsupported-format", None, None),
+        ("submission-old-format.xls", "unsupported-format", None, None),
+        ("submission-report.pdf", "unsupported-format", None, None),
+        ("submission-zip-bomb.xlsx", "file-too-large", None, None),
+    ]
+
+
+def write_long_workbook(expected: list[tuple[str, str, int | None, str | None]]) -> None:
+    """A plain workbook: title rows above the header, numbers as text, a formula, a bad cell on row 7."""
+    import xlsxwriter
+
+    path = HERE / "submission-long-table.xlsx"
+    workbook = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False})
+    workbook.set_properties({"created": datetime(2024, 10, 1)})
+    sheet = workbook.add_worksheet("Báo cáo")
+    sheet.write(0, 0, "BÁO CÁO QUÝ III/2024")
+    for col, name in enumerate(HEADER.split(",")):
+        sheet.write(2, col, name)
+    rows = [
+        ["SO-LDTBXH", "2024-Q3", "08.01", "90,5", None, None, None, "02/10/2024"],
+        ["SO-LDTBXH", "2024-Q3", "08.02", 41.25, None, None, None, datetime(2024, 10, 2)],
+        ["00277", "2024-Q3", "01.07", None, 45, 50, None, "02/10/2024"],
+        ["SO-LDTBXH", "2024-Q3", "08.03", "không rõ", None, None, None, "02/10/2024"],
+    ]
+    date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
+    for r, row in enumerate(rows, start=3):
+        for c, value in enumerate(row):
+            if isinstance(value, datetime):
+                sheet.write_datetime(r, c, value, date_format)
+            elif value is not None:
+                sheet.write(r, c, value)
+    sheet.write_formula(5, 3, "=45/50*100", None, 90)  # a cached formula result is read, never evaluated
+    workbook.close()
+    expected.append(("submission-long-table.xlsx", "type-error", 7, "value"))
+
+
+def main(directory: Path = HERE) -> None:
+    global HERE
+    HERE = directory
+    HERE.mkdir(exist_ok=True)
+    for old in HERE.iterdir():
+        old.unlink()
+    expected: list[tuple[str, str, int | None, str | None]] = []
+    write_csv_scenarios(expected)
+    write_hostile_files(expected)
+    write_long_workbook(expected)
+    with open(HERE.parent / "expected.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["file", "code", "row", "column"])
+        writer.writerows(sorted((f, c, "" if r is None else r, col or "") for f, c, r, col in expected))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Ingest: archive, ledger, duplicates, revisions, history, as-of replay, crash safety."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from hanoi_ctr.cli import main
+from hanoi_ctr.ingest import ingest, list_submissions
+from hanoi_ctr.readers import sha256_of
+from hanoi_ctr.settings import Settings
+from hanoi_ctr.store import Store
+
+from conftest import ROOT
+
+T0 = datetime(2024, 10, 1, 2, 0, tzinfo=timezone.utc)
+HEADER = "unit_code,period,indicator_code,value,numerator,denominator,note,submitted_at\n"
+
+
+def _csv(folder: Path, name: str, rows: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_ingest_keeps_the_file_unchanged_with_a_ledger_row_and_provenance(tmp_path, catalog, settings):
+    path = _csv(tmp_path / "inbox", "so-ldtbxh.csv", ["SO-LDTBXH,2024-Q3,08.01,90,,,,02/10/2024",
+                                                      "SO-LDTBXH,2024-Q3,08.02,abc,,,,02/10/2024"])
+    batch = ingest([path], catalog, settings, now=T0)
+    store = Store(settings.archive)
+    sha = sha256_of(path.read_bytes())
+    assert store.file_path(sha).read_bytes() == path.read_bytes()
+    ledger = store.ledger().row(0, named=True)
+    assert (ledger["sha256"], ledger["unit_code"], ledger["period"], ledger["format"]) == (
+        sha, "SO-LDTBXH", "2024-Q3", "csv")
+    assert (ledger["rows_read"], ledger["rows_accepted"], ledger["rows_rejected"], ledger["outcome"]) == (
+        2, 1, 1, "partial")
+    value = store.values().row(0, named=True)
+    assert (value["indicator_code"], value["value"], value["sha256"], value["row"]) == ("08.01", 90.0, sha, 2)
+    assert store.issues()["code"].to_list() == ["type-error"] == batch.issues["code"].to_list()
+
+
+def test_the_same_file_twice_is_a_duplicate_and_changes_nothing(tmp_path, catalog, settings):
+    path = _csv(tmp_path / "inbox", "a.csv", ["SO-LDTBXH,2024-Q3,08.01,90,,,,02/10/2024"])
+    ingest([path], catalog, settings, now=T0)
+    before = _tree(settings.archive)
+    copy = shutil.copy(path, tmp_path / "a-copy.csv")
+    batch = ingest([copy], catalog, settings, now=T0 + timedelta(days=1))
+    assert batch.issues["code"].to_list() == ["duplicate-file"] and batch.ledger.height == 0
+    assert _tree(settings.archive) == before
+
+
+def test_a_revision_supersedes_row_by_row_and_history_replays_as_of(tmp_path, catalog, settings):
+    v1 = _csv(tmp_path / "inbox", "v1.csv", ["SO-LDTBXH,2024-Q3,08.01,80,,,,02/10/2024",
+                                             "SO-LDTBXH,2024-Q3,08.02,40,,,,02/10/2024"])
+    v2 = _csv(tmp_path / "inbox", "v2.csv", ["SO-LDTBXH,2024-Q3,08.01,85,,,,03/10/2024",
+                                             "SO-LDTBXH,2024-Q3,08.02,40,,,,03/10/2024"])
+    ingest([v1], catalog, settings, now=T0)
+    batch = ingest([v2], catalog, settings, now=T0 + timedelta(days=1))
+    superseded = batch.issues.filter(pl.col("code") == "superseded")
+    assert superseded.select("file", "row", "column").rows() == [("v2.csv", 2, "value")]
+    assert "08.01: 80 → 85" in superseded["message_en"].item()
+    store = Store(settings.archive)
+    now = dict(store.values().select("indicator_code", "value").iter_rows())
+    assert now == {"08.01": 85.0, "08.02": 40.0}
+    then = dict(store.values(as_of=T0 + timedelta(hours=1)).select("indicator_code", "value").iter_rows())
+    assert then == {"08.01": 80.0, "08.02": 40.0}
+    assert store.history().height == 4
+
+
+def test_a_later_partial_file_keeps_the_rows_it_does_not_repeat(tmp_path, catalog, settings):
+    v1 = _csv(tmp_path / "inbox", "v1.csv", ["SO-LDTBXH,2024-Q3,08.01,80,,,,02/10/2024",
+                                             "SO-LDTBXH,2024-Q3,08.02,40,,,,02/10/2024"])
+    v2 = _csv(tmp_path / "inbox", "v2.csv", ["SO-LDTBXH,2024-Q3,08.02,-,,,,03/10/2024"])
+    ingest([v1], catalog, settings, now=T0)
+    ingest([v2], catalog, settings, now=T0 + timedelta(days=1))
+    current = {r["indicator_code"]: (r["value"], r["no_data_marker"])
+               for r in Store(settings.archive).values().iter_rows(named=True)}
+    assert current == {"08.01": (80.0, None), "08.02": (None, "-")}
+
+
+def test_a_crash_while_committing_leaves_the_store_as_it_was(tmp_path, catalog, settings, monkeypatch):
+    first = _csv(tmp_path / "inbox", "a.csv", ["SO-LDTBXH,2024-Q3,08.01,80,,,,02/10/2024"])
+    ingest([first], catalog, settings, now=T0)
+    before = _tree(settings.archive)
+    second = _csv(tmp_path / "inbox", "b.csv", ["SO-LDTBXH,2024-Q3,08.01,85,,,,03/10/2024"])
+    calls = {"n": 0}
+    real = pl.DataFrame.write_parquet
+
+    def crash_on_third_part(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", crash_on_third_part)
+    with pytest.raises(OSError, match="disk full"):
+        ingest([second], catalog, settings, now=T0 + timedelta(days=1))
+    assert _tree(settings.archive) == before
+    monkeypatch.undo()
+    ingest([second], catalog, settings, now=T0 + timedelta(days=2))  # and it can simply be run again
+    assert Store(settings.archive).values()["value"].to_list() == [85.0]
+
+
+def test_template_period_and_caller_period_mismatch(tmp_path, catalog, settings):
+    path = _csv(tmp_path / "inbox", "q2.csv", ["SO-LDTBXH,2024-Q2,08.01,80,,,,02/07/2024"])
+    batch = ingest([path], catalog, settings, period="2024-Q3", now=T0)
+    assert batch.issues.select("code", "row", "column").rows() == [("period-mismatch", 2, "period")]
+
+
+def test_list_submissions_skips_hidden_and_lock_files(tmp_path):
+    inbox = tmp_path / "inbox"
+    for name in ("b.csv", "a.xlsx", "~$a.xlsx", ".hidden.csv", "sub/c.csv", ".git/x.csv"):
+        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / name).write_text("x")
+    assert [p.relative_to(inbox).as_posix() for p in list_submissions(inbox)] == ["a.xlsx", "b.csv", "sub/c.csv"]
+
+
+def test_ingest_command_summarises_per_unit(tmp_path, capsys):
+    inbox = tmp_path / "inbox"
+    shutil.copy(ROOT / "tests" / "data" / "submissions" / "submission-clean.csv", inbox.mkdir() or inbox)
+    code = main(["ingest", str(inbox), "--archive", str(tmp_path / "archive"), "--lang", "en"])
+    out = capsys.readouterr()
+    assert code == 0
+    lines = {line.split()[0]: line.split()[1:] for line in out.out.splitlines()[1:]}
+    assert lines == {"00277": ["1", "1", "0"], "003": ["1", "1", "0"]}  # submitted on time, by its date
+    assert "1 file(s) ingested (0 rejected)" in out.err
+    assert main(["ingest", str(tmp_path / "nowhere")]) == 2

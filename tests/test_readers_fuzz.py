@@ -1,0 +1,101 @@
+"""Hostile and mangled inputs never crash the readers; conservation holds on messy files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime, timezone
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hanoi_ctr.ingest import validate
+from hanoi_ctr.issues import CODES
+from hanoi_ctr.readers import read_file
+
+from conftest import ROOT
+
+NOW = datetime(2026, 1, 15, tzinfo=timezone.utc)
+CLEAN_XLSX = (ROOT / "tests" / "data" / "submissions" / "submission-long-table.xlsx").read_bytes()
+
+
+def _outcome_is_accounted(raw) -> bool:
+    file_level = [i for i in raw.issues if i.row is None and CODES[i.code].level == "file"]
+    return bool(file_level) or raw.rows_read > 0
+
+
+@settings(max_examples=40)
+@given(st.binary(max_size=2000), st.sampled_from([".csv", ".xlsx", ".xlsm", ".xls", ".bin"]))
+def test_random_bytes_never_crash_a_reader(tmp_path_factory, data, suffix):
+    path = tmp_path_factory.mktemp("fuzz") / f"random{suffix}"
+    path.write_bytes(data)
+    raw = read_file(path)
+    assert _outcome_is_accounted(raw)
+
+
+@settings(max_examples=25)
+@given(st.integers(min_value=0, max_value=len(CLEAN_XLSX) - 1))
+def test_truncated_workbooks_are_unreadable_not_crashes(tmp_path_factory, cut):
+    path = tmp_path_factory.mktemp("cut") / "cut.xlsx"
+    path.write_bytes(CLEAN_XLSX[:cut])
+    raw = read_file(path)
+    assert any(i.code in ("file-unreadable", "empty-file", "missing-column") for i in raw.issues)
+
+
+def _workbook_with(cells: list[list[object]]) -> bytes:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    sheet = workbook.add_worksheet()
+    for r, row in enumerate(cells):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+cell = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
+                 st.floats(allow_nan=False, allow_infinity=False, width=32), st.text(max_size=8))
+
+
+@settings(max_examples=25)
+@given(st.lists(st.lists(cell, min_size=1, max_size=9), min_size=1, max_size=8))
+def test_random_cell_types_under_a_real_header(tmp_path_factory, catalog, rows):
+    header = ["unit_code", "period", "indicator_code", "value", "numerator", "denominator", "note"]
+    path = tmp_path_factory.mktemp("cells") / "cells.xlsx"
+    path.write_bytes(_workbook_with([header, *rows]))
+    batch = validate([path], catalog, now=NOW)
+    ledger = batch.ledger.row(0, named=True)
+    assert ledger["rows_read"] == ledger["rows_accepted"] + ledger["rows_rejected"]
+
+
+# --- conservation on generated messy long tables ----------------------------------
+
+units = st.sampled_from(["SO-LDTBXH", "00277", "003", "999", "", " so-ldtbxh "])
+periods = st.sampled_from(["2024-Q3", "Quý III/2024", "Q3/2024", "2024-Q5", "", "2019-Q1", "2024"])
+indicators = st.sampled_from(["08.01", "08.02", "01.07", "01.06", "99.99", ""])
+values = st.sampled_from(["90", "90,5", "1.234,5", "-", "KBC", "", "abc", "120", "12,5", "85%", "0"])
+parts = st.sampled_from(["", "45", "50", "60", "0", "-1", "x"])
+
+
+@settings(max_examples=40)
+@given(st.lists(st.tuples(units, periods, indicators, values, parts, parts), min_size=1, max_size=25))
+def test_rows_read_equal_accepted_plus_rejected_on_messy_files(tmp_path_factory, catalog, rows):
+    lines = ["unit_code,period,indicator_code,value,numerator,denominator"]
+    lines += [",".join(f'"{c}"' for c in row) for row in rows]
+    path = tmp_path_factory.mktemp("messy") / "messy.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    batch = validate([path], catalog, now=NOW)
+    if batch.ledger.is_empty() or batch.ledger["outcome"].item() == "rejected" and batch.ledger["rows_read"].item() == 0:
+        assert any(batch.issues["row"].is_null())
+        return
+    ledger = batch.ledger.row(0, named=True)
+    data_rows = sum(1 for r in rows if any(c.strip() for c in r))
+    assert ledger["rows_read"] == data_rows
+    errors = batch.issues.filter(pl.col("severity") == "error", pl.col("row").is_not_null())
+    assert ledger["rows_rejected"] == errors["row"].n_unique()
+    assert ledger["rows_accepted"] == batch.values.height
+    assert not set(batch.values["row"]) & set(errors["row"])

@@ -1,0 +1,131 @@
+"""Every scenario file in tests/data/submissions raises exactly its expected issues."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from hanoi_ctr.cli import main
+from hanoi_ctr.ingest import list_submissions, validate
+
+from conftest import ROOT
+
+DATA = ROOT / "tests" / "data"
+NOW = datetime(2026, 1, 15, 3, 0, tzinfo=timezone.utc)
+
+
+def _expected() -> set[tuple[str, str, int | None, str | None]]:
+    with open(DATA / "expected.csv", encoding="utf-8") as fh:
+        return {(r["file"], r["code"], int(r["row"]) if r["row"] else None, r["column"] or None)
+                for r in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="module")
+def batch(catalog):
+    return validate(list_submissions(DATA / "submissions"), catalog, now=NOW)
+
+
+def test_every_scenario_raises_exactly_its_issues(batch):
+    found = {(r["file"], r["code"], r["row"], r["column"]) for r in batch.issues.iter_rows(named=True)}
+    assert found == _expected()
+
+
+def test_every_contract_code_of_intake_has_a_scenario():
+    codes = {code for _, code, _, _ in _expected()}
+    intake = ("file-unreadable file-too-large unsupported-format empty-file missing-column duplicate-file "
+              "unknown-unit unit-inactive unknown-indicator indicator-not-assigned unknown-task invalid-period "
+              "period-out-of-term period-mismatch future-period type-error missing-value out-of-range "
+              "non-integer numerator-exceeds-denominator ratio-inconsistent duplicate-row late-submission")
+    assert set(intake.split()) <= codes
+
+
+def test_rows_read_equal_rows_accepted_plus_rows_rejected(batch):
+    ledger = batch.ledger
+    assert (ledger["rows_read"] == ledger["rows_accepted"] + ledger["rows_rejected"]).all()
+    accepted = pl.concat([batch.values.select("sha256", "row"), batch.tasks.select("sha256", "row")])
+    errors = batch.issues.filter(pl.col("severity") == "error", pl.col("row").is_not_null())
+    for r in ledger.iter_rows(named=True):
+        assert accepted.filter(pl.col("sha256") == r["sha256"]).height == r["rows_accepted"], r["file_name"]
+        rejected_rows = errors.filter(pl.col("sha256") == r["sha256"])["row"].n_unique()
+        assert rejected_rows == r["rows_rejected"], r["file_name"]
+
+
+def test_messages_in_both_languages_for_every_issue(batch):
+    assert batch.issues["message_vi"].str.len_chars().min() > 5
+    assert (batch.issues["message_vi"] != batch.issues["message_en"]).all()
+
+
+def _values(batch, file: str) -> dict[str, tuple]:
+    sha = batch.ledger.filter(pl.col("file_name") == file)["sha256"].item()
+    rows = batch.values.filter(pl.col("sha256") == sha).sort("row")
+    return {r["indicator_code"]: (r["value"], r["numerator"], r["denominator"], r["no_data_marker"], r["row"])
+            for r in rows.iter_rows(named=True)}
+
+
+def test_office_quirks_are_read_as_meant(batch):
+    values = _values(batch, "submission-comma-decimals.csv")
+    assert values["08.01"][0] == 90.5 and values["08.03"][0] == 95 and values["01.06"][0] == 1_234_567
+    sha = batch.ledger.filter(pl.col("file_name") == "submission-comma-decimals.csv")["sha256"].item()
+    notes = batch.values.filter(pl.col("sha256") == sha)["note"].drop_nulls().to_list()
+    assert notes == ["Đã rà soát", "Số liệu ước tính"]  # NFC, as typed in NFD
+    assert all(n == __import__("unicodedata").normalize("NFC", n) for n in notes)
+
+
+def test_no_data_markers_are_not_reported_never_zero(batch):
+    values = _values(batch, "submission-no-data-markers.csv")
+    assert {code: (v[0], v[3]) for code, v in values.items()} == {
+        "08.01": (None, "-"), "08.02": (None, "KBC"), "01.07": (None, "Không có số liệu")}
+
+
+def test_plain_workbook_keeps_the_users_row_numbers_and_cached_formula_results(batch):
+    values = _values(batch, "submission-long-table.xlsx")
+    assert values["08.01"][0] == 90.5 and values["08.01"][4] == 4
+    assert values["08.02"][0] == 41.25
+    assert values["01.07"][:3] == (90.0, 45.0, 50.0) and values["01.07"][4] == 6
+
+
+def test_submission_date_typed_by_the_unit_is_kept(batch):
+    sha = batch.ledger.filter(pl.col("file_name") == "submission-late.csv")["sha256"].item()
+    submitted = batch.values.filter(pl.col("sha256") == sha)["submitted_at"].item()
+    assert submitted == datetime(2024, 11, 19, 17, 0, tzinfo=timezone.utc)  # 20/11/2024 00:00 in Hanoi
+
+
+def test_the_scenario_files_are_what_the_generator_writes(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_data", DATA / "make_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path / "submissions")
+    committed = sorted(p.name for p in (DATA / "submissions").iterdir())
+    assert sorted(p.name for p in (tmp_path / "submissions").iterdir()) == committed
+    for name in committed:
+        assert (tmp_path / "submissions" / name).read_bytes() == (DATA / "submissions" / name).read_bytes(), name
+    assert (tmp_path / "expected.csv").read_text() == (DATA / "expected.csv").read_text()
+
+
+def test_validate_command_prints_every_issue_and_exits_1(capsys):
+    files = [str(p) for p in sorted((DATA / "submissions").iterdir())]
+    assert main(["validate", "--lang", "en", *files]) == 1
+    out = capsys.readouterr().out
+    for file, code, row, column in _expected():
+        tail = ":".join(str(p) for p in (row, column) if p is not None)
+        assert any(line.startswith(file) and f"{tail}: " in line and f"[{code}]" in line
+                   for line in out.splitlines()), (file, code)
+
+
+def test_validate_command_json_and_clean_exit(capsys):
+    import json
+
+    clean = str(DATA / "submissions" / "submission-clean.csv")
+    assert main(["validate", "--json", clean]) in (0, 1)
+    issues = json.loads(capsys.readouterr().out)
+    assert all(i["severity"] == "warning" for i in issues)  # at most late-submission against today's clock
+    assert main(["validate", "--json", str(DATA / "submissions" / "submission-type-error.csv")]) == 1
+    issues = json.loads(capsys.readouterr().out)
+    assert [(i["code"], i["row"], i["column"]) for i in issues] == [("type-error", 2, "value")]
+    assert main(["validate", "nowhere.csv"]) == 2

@@ -117,6 +117,23 @@ def _print_summary(batch: "Batch", lang: str) -> None:
           f"{int((batch.issues['severity'] == 'error').sum())} error(s)", file=sys.stderr)
 
 
+def _template(args: argparse.Namespace, settings: Settings) -> int:
+    from hanoi_ctr.catalog import load_catalog
+    from hanoi_ctr.periods import PeriodError
+    from hanoi_ctr.templates import make_templates
+
+    catalog = load_catalog(settings.catalog_dir)
+    try:
+        paths = make_templates(catalog, args.period, Path(args.out), units=args.unit or None,
+                               calendar=settings.calendar)  # type: ignore[arg-type]
+    except (PeriodError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None
+    for path in paths:
+        print(path)
+    print(f"{len(paths)} template(s) written to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
     parser = argparse.ArgumentParser(
@@ -130,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = catalog.add_parser("check", help="validate a catalog directory and list every problem")
     check.add_argument("directory", nargs="?", type=Path, help="catalog directory (default: bundled)")
     check.set_defaults(run=_catalog_check)
+
+    template = commands.add_parser("template", help="write the per-unit submission templates of a period")
+    template.add_argument("--period", required=True, help="reporting period, e.g. 2024-Q3")
+    template.add_argument("--unit", action="append", metavar="CODE", help="only this unit (repeatable)")
+    template.add_argument("--out", required=True, help="folder to write the templates to")
+    template.set_defaults(run=_template)
 
     validate = commands.add_parser("validate", help="check submission files and print every issue")
     validate.add_argument("files", nargs="+", help="submission files (.xlsx template or long table, .csv)")

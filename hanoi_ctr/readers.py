@@ -226,9 +226,15 @@ def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]]) -> None:
         raw.issue("template-mismatch", detail=problem)
         return
     records = sheets[layout.INDICATOR_SHEET]
-    _from_template_sheet(raw, records, layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS, "indicators")
+    # Who reported and when is asked once, on the indicator sheet, for the whole file.
+    reporter = records[layout.REPORTER_ROW - 1] if len(records) >= layout.REPORTER_ROW else []
+    header = {"unit_code": meta["unit_code"], "period": meta["period"],
+              "submitted_at": _cell(reporter, layout.SUBMITTED_ON_COLUMN),
+              "reported_by": _cell(reporter, layout.REPORTED_BY_COLUMN)}
+    _from_template_sheet(raw, records, layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS, "indicators", header)
     if layout.TASK_SHEET in sheets:
-        _from_template_sheet(raw, sheets[layout.TASK_SHEET], layout.TASK_SHEET, layout.TASK_COLUMNS, "tasks")
+        _from_template_sheet(raw, sheets[layout.TASK_SHEET], layout.TASK_SHEET, layout.TASK_COLUMNS, "tasks",
+                             header)
     codes = ";".join(raw.indicators["indicator_code"].drop_nulls()) if raw.indicators is not None else ""
     if codes != meta.get("indicator_codes", ""):
         raw.issue("template-mismatch", detail=("mã chỉ tiêu trong trang tính khác với biểu mẫu đã phát hành",
@@ -255,17 +261,13 @@ def _template_problem(meta: dict[str, str], sheets: dict[str, list[list[str]]]) 
 
 
 def _from_template_sheet(raw: RawFile, records: list[list[str]], sheet: str, columns: tuple[str, ...],
-                         kind: str) -> None:
-    reporter = records[layout.REPORTER_ROW - 1] if len(records) >= layout.REPORTER_ROW else []
+                         kind: str, header: dict[str, str]) -> None:
     rows = []
     for index in range(layout.FIRST_DATA_ROW - 1, len(records)):
         cells = dict(zip(columns, records[index]))
         if not any(v.strip() for v in cells.values()):
             continue
-        cells |= {"unit_code": raw.meta["unit_code"], "period": raw.meta["period"],
-                  "submitted_at": _cell(reporter, layout.SUBMITTED_ON_COLUMN),
-                  "reported_by": _cell(reporter, layout.REPORTED_BY_COLUMN)}
-        rows.append({"sheet": sheet, "row": index + 1, **cells})
+        rows.append({"sheet": sheet, "row": index + 1, **cells, **header})
     wanted = INDICATOR_RAW if kind == "indicators" else TASK_RAW
     setattr(raw, kind, _frame(rows, wanted))
 

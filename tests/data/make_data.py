@@ -183,6 +183,24 @@ def write_long_workbook(expected: list[tuple[str, str, int | None, str | None]])
     expected.append(("submission-long-table.xlsx", "type-error", 7, "value"))
 
 
+def write_templates(expected: list[tuple[str, str, int | None, str | None]]) -> None:
+    """A template filled by an officer, and one whose hidden metadata was edited."""
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from filling import edit_meta, fill_template
+
+    from hanoi_ctr import load_catalog, make_templates
+
+    catalog = load_catalog()
+    with tempfile.TemporaryDirectory() as tmp:
+        [template] = make_templates(catalog, "2024-Q3", Path(tmp), units=["SO-LDTBXH"])
+        fill_template(template, HERE / "template-filled.xlsx", catalog)
+        edit_meta(HERE / "template-filled.xlsx", HERE / "template-edited-meta.xlsx", "unit_code", "SO-KHDT")
+    expected.append(("template-edited-meta.xlsx", "template-mismatch", None, None))
+
+
 def main(directory: Path = HERE) -> None:
     global HERE
     HERE = directory
@@ -193,6 +211,7 @@ def main(directory: Path = HERE) -> None:
     write_csv_scenarios(expected)
     write_hostile_files(expected)
     write_long_workbook(expected)
+    write_templates(expected)
     with open(HERE.parent / "expected.csv", "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["file", "code", "row", "column"])

@@ -1,0 +1,550 @@
+"""Write the per-unit submission templates: one workbook per unit and period.
+
+Each template lists exactly the indicators due from the unit in the period
+(and the tasks it leads), with units of measure, baselines and targets shown,
+input cells unlocked and validated, everything else protected, instructions
+in Vietnamese, and a very hidden metadata sheet with a digest that ingestion
+checks. Where things go is fixed by `layout`; the reader relies on it.
+
+The content of a template is first built as a plain, immutable
+`TemplateSpec` from the catalog, then rendered with xlsxwriter (imported
+lazily, so importing this module stays light). The same inputs give the
+same bytes: the document timestamp is derived from the period.
+
+Allowed imports: the standard library, polars (through `catalog`),
+`atomic`, `catalog`, `fields`, `layout`, `periods`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Iterable
+
+from hanoi_ctr import layout as L
+from hanoi_ctr.atomic import atomic_path
+from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.errors import ConfigError
+from hanoi_ctr.fields import UNIT_CODE_PATTERN
+from hanoi_ctr.periods import Calendar, Period, parse_period, window
+
+__all__ = ["IndicatorLine", "TaskLine", "TemplateSpec", "make_templates", "template_name", "write_template"]
+
+CITY_CODE = "01"
+#: Indicators whose numerator and denominator are reported (and drive the rollup).
+PART_AGGREGATIONS = ("ratio", "weighted_mean")
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_TARGET_COLUMNS = ("target_value", "target_min", "target_max", "target_delta", "target_text")
+
+INDICATOR_LABELS = {  # column → (Vietnamese label, width)
+    "indicator_code": ("Mã chỉ tiêu", 10), "name_vi": ("Tên chỉ tiêu", 50), "unit_label": ("Đơn vị tính", 14),
+    "baseline": ("Giá trị cơ sở", 12), "target": ("Mục tiêu", 22), "value": ("Giá trị thực hiện", 14),
+    "numerator": ("Tử số", 14), "denominator": ("Mẫu số", 14), "note": ("Ghi chú", 32),
+}
+TASK_LABELS = {
+    "task_code": ("Mã nhiệm vụ", 11), "title_vi": ("Tên nhiệm vụ", 60), "due_period": ("Thời hạn", 16),
+    "status": ("Tình trạng", 18), "completed_on": ("Ngày hoàn thành", 15), "note": ("Ghi chú", 32),
+}
+
+# Colours: white input cells inside a grey table, so "fill the white cells" is unambiguous.
+_INPUT = {"bg_color": "#FFFFFF", "border": 1, "locked": False}
+_FIXED = {"bg_color": "#F2F2F2", "border": 1}
+_UNUSED = {"bg_color": "#BFBFBF", "border": 1}
+_LABEL = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter",
+          "align": "center"}
+_DATE = "dd/mm/yyyy"
+_ANY = 1e15  # a bound no reported number reaches: "any number" for Excel's validation
+
+
+# --- the spec: what a template holds -----------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    """One row of the indicator sheet."""
+
+    code: str
+    name: str
+    unit_label: str
+    value_type: str
+    agg_units: str
+    decimals: int
+    min_value: float | None
+    max_value: float | None
+    ratio_scale: float | None
+    numerator_label: str | None
+    denominator_label: str | None
+    baseline: float | None
+    baseline_from_city: bool
+    target: str
+
+    @property
+    def has_parts(self) -> bool:
+        """Tell whether the unit reports a numerator and a denominator."""
+        return self.agg_units in PART_AGGREGATIONS
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """One row of the task sheet."""
+
+    code: str
+    title: str
+    due: str
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """Everything one unit's template shows, independent of xlsxwriter."""
+
+    unit_code: str
+    unit_name: str
+    period: Period
+    window: tuple[date, date]
+    term_start: date
+    catalog_version: str
+    indicators: tuple[IndicatorLine, ...]
+    tasks: tuple[TaskLine, ...]
+    markers: tuple[tuple[str, str], ...]
+
+    @property
+    def meta(self) -> dict[str, str]:
+        """Return the metadata sheet's key/value pairs (without the digest)."""
+        return {
+            "template_version": L.TEMPLATE_VERSION, "unit_code": self.unit_code, "period": str(self.period),
+            "catalog_version": self.catalog_version,
+            "indicator_codes": ";".join(i.code for i in self.indicators),
+            "task_codes": ";".join(t.code for t in self.tasks),
+        }
+
+
+def period_vi(period: Period) -> str:
+    """Write a period the way a Vietnamese report does.
+
+    >>> period_vi(parse_period("2024-Q3")), period_vi(parse_period("2024-H2"))
+    ('Quý III/2024', '6 tháng cuối năm 2024')
+    """
+    if period.kind == "quarter":
+        return f"Quý {_ROMAN[period.index]}/{period.year}"
+    if period.kind == "half":
+        return f"6 tháng {'đầu' if period.index == 1 else 'cuối'} năm {period.year}"
+    if period.kind == "year":
+        return f"Năm {period.year}"
+    return f"Nhiệm kỳ {period.year}-{period.end_year}"
+
+
+def number_vi(x: float) -> str:
+    """Write a number with Vietnamese separators and no trailing zeros.
+
+    >>> number_vi(200000.0), number_vi(7.5), number_vi(-2.0)
+    ('200.000', '7,5', '-2')
+    """
+    text = f"{x:,.3f}".rstrip("0").rstrip(".")
+    return text.translate(str.maketrans(",.", ".,"))
+
+
+def target_text(row: dict[str, Any]) -> str:
+    """Describe a target row: its own wording, else value, range, bound or change from baseline.
+
+    >>> target_text({"target_text": None, "target_value": None, "target_min": 7.5, "target_max": 8.0})
+    '7,5–8'
+    """
+    lo, hi, delta = row.get("target_min"), row.get("target_max"), row.get("target_delta")
+    if row.get("target_text"):
+        return row["target_text"]
+    if row.get("target_value") is not None:
+        return number_vi(row["target_value"])
+    if lo is not None and hi is not None:
+        return f"{number_vi(lo)}–{number_vi(hi)}"
+    if lo is not None:
+        return f"≥ {number_vi(lo)}"
+    if hi is not None:
+        return f"≤ {number_vi(hi)}"
+    if delta is not None:
+        return f"Δ {'+' if delta > 0 else ''}{number_vi(delta)}"
+    return ""
+
+
+def _latest(rows: list[dict[str, Any]], *columns: str) -> dict[str, Any] | None:
+    """Return the term-end (else latest-year) row with any of the columns set."""
+    rows = [r for r in rows if any(r[c] is not None for c in columns)]
+    return max(rows, key=lambda r: (r["target_kind"] == "term_end", r["year"]), default=None)
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """Catalog facts for one period, indexed once for every unit's template."""
+
+    period: Period
+    window: tuple[date, date]
+    term_start: date
+    catalog_version: str
+    unit_names: dict[str, str]
+    due: dict[str, list[str]]
+    indicators: dict[str, dict[str, Any]]
+    targets: dict[tuple[str, str], list[dict[str, Any]]]
+    tasks: dict[str, list[dict[str, Any]]]
+    markers: tuple[tuple[str, str], ...]
+
+
+def _lookups(catalog: Catalog, period: Period, calendar: Calendar) -> _Lookups:
+    """Index the catalog for the period: units in force, due indicators, targets, tasks."""
+    span = window(period, calendar)
+    units = catalog.units_on(span[1]).sort("unit_code")
+    due: dict[str, list[str]] = {}
+    for unit, code in catalog.due(period, calendar).iter_rows():
+        due.setdefault(unit, []).append(code)
+    targets: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    in_term = catalog.targets.filter(catalog.targets["year"] <= catalog.term["end_year"])
+    for row in in_term.iter_rows(named=True):
+        targets.setdefault((row["indicator_code"], row["unit_code"]), []).append(row)
+    tasks: dict[str, list[dict[str, Any]]] = {}
+    for row in catalog.tasks.sort("task_code").iter_rows(named=True):
+        tasks.setdefault(row["lead_unit_code"], []).append(row)
+    return _Lookups(
+        period=period, window=span, term_start=date(catalog.term["start_year"], 1, 1),
+        catalog_version=catalog.version, unit_names=dict(units.select("unit_code", "name_vi").iter_rows()),
+        due=due, indicators={r["indicator_code"]: r for r in catalog.indicators.iter_rows(named=True)},
+        targets=targets, tasks=tasks,
+        markers=tuple(catalog.markers.select("marker", "meaning_vi").iter_rows()),
+    )
+
+
+def _indicator_line(look: _Lookups, unit: str, code: str) -> IndicatorLine:
+    """Build one indicator row: the unit's own baseline and target, else the city's."""
+    ind = look.indicators[code]
+    own, city = look.targets.get((code, unit), []), look.targets.get((code, CITY_CODE), [])
+    if ind["agg_units"] == "share_meeting_target" and unit != CITY_CODE:
+        city = []  # the city's target is a share of units meeting theirs, not a unit's own value
+    base = _latest(own, "baseline_value")
+    base_from_city = base is None and unit != CITY_CODE
+    base = base or _latest(city, "baseline_value")
+    target = _latest(own, *_TARGET_COLUMNS)
+    city_target = _latest([r for r in city if r["target_kind"] == "term_end"], *_TARGET_COLUMNS)
+    # A city figure shown to a district or ward is marked, lest it be read as the unit's own.
+    shown = target_text(target) if target else (
+        ("TP: " if unit != CITY_CODE else "") + target_text(city_target) if city_target else "")
+    return IndicatorLine(
+        code=code, name=ind["name_vi"], unit_label=ind["unit_label"], value_type=ind["value_type"],
+        agg_units=ind["agg_units"], decimals=ind["decimals"], min_value=ind["min_value"],
+        max_value=ind["max_value"], ratio_scale=ind["ratio_scale"], numerator_label=ind["numerator_label_vi"],
+        denominator_label=ind["denominator_label_vi"], baseline=base["baseline_value"] if base else None,
+        baseline_from_city=base_from_city and base is not None, target=shown,
+    )
+
+
+def _spec(look: _Lookups, unit: str) -> TemplateSpec:
+    """Build the spec of one unit's template."""
+    codes = sorted(look.due.get(unit, []), key=lambda c: (look.indicators[c]["display_order"], c))
+    tasks = tuple(TaskLine(t["task_code"], t["title_vi"], period_vi(parse_period(t["due_period"]))
+                           if t["due_period"] else "") for t in look.tasks.get(unit, []))
+    return TemplateSpec(
+        unit_code=unit, unit_name=look.unit_names[unit], period=look.period, window=look.window,
+        term_start=look.term_start, catalog_version=look.catalog_version,
+        indicators=tuple(_indicator_line(look, unit, c) for c in codes), tasks=tasks, markers=look.markers,
+    )
+
+
+# --- public API ----------------------------------------------------------------
+
+
+def template_name(unit_code: str, period: Period | str) -> str:
+    """Return the file name of a unit's template, built from codes only.
+
+    >>> template_name("TU-BTC", "Quý III/2024")
+    '2024-Q3_TU-BTC.xlsx'
+    """
+    # The name becomes a path: refuse anything that is not a unit code (no '/', '..', spaces).
+    if not re.fullmatch(UNIT_CODE_PATTERN, unit_code):
+        raise ValueError(f"{unit_code!r} is not a unit code")
+    return f"{_as_period(period)}_{unit_code}.xlsx"
+
+
+def make_templates(catalog: Catalog, period: Period | str, out_dir: Path | str,
+                   units: Iterable[str] | None = None, calendar: Calendar = "calendar") -> list[Path]:
+    """Write one template per unit into out_dir and return their paths, sorted.
+
+    By default every unit in force at the end of the period's window that has
+    an indicator due or leads a task; with `units`, exactly those units.
+
+    Raises:
+        ValueError: a requested unit is not in force at the end of the period.
+        ConfigError: out_dir cannot be created.
+    """
+    period = _as_period(period)
+    look = _lookups(catalog, period, calendar)
+    if units is None:
+        codes = (set(look.due) | set(look.tasks)) & set(look.unit_names)
+    else:
+        codes = {units} if isinstance(units, str) else set(units)
+        unknown = sorted(codes - set(look.unit_names))
+        if unknown:
+            raise ValueError(f"not a unit in force at the end of {period}: {', '.join(unknown)}")
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot write templates to {out_dir}: {exc.strerror}; "
+                          "pass a writable directory") from None
+    return [write_template(_spec(look, code), out_dir / template_name(code, period))
+            for code in sorted(codes)]
+
+
+def _as_period(period: Period | str) -> Period:
+    return period if isinstance(period, Period) else parse_period(period)
+
+
+# --- rendering -----------------------------------------------------------------
+
+
+class _Formats:
+    """Hand out one xlsxwriter format per distinct set of properties."""
+
+    def __init__(self, workbook: Any) -> None:
+        self._workbook, self._cache = workbook, {}
+
+    def __call__(self, *parts: dict[str, Any], **props: Any) -> Any:
+        merged = {k: v for part in parts for k, v in part.items()} | props
+        key = tuple(sorted(merged.items()))
+        if key not in self._cache:
+            self._cache[key] = self._workbook.add_format(merged)
+        return self._cache[key]
+
+
+def write_template(spec: TemplateSpec, path: Path) -> Path:
+    """Render a spec to an .xlsx file at path (atomically) and return the path."""
+    import xlsxwriter  # lazily: only writing a template needs it
+
+    with atomic_path(path, suffix=".xlsx") as tmp:
+        # in_memory: xlsxwriter would otherwise stage every XML part in its own temp file.
+        workbook = xlsxwriter.Workbook(str(tmp), {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "in_memory": True})
+        workbook.set_properties({
+            "title": f"Mẫu báo cáo {period_vi(spec.period)} — {spec.unit_name} ({spec.unit_code})",
+            "subject": "Báo cáo tiến độ thực hiện các chương trình công tác của Thành ủy Hà Nội",
+            # Fixed from the period, so the same inputs give the same bytes.
+            "author": "hanoi_ctr", "created": datetime.combine(spec.window[0], time(0)),
+            "comments": f"template_version={L.TEMPLATE_VERSION}; catalog_version={spec.catalog_version}",
+        })
+        fmt = _Formats(workbook)
+        _instruction_sheet(workbook.add_worksheet(L.INSTRUCTION_SHEET), fmt, spec)
+        _indicator_sheet(workbook.add_worksheet(L.INDICATOR_SHEET), fmt, spec)
+        if spec.tasks:
+            _task_sheet(workbook.add_worksheet(L.TASK_SHEET), fmt, spec)
+        _meta_sheet(workbook.add_worksheet(L.META_SHEET), spec)
+        workbook.worksheets()[0].activate()
+        workbook.close()
+    return path
+
+
+def _instructions(spec: TemplateSpec) -> list[str]:
+    """Return the instruction lines, in Vietnamese."""
+    markers = "; ".join(f"“{m}”: {meaning}" for m, meaning in spec.markers)
+    statuses = ", ".join(f"“{s}”" for s in L.TASK_STATUS_LABELS)
+    lines = [
+        f"Tệp này là mẫu báo cáo {period_vi(spec.period)} ({spec.period}) của đơn vị {spec.unit_name} "
+        f"(mã {spec.unit_code}), gồm các chỉ tiêu đơn vị phải báo cáo trong kỳ"
+        + (" và các nhiệm vụ đơn vị chủ trì." if spec.tasks else "."),
+        f"Chỉ nhập vào các ô nền trắng ở trang “{L.INDICATOR_SHEET}”"
+        + (f" và trang “{L.TASK_SHEET}”" if spec.tasks else "") + "; các ô nền xám đã được khóa.",
+        f"Ghi họ tên người báo cáo vào ô {_cell_name(L.REPORTER_ROW, L.REPORTED_BY_COLUMN)} và ngày gửi "
+        f"(dd/mm/yyyy) vào ô {_cell_name(L.REPORTER_ROW, L.SUBMITTED_ON_COLUMN)} của trang "
+        f"“{L.INDICATOR_SHEET}”.",
+        "Giá trị thực hiện nhập dạng số; được dùng dấu phẩy thập phân (ví dụ 90,5) và được gõ kèm dấu % "
+        "(ví dụ 90%). Không nhập đơn vị tính vào ô số.",
+        "Với chỉ tiêu tỷ lệ và chỉ tiêu bình quân gia quyền, nhập tử số và mẫu số; giá trị sẽ được tính "
+        "từ tử số và mẫu số (không bắt buộc nhập giá trị). Với các chỉ tiêu khác, ô tử số và mẫu số bị khóa.",
+        f"Với chỉ tiêu đạt/không đạt, chọn “{'” hoặc “'.join(L.BOOLEAN_LABELS)}” trong danh sách.",
+        f"Nếu không có số liệu, nhập một trong các ký hiệu: {markers}. Ký hiệu này nghĩa là "
+        "“không có số liệu”, khác với số 0: chỉ nhập 0 khi kết quả thực sự bằng 0.",
+        "Cột “Mục tiêu” và “Giá trị cơ sở” ghi “TP:” khi đó là chỉ tiêu chung của Thành phố "
+        "(đơn vị chưa có mục tiêu riêng).",
+        "Không đổi tên, thêm, xóa hay sắp xếp lại các trang tính; không sửa mã chỉ tiêu, mã nhiệm vụ "
+        "và không chèn hay xóa dòng, cột.",
+    ]
+    if spec.tasks:
+        lines.append(f"Trang “{L.TASK_SHEET}”: chọn tình trạng của từng nhiệm vụ trong danh sách "
+                     f"({statuses}); nếu đã hoàn thành, ghi ngày hoàn thành (dd/mm/yyyy).")
+    return lines
+
+
+def _cell_name(row: int, col: int) -> str:
+    """Name a cell the way Excel shows it (1-based row and column, up to column Z).
+
+    >>> _cell_name(3, 5)
+    'E3'
+    """
+    return f"{chr(ord('A') + col - 1)}{row}"
+
+
+def _instruction_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec) -> None:
+    """Write the instruction sheet: a title and numbered, wrapped lines."""
+    ws.set_column(0, 0, 5)
+    ws.set_column(1, 1, 110)
+    ws.write_string(0, 0, f"HƯỚNG DẪN ĐIỀN MẪU BÁO CÁO {period_vi(spec.period).upper()}",
+                    fmt(bold=True, font_size=14))
+    ws.write_string(1, 0, f"{spec.unit_name} ({spec.unit_code})", fmt(italic=True))
+    wrap = fmt(text_wrap=True, valign="top")
+    for n, line in enumerate(_instructions(spec), start=1):
+        ws.write_string(2 + n, 0, f"{n}.", fmt(valign="top", align="right"))
+        ws.write_string(2 + n, 1, line, wrap)
+    ws.protect("", {"format_columns": True, "format_rows": True})
+
+
+def _header_rows(ws: Any, fmt: _Formats, spec: TemplateSpec, columns: tuple[str, ...],
+                 labels: dict[str, tuple[str, int]]) -> None:
+    """Write title, unit row, hidden machine names and labels; set widths, panes and printing."""
+    last = len(columns) - 1
+    ws.merge_range(L.TITLE_ROW - 1, 0, L.TITLE_ROW - 1, last,
+                   f"BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHƯƠNG TRÌNH CÔNG TÁC CỦA THÀNH ỦY — "
+                   f"{period_vi(spec.period).upper()}", fmt(bold=True, font_size=13, align="center"))
+    ws.merge_range(L.UNIT_ROW - 1, 0, L.UNIT_ROW - 1, last,
+                   f"Đơn vị: {spec.unit_name} ({spec.unit_code}) — Kỳ báo cáo: {period_vi(spec.period)} "
+                   f"({spec.period})", fmt(bold=True, align="center"))
+    for col, name in enumerate(columns):
+        label, width = labels[name]
+        ws.write_string(L.MACHINE_HEADER_ROW - 1, col, name)
+        ws.write_string(L.LABEL_ROW - 1, col, label, fmt(_LABEL))
+        ws.set_column(col, col, width)
+    ws.set_row(L.MACHINE_HEADER_ROW - 1, None, None, {"hidden": True})
+    ws.freeze_panes(L.LABEL_ROW, 0)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, L.LABEL_ROW - 1)
+    # Units may widen columns or rows to read long names; nothing else.
+    ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": False})
+
+
+def _write_text(ws: Any, row: int, col: int, text: str, cell_format: Any) -> None:
+    """Write a string cell, or a formatted blank where there is no text."""
+    if text:
+        ws.write_string(row, col, text, cell_format)
+    else:
+        ws.write_blank(row, col, None, cell_format)
+
+
+def _validate(ws: Any, row: int, col: int, options: dict[str, Any]) -> None:
+    """Add a data validation to one cell; fail loudly where xlsxwriter would drop it."""
+    if ws.data_validation(row, col, row, col, options) != 0:
+        raise RuntimeError(f"data validation at row {row + 1}, column {col + 1} rejected: {options}")
+
+
+def _bounds(lo: float | None, hi: float | None) -> dict[str, Any]:
+    """Return validation criteria for the bounds that are set."""
+    if lo is not None and hi is not None:
+        return {"criteria": "between", "minimum": lo, "maximum": hi}
+    if lo is not None:
+        return {"criteria": ">=", "value": lo}
+    if hi is not None:
+        return {"criteria": "<=", "value": hi}
+    return {"criteria": "between", "minimum": -_ANY, "maximum": _ANY}
+
+
+def _value_validation(line: IndicatorLine) -> dict[str, Any]:
+    """Return the validation of an indicator's value cell."""
+    # Excel cannot allow "a number or a no-data marker", and an en-US Excel keeps 90,5 as
+    # text: the information style warns but lets the user keep "-" or "90,5" (ingestion reads both).
+    base = {"error_type": "information", "input_title": "Giá trị thực hiện",
+            "error_title": "Giá trị chưa hợp lệ"}
+    no_data = "Không có số liệu: nhập ký hiệu (ví dụ “-”), không nhập 0."
+    if line.value_type == "boolean":
+        choices = list(L.BOOLEAN_LABELS)
+        return base | {"validate": "list", "source": choices,
+                       "input_message": f"Chọn “{choices[0]}” hoặc “{choices[1]}”. {no_data}",
+                       "error_message": f"Chỉ chọn “{choices[0]}” hoặc “{choices[1]}”, hoặc ký hiệu "
+                                        "không có số liệu. Bấm OK để giữ giá trị đã nhập."}
+    whole = line.value_type in ("count", "rank")
+    lo, hi = line.min_value, line.max_value
+    rule = ("số nguyên" if whole else "số") + (f" từ {number_vi(lo)}" if lo is not None else "") + (
+        f" đến {number_vi(hi)}" if hi is not None else "")
+    return base | {"validate": "integer" if whole else "decimal", **_bounds(lo, hi),
+                   "input_message": f"Nhập {rule} ({line.unit_label}). {no_data}",
+                   "error_message": f"Giá trị phải là {rule}. Bấm OK để giữ giá trị đã nhập (ví dụ "
+                                    "ký hiệu không có số liệu), Cancel để sửa."}
+
+
+def _part_validation(line: IndicatorLine, part: str) -> dict[str, Any]:
+    """Return the validation of a numerator or denominator cell (a number ≥ 0)."""
+    title, label = (("Tử số", line.numerator_label) if part == "numerator"
+                    else ("Mẫu số", line.denominator_label))
+    how = (f"Giá trị = {number_vi(line.ratio_scale)} × tử số / mẫu số." if line.ratio_scale
+           else "Mẫu số là quyền số của bình quân gia quyền.")
+    return {"validate": "decimal", "criteria": ">=", "value": 0, "error_type": "information",
+            "input_title": title, "input_message": f"{label or title}. Nhập số ≥ 0. {how}"[:255],
+            "error_title": f"{title} chưa hợp lệ", "error_message": f"{title} phải là số ≥ 0."}
+
+
+def _date_validation(ws: Any, row: int, col: int, since: date, title: str) -> None:
+    """Add a date validation with a dd/mm/yyyy hint to one cell."""
+    example = since.strftime("%d/%m/%Y")
+    _validate(ws, row, col, {
+        "validate": "date", "criteria": ">=", "value": since, "error_type": "information",
+        "input_title": title, "input_message": f"Nhập ngày dạng dd/mm/yyyy, ví dụ {example}.",
+        "error_title": "Ngày chưa hợp lệ",
+        "error_message": f"Nhập ngày dạng dd/mm/yyyy, từ {example} trở đi."})
+
+
+def _indicator_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec) -> None:
+    """Write the indicator sheet: header rows, reporter inputs, one validated row per indicator."""
+    _header_rows(ws, fmt, spec, L.INDICATOR_COLUMNS, INDICATOR_LABELS)
+    row = L.REPORTER_ROW - 1
+    # Each label sits just left of its input cell.
+    ws.write_string(row, L.REPORTED_BY_COLUMN - 2, "Người báo cáo:", fmt(bold=True, align="right"))
+    ws.write_blank(row, L.REPORTED_BY_COLUMN - 1, None, fmt(_INPUT))
+    ws.write_string(row, L.SUBMITTED_ON_COLUMN - 2, "Ngày gửi:", fmt(bold=True, align="right"))
+    ws.write_blank(row, L.SUBMITTED_ON_COLUMN - 1, None, fmt(_INPUT, num_format=_DATE))
+    _date_validation(ws, row, L.SUBMITTED_ON_COLUMN - 1, spec.window[0], "Ngày gửi báo cáo")
+    col = {name: i for i, name in enumerate(L.INDICATOR_COLUMNS)}
+    for row, line in enumerate(spec.indicators, start=L.FIRST_DATA_ROW - 1):
+        ws.write_string(row, col["indicator_code"], line.code, fmt(_FIXED, align="center"))
+        ws.write_string(row, col["name_vi"], line.name, fmt(_FIXED, text_wrap=True, valign="top"))
+        ws.write_string(row, col["unit_label"], line.unit_label, fmt(_FIXED, text_wrap=True))
+        # A number cell with the indicator's decimals; a city baseline reads "TP: 78" yet stays a number.
+        number = ('"TP: "' if line.baseline_from_city else "") + "#,##0" + (
+            "." + "0" * line.decimals if line.decimals else "")
+        if line.baseline is None:
+            ws.write_blank(row, col["baseline"], None, fmt(_FIXED))
+        else:
+            ws.write_number(row, col["baseline"], line.baseline, fmt(_FIXED, num_format=number))
+        _write_text(ws, row, col["target"], line.target, fmt(_FIXED, text_wrap=True))
+        ws.write_blank(row, col["value"], None, fmt(_INPUT))
+        _validate(ws, row, col["value"], _value_validation(line))
+        for part in ("numerator", "denominator"):
+            ws.write_blank(row, col[part], None, fmt(_INPUT if line.has_parts else _UNUSED))
+            if line.has_parts:
+                _validate(ws, row, col[part], _part_validation(line, part))
+        ws.write_blank(row, col["note"], None, fmt(_INPUT, text_wrap=True))
+
+
+def _task_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec) -> None:
+    """Write the task sheet: one row per task the unit leads, with status, date and note inputs."""
+    _header_rows(ws, fmt, spec, L.TASK_COLUMNS, TASK_LABELS)
+    col = {name: i for i, name in enumerate(L.TASK_COLUMNS)}
+    statuses = list(L.TASK_STATUS_LABELS)
+    for row, task in enumerate(spec.tasks, start=L.FIRST_DATA_ROW - 1):
+        ws.write_string(row, col["task_code"], task.code, fmt(_FIXED, align="center"))
+        ws.write_string(row, col["title_vi"], task.title, fmt(_FIXED, text_wrap=True, valign="top"))
+        _write_text(ws, row, col["due_period"], task.due, fmt(_FIXED))
+        ws.write_blank(row, col["status"], None, fmt(_INPUT))
+        # Only the four statuses mean anything here, so Excel's default "stop" applies.
+        _validate(ws, row, col["status"], {
+            "validate": "list", "source": statuses, "input_title": "Tình trạng nhiệm vụ",
+            "input_message": "Chọn một tình trạng trong danh sách.", "error_title": "Tình trạng chưa hợp lệ",
+            "error_message": f"Chỉ chọn: {', '.join(statuses)}."})
+        ws.write_blank(row, col["completed_on"], None, fmt(_INPUT, num_format=_DATE))
+        _date_validation(ws, row, col["completed_on"], spec.term_start, "Ngày hoàn thành")
+        ws.write_blank(row, col["note"], None, fmt(_INPUT, text_wrap=True))
+
+
+def _meta_sheet(ws: Any, spec: TemplateSpec) -> None:
+    """Write the metadata pairs and their digest as strings; protect and very-hide the sheet."""
+    meta = spec.meta
+    for row, (key, value) in enumerate([*meta.items(), ("digest", L.meta_digest(meta))]):
+        ws.write_string(row, 0, key)
+        ws.write_string(row, 1, value)
+    ws.protect()
+    ws.very_hidden()

@@ -15,8 +15,8 @@ PACKAGE = Path(hanoi_ctr.__file__).parent
 # the pipeline: catalog → ingest → validate → aggregate → report; leaf
 # modules first). A new module must be placed here.
 LAYERS: list[set[str]] = [
-    {"atomic", "fields", "periods", "layout"},
-    {"tables"},
+    {"atomic", "fields", "periods", "layout", "sheetspec"},
+    {"tables", "xlsx"},
     {"schemas"},
     {"issues"},
     {"errors"},

@@ -1,0 +1,220 @@
+"""A workbook as plain data: what goes in which cell, with which style.
+
+Reports are built as a `WorkbookSpec` in pure code — sheets holding cells,
+merges, column widths, tables, conditional formats, charts and sparklines at
+absolute positions — and rendered once by `xlsx.render`. The spec is
+immutable and comparable, so a test can snapshot it and review the diff.
+
+Styles are tuples of (xlsxwriter format property, value) pairs, so that the
+renderer can cache one format per distinct style.
+
+Allowed imports: the standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Mapping, Sequence
+
+CellValue = str | int | float | bool | date | datetime | None
+Style = tuple[tuple[str, Any], ...]
+
+#: Excel's limits that a spec must respect.
+MAX_SHEET_NAME = 31
+MAX_CELL_TEXT = 32_767
+
+
+def style(**props: Any) -> Style:
+    """Return a style from xlsxwriter format properties, in a canonical order.
+
+    >>> style(bold=True, num_format="0%")
+    (('bold', True), ('num_format', '0%'))
+    """
+    return tuple(sorted(props.items()))
+
+
+def merge_styles(*styles: Style | None) -> Style:
+    """Return the styles combined, later ones winning."""
+    props: dict[str, Any] = {}
+    for s in styles:
+        props.update(dict(s or ()))
+    return style(**props)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell: a value written with its own type (text is always text) and a style."""
+
+    row: int
+    col: int
+    value: CellValue
+    style: Style | None = None
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A merged range holding one value."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    value: CellValue
+    style: Style | None = None
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """A conditional format on a range; `options` are xlsxwriter's, with `style` for the format."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    options: tuple[tuple[str, Any], ...]
+    style: Style | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart inserted at a cell: its type, series (as ranges on this workbook) and options."""
+
+    row: int
+    col: int
+    type: str
+    series: tuple[tuple[tuple[str, Any], ...], ...]
+    options: tuple[tuple[str, Any], ...] = ()
+    subtype: str | None = None
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A sparkline in one cell, drawn from a range of the same sheet."""
+
+    row: int
+    col: int
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet and everything placed on it."""
+
+    name: str
+    cells: tuple[Cell, ...] = ()
+    merges: tuple[Merge, ...] = ()
+    widths: tuple[tuple[int, float], ...] = ()
+    hidden_columns: tuple[int, ...] = ()
+    conditionals: tuple[Conditional, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    sparklines: tuple[Sparkline, ...] = ()
+    autofilter: tuple[int, int, int, int] | None = None
+    freeze: tuple[int, int] | None = None
+    print_title_rows: tuple[int, int] | None = None
+    landscape: bool = True
+    fit_width: bool = True
+    tab_color: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < len(self.name) <= MAX_SHEET_NAME or any(c in self.name for c in "[]:*?/\\"):
+            raise ValueError(f"invalid sheet name {self.name!r}")
+
+
+@dataclass(frozen=True)
+class WorkbookSpec:
+    """A whole workbook: its sheets in order and its document properties."""
+
+    sheets: tuple[Sheet, ...]
+    properties: tuple[tuple[str, Any], ...] = ()
+
+    def sheet(self, name: str) -> Sheet:
+        """Return a sheet by name."""
+        return next(s for s in self.sheets if s.name == name)
+
+
+@dataclass
+class SheetBuilder:
+    """Accumulate the content of one sheet top to bottom, then freeze it into a `Sheet`."""
+
+    name: str
+    row: int = 0
+    cells: list[Cell] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)
+    widths: dict[int, float] = field(default_factory=dict)
+    conditionals: list[Conditional] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    sparklines: list[Sparkline] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def put(self, row: int, col: int, value: CellValue, cell_style: Style | None = None) -> None:
+        """Place a value in a cell."""
+        self.cells.append(Cell(row, col, value, cell_style))
+
+    def line(self, value: CellValue, cell_style: Style | None = None, span: int = 1, skip: int = 1) -> int:
+        """Write a line of text at the current row (merged over `span` columns); return its row."""
+        row = self.row
+        if span > 1:
+            self.merges.append(Merge(row, 0, row, span - 1, value, cell_style))
+        else:
+            self.put(row, 0, value, cell_style)
+        self.row += skip
+        return row
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[CellValue]],
+              styles: Sequence[Style | None], header_style: Style | None = None,
+              first_col: int = 0) -> tuple[int, int]:
+        """Write a header row and data rows at the current row; return (header row, last row)."""
+        top = self.row
+        for c, label in enumerate(headers):
+            self.put(top, first_col + c, label, header_style)
+        for r, values in enumerate(rows, start=top + 1):
+            for c, value in enumerate(values):
+                self.put(r, first_col + c, value, styles[c])
+        self.row = top + len(rows) + 1
+        return top, top + len(rows)
+
+    def width(self, col: int, width: float) -> None:
+        """Set a column's width (the widest setting wins)."""
+        self.widths[col] = max(width, self.widths.get(col, 0))
+
+    def build(self) -> Sheet:
+        """Return the finished, immutable sheet."""
+        return Sheet(
+            self.name, tuple(self.cells), tuple(self.merges), tuple(sorted(self.widths.items())),
+            conditionals=tuple(self.conditionals), charts=tuple(self.charts),
+            sparklines=tuple(self.sparklines), **self.options,
+        )
+
+
+def options(**kw: Any) -> tuple[tuple[str, Any], ...]:
+    """Return keyword options as a hashable, ordered tuple (nested dicts become tuples too)."""
+    return tuple(sorted((k, _freeze(v)) for k, v in kw.items()))
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Turn frozen options back into the dicts and lists xlsxwriter expects."""
+    if isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str)
+                                                  for v in value):
+        return {k: thaw(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+__all__ = [
+    "Cell", "CellValue", "Chart", "Conditional", "Merge", "Sheet", "SheetBuilder", "Sparkline", "Style",
+    "WorkbookSpec", "merge_styles", "options", "style", "thaw",
+]

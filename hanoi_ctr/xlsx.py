@@ -1,0 +1,133 @@
+"""Render a `WorkbookSpec` with xlsxwriter: the one place that writes report workbooks.
+
+Safe by construction: text is written with `write_string` (a note starting
+with `=`, `+`, `-` or `@` stays text, never a formula), numbers with
+`write_number` (NaN and ±inf become empty cells), and the workbook is created
+with `strings_to_formulas`, `strings_to_urls` and `strings_to_numbers` off.
+One format object is cached per distinct style. The document timestamp
+comes from the spec, so the same spec gives the same bytes. The file is
+written to a temporary path beside the target and renamed into place.
+
+Allowed imports: the standard library, xlsxwriter, `atomic`, `sheetspec`.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from hanoi_ctr.atomic import atomic_path
+from hanoi_ctr.sheetspec import MAX_CELL_TEXT, CellValue, Sheet, Style, WorkbookSpec, thaw
+
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "nan_inf_to_errors": False,
+    "in_memory": True,
+}
+
+
+class _Formats:
+    """One xlsxwriter format per distinct style, per workbook."""
+
+    def __init__(self, workbook: Any) -> None:
+        self.workbook = workbook
+        self.cache: dict[Style, Any] = {}
+
+    def __call__(self, cell_style: Style | None) -> Any:
+        if not cell_style:
+            return None
+        if cell_style not in self.cache:
+            self.cache[cell_style] = self.workbook.add_format(dict(cell_style))
+        return self.cache[cell_style]
+
+
+def render(spec: WorkbookSpec, path: Path | str) -> Path:
+    """Write the workbook described by `spec` to `path` atomically; return the path."""
+    import xlsxwriter
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        workbook.set_properties(dict(spec.properties))
+        formats = _Formats(workbook)
+        sheets = {s.name: workbook.add_worksheet(s.name) for s in spec.sheets}
+        for sheet in spec.sheets:
+            _render_sheet(workbook, sheets[sheet.name], sheet, formats)
+        workbook.close()
+    return path
+
+
+def _render_sheet(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> None:
+    for col, width in sheet.widths:
+        ws.set_column(col, col, width, None, {"hidden": col in sheet.hidden_columns})
+    for cell in sheet.cells:
+        write_value(ws, cell.row, cell.col, cell.value, formats(cell.style))
+    for m in sheet.merges:
+        ws.merge_range(m.first_row, m.first_col, m.last_row, m.last_col, "", formats(m.style))
+        write_value(ws, m.first_row, m.first_col, m.value, formats(m.style))
+    for c in sheet.conditionals:
+        rule = thaw(c.options)
+        if c.style:
+            rule["format"] = formats(c.style)
+        ws.conditional_format(c.first_row, c.first_col, c.last_row, c.last_col, rule)
+    for chart in sheet.charts:
+        _insert_chart(workbook, ws, chart)
+    for s in sheet.sparklines:
+        ws.add_sparkline(s.row, s.col, {
+            "range": _range(sheet.name, s.first_row, s.first_col, s.last_row, s.last_col), **thaw(s.options)})
+    if sheet.autofilter:
+        ws.autofilter(*sheet.autofilter)
+    if sheet.freeze:
+        ws.freeze_panes(*sheet.freeze)
+    if sheet.print_title_rows:
+        ws.repeat_rows(*sheet.print_title_rows)
+    if sheet.landscape:
+        ws.set_landscape()
+    if sheet.fit_width:
+        ws.fit_to_pages(1, 0)
+    ws.set_paper(9)  # A4
+    if sheet.tab_color:
+        ws.set_tab_color(sheet.tab_color)
+
+
+def write_value(ws: Any, row: int, col: int, value: CellValue, fmt: Any = None) -> None:
+    """Write one value with the writer for its type; text is never interpreted."""
+    if value is None:
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            ws.write_blank(row, col, None, fmt)
+        else:
+            ws.write_number(row, col, value, fmt)
+    elif isinstance(value, datetime):
+        ws.write_datetime(row, col, value.replace(tzinfo=None), fmt)
+    elif isinstance(value, date):
+        ws.write_datetime(row, col, datetime(value.year, value.month, value.day), fmt)
+    else:
+        ws.write_string(row, col, str(value)[:MAX_CELL_TEXT], fmt)
+
+
+def _range(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:
+    from xlsxwriter.utility import xl_range_abs
+
+    return f"'{sheet}'!{xl_range_abs(r1, c1, r2, c2)}"
+
+
+def _insert_chart(workbook: Any, ws: Any, chart: Any) -> None:
+    kind = {"type": chart.type} | ({"subtype": chart.subtype} if chart.subtype else {})
+    xl_chart = workbook.add_chart(kind)
+    for series in chart.series:
+        xl_chart.add_series(thaw(series))
+    opts = thaw(chart.options) if chart.options else {}
+    for key, setter in (("title", xl_chart.set_title), ("x_axis", xl_chart.set_x_axis),
+                        ("y_axis", xl_chart.set_y_axis), ("legend", xl_chart.set_legend),
+                        ("size", xl_chart.set_size)):
+        if key in opts:
+            setter(opts[key])
+    ws.insert_chart(chart.row, chart.col, xl_chart)

@@ -33,6 +33,7 @@ import polars as pl
 
 from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.issues import Issue, issues_frame
+from hanoi_ctr.locks import exclusive
 from hanoi_ctr.periods import TIMEZONE, Period, deadline, deadline_passed_at, parse_period
 from hanoi_ctr.readers import INDICATOR_RAW, TASK_RAW, RawFile, read_file
 from hanoi_ctr.revisions import INDICATOR_KEY
@@ -94,12 +95,14 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = S
     """
     now = _now(now)
     store = Store(settings.archive)
-    raws = _drop_duplicates(read_submissions(paths, settings), store.known_files())
-    batch = _process(raws, catalog, settings, period, now, current=store.values())
-    new = {r.sha256: r.path for r in raws if not _is_duplicate(r)}
-    if new:
-        store.commit({"ledger": batch.ledger, "values": batch.values, "tasks": batch.tasks,
-                      "issues": batch.issues.filter(pl.col("code") != "duplicate-file")}, new, now)
+    raws = read_submissions(paths, settings)
+    with exclusive(store.lock_path):  # from "which files are new?" to the commit, one run at a time
+        raws = _drop_duplicates(raws, store.known_files())
+        batch = _process(raws, catalog, settings, period, now, current=store.values())
+        new = {r.sha256: r.path for r in raws if not _is_duplicate(r)}
+        if new:
+            store.commit({"ledger": batch.ledger, "values": batch.values, "tasks": batch.tasks,
+                          "issues": batch.issues.filter(pl.col("code") != "duplicate-file")}, new, now)
     return batch
 
 

@@ -39,6 +39,7 @@ class Store:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
         self.batches = self.root / "batches"
+        self.lock_path = self.root / ".lock"
 
     def _batch_dirs(self) -> list[Path]:
         if not self.batches.is_dir():

@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"schemas"},
     {"issues"},
     {"errors"},
+    {"locks"},
     {"settings", "conform", "revisions", "normalize"},
     {"catalog", "store"},
     {"readers", "templates"},

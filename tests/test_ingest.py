@@ -140,3 +140,35 @@ def test_ingest_command_summarises_per_unit(tmp_path, capsys):
     assert lines == {"00277": ["1", "1", "0"], "003": ["1", "1", "0"]}  # submitted on time, by its date
     assert "1 file(s) ingested (0 rejected)" in out.err
     assert main(["ingest", str(tmp_path / "nowhere")]) == 2
+
+
+def test_two_ingests_of_the_same_inbox_at_once_take_each_file_once(tmp_path, catalog, settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = [_csv(tmp_path / "inbox", f"{unit}.csv", [f"{unit},2024-Q3,08.01,9{i},,,,02/10/2024"])
+             for i, unit in enumerate(["SO-LDTBXH"])]
+    files += [_csv(tmp_path / "inbox", f"w{i}.csv", [f"00277,2024-Q3,01.07,,4{i},50,,02/10/2024"])
+              for i in range(3)]
+    with ThreadPoolExecutor(2) as pool:
+        batches = list(pool.map(lambda _: ingest(files, catalog, settings, now=T0), range(2)))
+    store = Store(settings.archive)
+    assert sorted(store.ledger()["file_name"].to_list()) == sorted(p.name for p in files)
+    duplicates = sum(int((b.issues["code"] == "duplicate-file").sum()) for b in batches)
+    assert duplicates == len(files)
+
+
+def test_a_held_lock_times_out_with_a_clear_error(tmp_path):
+    from hanoi_ctr.locks import LockTimeout, exclusive
+
+    with exclusive(tmp_path / "x.lock"):
+        import subprocess
+        import sys
+
+        code = ("from hanoi_ctr.locks import exclusive, LockTimeout\n"
+                f"try:\n    exclusive({str(tmp_path / 'x.lock')!r}, timeout=0.3).__enter__()\n"
+                "except LockTimeout as e:\n    print('timeout', e)\n")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert out.startswith("timeout") and "held by another run" in out
+    with exclusive(tmp_path / "x.lock", timeout=0.3):  # released when the holder leaves
+        pass
+    assert LockTimeout.__mro__[1].__name__ == "HanoiCtrError"

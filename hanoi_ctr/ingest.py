@@ -22,6 +22,7 @@ Allowed imports: the standard library, polars, `catalog`, `issues`,
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -96,10 +97,18 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = S
     now = _now(now)
     store = Store(settings.archive)
     raws = read_submissions(paths, settings)
-    with exclusive(store.lock_path):  # from "which files are new?" to the commit, one run at a time
-        raws = _drop_duplicates(raws, store.known_files())
-        batch = _process(raws, catalog, settings, period, now, current=store.values())
-        new = {r.sha256: r.path for r in raws if not _is_duplicate(r)}
+    # Check outside the lock (runs on other files proceed in parallel), then commit under it; if
+    # another run committed meanwhile, check again against what it stored.
+    def check() -> tuple[list[RawFile], Batch]:
+        marked = _drop_duplicates(raws, store.known_files())
+        return marked, _process(marked, catalog, settings, period, now, current=store.values())
+
+    seen = store.batch_names()
+    marked, batch = check()
+    with exclusive(store.lock_path):
+        if store.batch_names() != seen:
+            marked, batch = check()
+        new = {r.sha256: r.path for r in marked if not _is_duplicate(r)}
         if new:
             store.commit({"ledger": batch.ledger, "values": batch.values, "tasks": batch.tasks,
                           "issues": batch.issues.filter(pl.col("code") != "duplicate-file")}, new, now)
@@ -118,15 +127,15 @@ def _is_duplicate(raw: RawFile) -> bool:
 
 
 def _drop_duplicates(raws: list[RawFile], known: set[str]) -> list[RawFile]:
-    """Mark files already received (or twice in this run) as duplicates, with nothing to read."""
-    seen = set(known)
+    """Return the files with those already received (or twice in this run) marked as duplicates."""
+    seen, out = set(known), []
     for raw in raws:
         if raw.sha256 and raw.sha256 in seen:
-            raw.issues = [Issue("duplicate-file", file=raw.path.name, sha256=raw.sha256,
-                                detail=f"SHA-256 {raw.sha256[:12]}…")]
-            raw.indicators = raw.tasks = None
+            raw = dataclasses.replace(raw, indicators=None, tasks=None, issues=[Issue(
+                "duplicate-file", file=raw.path.name, sha256=raw.sha256, detail=f"SHA-256 {raw.sha256[:12]}…")])
         seen.add(raw.sha256)
-    return raws
+        out.append(raw)
+    return out
 
 
 def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: Period | str | None,

@@ -46,6 +46,10 @@ class Store:
             return []
         return sorted(p for p in self.batches.iterdir() if p.is_dir() and not p.name.startswith("."))
 
+    def batch_names(self) -> list[str]:
+        """Return the names of the committed batches (a change means another run committed)."""
+        return [d.name for d in self._batch_dirs()]
+
     def _read(self, part: str) -> pl.DataFrame:
         paths = [d / f"{part}.parquet" for d in self._batch_dirs() if (d / f"{part}.parquet").is_file()]
         if not paths:

@@ -72,9 +72,13 @@ class Store:
         """Return the indicator values in force (as known at `as_of`, default now)."""
         return current(self.history(), INDICATOR_KEY, as_of)
 
+    def task_history(self) -> pl.DataFrame:
+        """Return every task progress row ever accepted, revisions included."""
+        return self._read("tasks")
+
     def task_progress(self, as_of: datetime | None = None) -> pl.DataFrame:
         """Return the task progress in force (as known at `as_of`, default now)."""
-        return current(self._read("tasks"), TASK_KEY, as_of)
+        return current(self.task_history(), TASK_KEY, as_of)
 
     def issues(self) -> pl.DataFrame:
         """Return every issue recorded by every ingest run."""

@@ -39,6 +39,9 @@ TARGET_KINDS = ("term_end", "milestone")
 SEVERITIES = ("error", "warning")
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data", "no_target")
 VALUE_SOURCES = ("reported", "rollup")
+TARGET_SOURCES = ("own", "city", "implicit")
+BASELINE_SOURCES = ("target_row", "baseline_year", "earliest_value", "running_total_start")
+COMPLETENESS_SCOPES = ("city", "district", "unit", "program")
 OUTCOMES = ("accepted", "partial", "rejected", "duplicate")
 FORMATS = ("template", "xlsx", "csv", "unknown")
 
@@ -223,10 +226,12 @@ _FIELDS: tuple[Field, ...] = (
        "Nguồn số liệu", "Value source", enum=VALUE_SOURCES),
     _f("rollup_value", "number", "Value computed from the child units (beside a reported value).",
        "Tổng hợp từ cấp dưới", "Rollup of children", excel_format="#,##0.##", width=12),
-    _f("n_expected", "integer", "Child units expected to report.", "Số đơn vị phải báo cáo",
-       "Units expected", minimum=0, width=8),
-    _f("n_reported", "integer", "Child units that reported a value.", "Số đơn vị đã báo cáo",
-       "Units reported", minimum=0, width=8),
+    _f("n_expected", "integer",
+       "Reports the value is built from that were expected from the units beneath "
+       "(unit × sub-period; empty for a unit's own value without children).",
+       "Số đơn vị phải báo cáo", "Units expected", minimum=0, width=8),
+    _f("n_reported", "integer", "Of the expected reports beneath, those that came with a value.",
+       "Số đơn vị đã báo cáo", "Units reported", minimum=0, width=8),
     _f("achievement", "number", "Share of the target reached (1 = 100 %), direction-aware.",
        "Mức đạt", "Achievement", excel_format="0%", width=9),
     _f("progress", "number", "Share of the way from baseline to target covered (1 = 100 %).",
@@ -239,6 +244,78 @@ _FIELDS: tuple[Field, ...] = (
        "Dự báo cuối kỳ", "Projection", excel_format="#,##0.##", width=12),
     _f("projection_meets_target", "boolean", "Whether the projection meets the target.",
        "Dự báo đạt", "Projection meets target", width=8),
+    _f("unit_level", "string", "Level of the unit in the hierarchy on the period's last day.",
+       "Cấp", "Level", required=True, enum=LEVELS, width=8),
+    _f("value_period", "string",
+       "Period the value describes: the requested period, or for an indicator reported less often, "
+       "its latest period ended by the requested period's end.",
+       "Kỳ số liệu", "Value period", required=True, pattern=PERIOD_PATTERN, width=10),
+    _f("n_periods_expected", "integer", "Sub-periods of the value period in which a value was expected.",
+       "Số kỳ phải có", "Sub-periods expected", minimum=0, width=7),
+    _f("n_periods_reported", "integer", "Sub-periods of the value period that have a value.",
+       "Số kỳ đã có", "Sub-periods with a value", minimum=0, width=7),
+    _f("term_to_date", "number", "Value over the term so far (start of the term to the value period's end).",
+       "Lũy kế từ đầu nhiệm kỳ", "Term to date", excel_format="#,##0.##", width=12),
+    _f("previous_value", "number", "Value of the previous period of the same kind.", "Kỳ trước",
+       "Previous period", excel_format="#,##0.##", width=12),
+    _f("change", "number", "Value minus the previous period's value.", "Thay đổi", "Change",
+       excel_format="+#,##0.##;-#,##0.##;0", width=10),
+    _f("compared_value", "number",
+       "Value compared with the target: the value itself, or for annual flows the year-to-date total "
+       "scaled to a full year.", "Giá trị so sánh", "Compared value", excel_format="#,##0.##", width=12),
+    _f("target_source", "string", "Whose target applies: the unit's own, the city's, or the implicit 1 of a "
+       "yes/no indicator.", "Nguồn mục tiêu", "Target source", enum=TARGET_SOURCES, width=9),
+    _f("target_year", "integer", "Year of the term-end target.", "Năm mục tiêu", "Target year",
+       minimum=1900, maximum=2100, width=8),
+    _f("baseline_period", "string", "Period the baseline describes.", "Kỳ cơ sở", "Baseline period",
+       pattern=PERIOD_PATTERN, width=10),
+    _f("baseline_source", "string", "Where the baseline comes from: the target row, the unit's value in the "
+       "baseline year, its earliest value in the term, or zero for a running total.", "Nguồn giá trị cơ sở",
+       "Baseline source", enum=BASELINE_SOURCES, width=12),
+    _f("milestone_value", "number", "Annual milestone for the value period's year (the value that meets it).",
+       "Mốc năm", "Milestone", excel_format="#,##0.##", width=10),
+    _f("milestone_achievement", "number",
+       "Share of the annual milestone reached (1 = 100 %), direction-aware.",
+       "Mức đạt mốc năm", "Milestone achievement", excel_format="0%", width=9),
+    # --- completeness and tasks ------------------------------------------
+    _f("scope", "string", "What a completeness row counts: one unit, a district with its wards, a program, "
+       "or the whole city.", "Phạm vi", "Scope", required=True, enum=COMPLETENESS_SCOPES, width=9),
+    _f("n_received", "integer", "Expected submissions received (accepted or partly accepted).",
+       "Số báo cáo đã nhận", "Submissions received", required=True, minimum=0, width=8),
+    _f("n_on_time", "integer", "Expected submissions received by the deadline.", "Số báo cáo đúng hạn",
+       "On time", required=True, minimum=0, width=8),
+    _f("n_late", "integer", "Expected submissions received after the deadline.", "Số báo cáo muộn", "Late",
+       required=True, minimum=0, width=8),
+    _f("n_values_expected", "integer", "Unit × indicator values due.", "Số chỉ tiêu phải báo cáo",
+       "Values expected", required=True, minimum=0, width=8),
+    _f("n_values_reported", "integer", "Unit × indicator values due that were reported.",
+       "Số chỉ tiêu đã báo cáo", "Values reported", required=True, minimum=0, width=8),
+    _f("reporting_rate", "number", "Submissions received ÷ expected.", "Tỷ lệ báo cáo", "Reporting rate",
+       minimum=0, maximum=1, excel_format="0%", width=8),
+    _f("on_time_rate", "number", "Submissions on time ÷ expected.", "Tỷ lệ đúng hạn", "On-time rate",
+       minimum=0, maximum=1, excel_format="0%", width=8),
+    _f("value_rate", "number", "Values reported ÷ expected.", "Tỷ lệ chỉ tiêu có số liệu", "Value rate",
+       minimum=0, maximum=1, excel_format="0%", width=8),
+    _f("reported_period", "string", "Report the task status comes from.", "Kỳ báo cáo tình trạng",
+       "Reported in", pattern=PERIOD_PATTERN, width=10),
+    _f("is_due", "boolean", "The task's due period ends by the end of the requested period.", "Đến hạn",
+       "Due", required=True, width=7),
+    _f("overdue", "boolean", "Due period ended before the requested period ends and not completed or "
+       "cancelled.", "Quá hạn", "Overdue", required=True, width=7),
+    _f("n_tasks", "integer", "Tasks.", "Số nhiệm vụ", "Tasks", required=True, minimum=0, width=7),
+    _f("n_due", "integer", "Tasks due by the end of the period.", "Đến hạn", "Due", required=True,
+       minimum=0, width=7),
+    _f("n_completed", "integer", "Tasks reported completed.", "Hoàn thành", "Completed", required=True,
+       minimum=0, width=7),
+    _f("n_in_progress", "integer", "Tasks reported in progress.", "Đang thực hiện", "In progress",
+       required=True, minimum=0, width=7),
+    _f("n_not_started", "integer", "Tasks reported not started.", "Chưa triển khai", "Not started",
+       required=True, minimum=0, width=7),
+    _f("n_cancelled", "integer", "Tasks reported cancelled.", "Dừng/hủy", "Cancelled", required=True,
+       minimum=0, width=7),
+    _f("n_not_reported", "integer", "Tasks with no status reported yet.", "Chưa báo cáo", "Not reported",
+       required=True, minimum=0, width=7),
+    _f("n_overdue", "integer", "Tasks overdue.", "Quá hạn", "Overdue", required=True, minimum=0, width=7),
 )
 
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}

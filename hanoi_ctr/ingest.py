@@ -26,7 +26,7 @@ import dataclasses
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
@@ -147,6 +147,7 @@ def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: 
     checked = check(indicators, tasks, ctx)
     file_issues = [i for raw in raws for i in raw.issues]
     names = {r.sha256: r.path.name for r in raws}
+    # Supersession is an ingest matter: validating files alone reports none.
     warnings = _late(checked, names, settings) + (_superseded(checked, current, names) if current is not None else [])
     issues = issues_frame(file_issues + checked.issues + warnings)
     ledger = _ledger(raws, checked, now)
@@ -155,11 +156,15 @@ def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: 
 
 def _concat(raws: list[RawFile], kind: str, columns: tuple[str, ...], expected: str | None, now: datetime
             ) -> pl.DataFrame:
+    # Files of one run are received in name order, a microsecond apart, so that a revision sent in
+    # the same run as the file it revises (`…_v2.csv` after `….csv`) supersedes it.
     frames = [
         getattr(raw, kind).with_columns(
-            file=pl.lit(raw.path.name), sha256=pl.lit(raw.sha256), received_at=pl.lit(now),
+            file=pl.lit(raw.path.name), sha256=pl.lit(raw.sha256),
+            received_at=pl.lit(now + timedelta(microseconds=order)),
             expected_period=pl.lit(expected or declared_period(raw), dtype=pl.String))
-        for raw in raws if getattr(raw, kind) is not None and not raw.rejected
+        for order, raw in enumerate(sorted(raws, key=lambda r: r.path.name))
+        if getattr(raw, kind) is not None and not raw.rejected
     ]
     schema = {"sheet": pl.String, "row": pl.Int64, **{c: pl.String for c in columns},
               "file": pl.String, "sha256": pl.String, "received_at": pl.Datetime("us", "UTC"),
@@ -202,10 +207,19 @@ def _late(checked: Checked, names: dict[str, str], settings: Settings) -> list[I
 
 
 def _superseded(checked: Checked, current: pl.DataFrame, names: dict[str, str]) -> list[Issue]:
-    """Warn at each accepted row that replaces a different value sent earlier."""
-    old = current.select(*INDICATOR_KEY, old_value="value", old_marker="no_data_marker")
-    changed = checked.values.join(old, on=list(INDICATOR_KEY)).filter(
-        pl.col("value").ne_missing(pl.col("old_value")) | pl.col("no_data_marker").ne_missing(pl.col("old_marker")))
+    """Warn at each accepted row that replaces a different value received earlier (before or in this run)."""
+    key = list(INDICATOR_KEY)
+    earlier = pl.concat([current.select(*key, "received_at", "value", "no_data_marker"),
+                         checked.values.select(*key, "received_at", "value", "no_data_marker")])
+    earlier = earlier.rename({"value": "old_value", "no_data_marker": "old_marker", "received_at": "old_at"})
+    changed = (
+        checked.values.sort("received_at")
+        .join_asof(earlier.sort("old_at"), left_on="received_at", right_on="old_at", by=key,
+                   strategy="backward", allow_exact_matches=False, check_sortedness=False)
+        .filter(pl.col("old_at").is_not_null())
+        .filter(pl.col("value").ne_missing(pl.col("old_value"))
+                | pl.col("no_data_marker").ne_missing(pl.col("old_marker")))
+    )
     return [
         Issue("superseded", file=names.get(r["sha256"]), sheet=r["sheet"], row=r["row"],
               column="value", value=_show(r["value"], r["no_data_marker"]), sha256=r["sha256"],
@@ -224,7 +238,7 @@ def _ledger(raws: list[RawFile], checked: Checked, now: datetime) -> pl.DataFram
     counts = {r["sha256"]: r for r in checked.counts.iter_rows(named=True)}
     subs = _submissions(checked)
     rows = []
-    for raw in raws:
+    for order, raw in enumerate(sorted(raws, key=lambda r: r.path.name)):
         if _is_duplicate(raw):
             continue
         c = counts.get(raw.sha256, {"rows_read": 0, "rows_accepted": 0, "rows_rejected": 0})
@@ -232,7 +246,7 @@ def _ledger(raws: list[RawFile], checked: Checked, now: datetime) -> pl.DataFram
         outcome = ("rejected" if raw.rejected or c["rows_accepted"] == 0
                    else "partial" if c["rows_rejected"] else "accepted")
         rows.append({
-            "received_at": now, "sha256": raw.sha256, "file_name": raw.path.name,
+            "received_at": now + timedelta(microseconds=order), "sha256": raw.sha256, "file_name": raw.path.name,
             "format": raw.format, "unit_code": raw.meta.get("unit_code") or _single(mine["unit_code"]),
             "period": raw.meta.get("period") or _single(mine["period"]),
             "submitted_at": mine["submitted_at"].min() if mine.height else None,

@@ -2,7 +2,8 @@
 
 A later file from the same unit for the same period supersedes earlier
 values row by row: for each key the value with the latest `received_at`
-wins (a later row of the same file wins over an earlier one). Earlier values
+wins (files of one ingest run are received in name order; a later row of
+the same file wins over an earlier one). Earlier values
 stay in history, so `current(values, as_of=t)` reproduces what was known
 at time `t`.
 
@@ -27,4 +28,5 @@ def current(history: pl.DataFrame, key: tuple[str, ...] = INDICATOR_KEY, as_of: 
             raise ValueError("as_of must be timezone-aware")
         history = history.filter(pl.col("received_at") <= as_of)
     order = [*key, "received_at", "row"] if "row" in history.columns else [*key, "received_at"]
-    return history.sort(order, nulls_last=False).unique(subset=list(key), keep="last", maintain_order=True)
+    return history.sort(order, nulls_last=False, maintain_order=True).unique(
+        subset=list(key), keep="last", maintain_order=True)

@@ -164,11 +164,50 @@ _TABLES: tuple[Table, ...] = (
     Table(
         "results", "output",
         "Rollup results: one row per period × unit × indicator, compared with its target.",
-        ("period", "unit_code", "indicator_code", "value", "numerator", "denominator", "value_source",
-         "rollup_value", "n_expected", "n_reported", "target_value", "target_min", "target_max",
-         "baseline_value", "achievement", "progress", "expected_progress", "result_status",
-         "projection", "projection_meets_target"),
+        ("period", "unit_code", "indicator_code", "unit_level", "value_period", "value", "numerator",
+         "denominator", "value_source", "rollup_value", "n_expected", "n_reported", "n_periods_expected",
+         "n_periods_reported", "previous_value", "change", "term_to_date", "compared_value", "target_source",
+         "target_year", "target_value", "target_min", "target_max", "baseline_value", "baseline_period",
+         "baseline_source", "milestone_value", "milestone_achievement", "achievement", "progress",
+         "expected_progress", "result_status", "projection", "projection_meets_target"),
         primary_key=("period", "unit_code", "indicator_code"),
+        foreign_keys=(_fk("indicator_code", "indicators"),),
+    ),
+    Table(
+        "trend", "output",
+        "Values of every unit × indicator for every period from the start of the term to the requested "
+        "period (for sparklines and previous-period change).",
+        ("period", "unit_code", "indicator_code", "unit_level", "value", "numerator", "denominator",
+         "value_source", "n_expected", "n_reported", "n_periods_expected", "n_periods_reported"),
+        primary_key=("period", "unit_code", "indicator_code"),
+        foreign_keys=(_fk("indicator_code", "indicators"),),
+    ),
+    Table(
+        "completeness", "output",
+        "Completeness and timeliness of the period's submissions per unit, per district with its wards, "
+        "per program and for the city.",
+        ("period", "scope", "unit_code", "program_code", "n_expected", "n_received", "n_on_time", "n_late",
+         "reporting_rate", "on_time_rate", "n_values_expected", "n_values_reported", "value_rate"),
+        primary_key=("period", "scope", "unit_code", "program_code"),
+        overrides={
+            "unit_code": _OPTIONAL, "program_code": _OPTIONAL,
+            "n_expected": {"required": True, "description": "Submissions expected (unit × report quarter).",
+                           "label_vi": "Số báo cáo phải nộp", "label_en": "Submissions expected"},
+        },
+    ),
+    Table(
+        "task_status", "output", "Every task with its latest reported status and whether it is overdue.",
+        ("period", "task_code", "program_code", "lead_unit_code", "due_period", "status", "completed_on",
+         "reported_period", "is_due", "overdue", "sha256", "sheet", "row"),
+        primary_key=("period", "task_code"),
+        foreign_keys=(_fk("task_code", "tasks"),),
+        overrides={"status": _OPTIONAL},
+    ),
+    Table(
+        "task_summary", "output", "Task counts per program and lead agency.",
+        ("period", "program_code", "lead_unit_code", "n_tasks", "n_due", "n_completed", "n_in_progress",
+         "n_not_started", "n_cancelled", "n_not_reported", "n_overdue"),
+        primary_key=("period", "program_code", "lead_unit_code"),
     ),
 )
 

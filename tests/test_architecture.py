@@ -23,9 +23,20 @@ LAYERS: list[set[str]] = [
     {"locks"},
     {"settings", "conform", "revisions", "normalize"},
     {"catalog", "store"},
+    # the rollup engine: pure polars, below ingestion, templates and reports
+    {"spans", "method"},
+    {"compare", "task_tracking", "outliers"},
+    {"aggregate", "coverage"},
+    {"series"},
+    {"engine"},
     {"readers", "templates"},
     {"submissions"},
     {"ingest"},
+    {"report"},
+    {"pipeline"},
+    # synthetic submissions for the demo data, benchmarks and tests: they write templates
+    {"synthetic"},
+    {"synthetic_files"},
     {"cli", "__init__"},
 ]
 

@@ -172,3 +172,13 @@ def test_a_held_lock_times_out_with_a_clear_error(tmp_path):
     with exclusive(tmp_path / "x.lock", timeout=0.3):  # released when the holder leaves
         pass
     assert LockTimeout.__mro__[1].__name__ == "HanoiCtrError"
+
+
+def test_a_revision_in_the_same_run_supersedes_by_file_name_order(tmp_path, catalog, settings):
+    v1 = _csv(tmp_path / "inbox", "2024-Q3_SO-LDTBXH.csv", ["SO-LDTBXH,2024-Q3,08.01,80,,,,02/10/2024"])
+    v2 = _csv(tmp_path / "inbox", "2024-Q3_SO-LDTBXH_v2.csv", ["SO-LDTBXH,2024-Q3,08.01,85,,,,03/10/2024"])
+    batch = ingest([v2, v1], catalog, settings, now=T0)
+    assert Store(settings.archive).values()["value"].to_list() == [85.0]
+    superseded = batch.issues.filter(pl.col("code") == "superseded")
+    assert superseded.select("file", "row").rows() == [("2024-Q3_SO-LDTBXH_v2.csv", 2)]
+    assert "80 → 85" in superseded["message_en"].item()

@@ -1,0 +1,199 @@
+"""The rollup: values in, results compared with targets out, in pure polars.
+
+`rollup(values, catalog, period)` resolves revisions, places every value in
+its indicator's frequency period, rolls units up (ward → district → city),
+combines periods over time, compares with targets, counts completeness and
+timeliness, follows the tasks and raises the plausibility warnings. It reads
+no file and writes none; every frame it returns matches a declared output
+table (`results`, `trend`, `completeness`, `task_status`, `task_summary`,
+`issues`). The rules, with worked examples, are in docs/METHOD.md.
+
+Allowed imports: the standard library, polars, `aggregate`, `catalog`,
+`compare`, `coverage`, `issues`, `outliers`, `periods`, `revisions`,
+`schemas`, `series`, `settings`, `spans`, `tables` and `task_tracking`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from hanoi_ctr.aggregate import (
+    agencies_to_city,
+    cells,
+    city_code,
+    expected,
+    hierarchy,
+    reports,
+    roll_up,
+    to_city,
+)
+from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.compare import compare
+from hanoi_ctr.coverage import completeness, ledger_from_values
+from hanoi_ctr.issues import Issue, issues_frame
+from hanoi_ctr.outliers import cumulative_decreases, outliers, rollup_mismatches
+from hanoi_ctr.periods import Period, parse_period
+from hanoi_ctr.revisions import current
+from hanoi_ctr.schemas import polars_schema
+from hanoi_ctr.series import UNIT, at, earliest, over_time, plan, projection, trend, year_values
+from hanoi_ctr.settings import Settings
+from hanoi_ctr.spans import QUARTERS_IN, bounds, first_of
+from hanoi_ctr.tables import TABLES
+from hanoi_ctr.task_tracking import task_status, task_summary
+
+
+@dataclass(frozen=True)
+class Results:
+    """What a rollup returns: one DataFrame per declared output table."""
+
+    period: Period
+    results: pl.DataFrame
+    trend: pl.DataFrame
+    completeness: pl.DataFrame
+    task_status: pl.DataFrame
+    task_summary: pl.DataFrame
+    issues: pl.DataFrame
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """Return the frames keyed by their table name."""
+        names = ("results", "trend", "completeness", "task_status", "task_summary", "issues")
+        return {name: getattr(self, name) for name in names}
+
+
+def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
+           ledger: pl.DataFrame | None = None, task_progress: pl.DataFrame | None = None,
+           settings: Settings | None = None, as_of: datetime | None = None) -> Results:
+    """Roll the values up for a period and compare them with their targets.
+
+    Args:
+        values: rows of the `indicator_values` table, all versions (revisions are resolved here).
+        catalog: the loaded catalog.
+        period: the period to report on (`2024-Q3`, `2024-H1`, `2024`, `2021-2025`).
+        ledger: rows of the `ledger` table; without it, submissions are read off the values.
+        task_progress: rows of the `task_progress` table.
+        settings: calendar, deadlines, status thresholds, tolerances (default: `Settings()`).
+        as_of: reproduce the rollup as known at this (timezone-aware) instant.
+    """
+    period = period if isinstance(period, Period) else parse_period(period)
+    settings = settings or Settings()
+    term = _Term.of(catalog)
+    history = values if as_of is None else values.filter(pl.col("received_at") <= as_of)
+    placed = reports(current(history), catalog.indicators)
+    schedule = plan(catalog.indicators, period)
+    grid, due, tree = _grid(catalog, placed, schedule, term, settings)
+    spans = over_time(grid, schedule, term.first, term.baseline_years, settings.calendar)  # type: ignore[arg-type]
+    trend_rows = trend(spans, schedule, term.first)
+    status = task_status(catalog.tasks, period, task_progress, as_of)
+    files = ledger_from_values(history) if ledger is None else ledger
+    coverage = completeness(catalog, period, placed, files, due=due, tree=tree,
+                            calendar=settings.calendar,  # type: ignore[arg-type]
+                            rule=settings.deadline_rule, as_of=as_of)
+    results = _results(spans, trend_rows, grid, schedule, catalog, term, settings, period)
+    return Results(
+        period=period,
+        results=_shape(results, "results"),
+        trend=_shape(trend_rows, "trend"),
+        completeness=_shape(coverage, "completeness"),
+        task_status=_shape(status, "task_status"),
+        task_summary=_shape(task_summary(status, period), "task_summary"),
+        issues=issues_frame(_warnings(grid, period, settings, ledger)),
+    )
+
+
+@dataclass(frozen=True)
+class _Term:
+    """The catalog's term in quarter ordinals, and the years baselines may come from."""
+
+    first: int  # ordinal of the term's first quarter
+    end: int  # ordinal just after its last quarter: the term's end as a time
+    end_year: int
+    baseline_year: int
+    baseline_years: list[int]
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> _Term:
+        term = catalog.term
+        start, end = int(term["start_year"]), int(term["end_year"])  # type: ignore[call-overload]
+        baseline = int(term["baseline_year"] or start)  # type: ignore[call-overload]
+        years = sorted({baseline, *catalog.targets["baseline_year"].drop_nulls().to_list()})
+        return cls(start * 4, end * 4 + 4, end, baseline, years)
+
+
+def _grid(catalog: Catalog, placed: pl.DataFrame, schedule: pl.DataFrame, term: _Term,
+          settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Return (cells rolled up across units, cells due as assigned, hierarchy) for every frequency period."""
+    calendar = settings.calendar
+    city = city_code(catalog)
+    bases = _frequency_periods(schedule, term.baseline_years[0] * 4)
+    tree = hierarchy(catalog, bases["_bl"], calendar)  # type: ignore[arg-type]
+    due = expected(catalog, bases.filter(pl.col("_bl") >= term.first), calendar)  # type: ignore[arg-type]
+    ends = schedule.select("indicator_code", "_el")
+    mapped = (to_city(placed, catalog, city).join(ends, on="indicator_code")
+              .filter(pl.col("_bl") <= pl.col("_el")).drop("_el"))
+    grid = roll_up(cells(catalog, mapped, agencies_to_city(due, catalog, city), tree), tree,
+                   settings.rollup_tolerance)
+    return grid, due, tree
+
+
+def _warnings(grid: pl.DataFrame, period: Period, settings: Settings,
+              ledger: pl.DataFrame | None) -> list[Issue]:
+    """Return the plausibility warnings on values of frequency periods ending within the period."""
+    files = {} if ledger is None else dict(ledger.select("sha256", "file_name").unique("sha256").iter_rows())
+    first, last = bounds(period)
+    return (outliers(grid, first, last, settings.outlier_z, files)
+            + cumulative_decreases(grid, first, last, files) + rollup_mismatches(grid, first, last, files))
+
+
+def _frequency_periods(schedule: pl.DataFrame, first: int) -> pl.DataFrame:
+    """Return (`_bk`, `_bl`): each frequency period from quarter ordinal `first` to its value period's end."""
+    rows = []
+    for kind, last in schedule.group_by("frequency").agg(pl.col("_el").max()).iter_rows():
+        step = QUARTERS_IN[kind]
+        rows += [(kind, end) for end in range(first + step - 1, last + 1, step)]
+    return pl.DataFrame(rows, schema={"_bk": pl.String, "_bl": pl.Int64}, orient="row")
+
+
+def _results(spans: pl.DataFrame, trend_rows: pl.DataFrame, grid: pl.DataFrame, schedule: pl.DataFrame,
+             catalog: Catalog, term: _Term, settings: Settings, period: Period) -> pl.DataFrame:
+    """Return the value period's rows with their companions (previous, to date, projection), compared."""
+    term_first = term.first
+    shown = at(spans, schedule, pl.col("_ef"), pl.col("_el"))
+    ytd_first = first_of(pl.lit("year"), pl.col("_el"))
+
+    def beside(first: pl.Expr, last: pl.Expr, name: str) -> pl.DataFrame:
+        return at(spans, schedule, first, last).select(*UNIT, pl.col("value").alias(name))
+
+    # Every companion value is joined on the unit record too: a reused code is another unit.
+    rows = (shown.join(schedule.select("indicator_code", "_elabel", "_el", "_flow"), on="indicator_code")
+            .join(beside(pl.col("_pf"), pl.col("_pl"), "previous_value"), on=UNIT, how="left")
+            .join(beside(pl.lit(term_first), pl.col("_el"), "term_to_date"), on=UNIT, how="left")
+            .join(beside(ytd_first, pl.col("_el"), "_ytd"), on=UNIT, how="left")
+            .join(projection(trend_rows, grid, schedule, term_first, term.end, settings.calendar),  # type: ignore[arg-type]
+                  on=UNIT, how="left"))
+    elapsed = pl.col("_el") - first_of(pl.lit("year"), pl.col("_el")) + 1
+    limits = catalog.indicators.select("indicator_code", _min="min_value", _max="max_value")
+    within = pl.min_horizontal(pl.max_horizontal("projection", "_min"), "_max")  # horizontal ops skip nulls
+    rows = rows.join(limits, on="indicator_code", how="left").with_columns(
+        projection=pl.when(pl.col("projection").is_not_null()).then(within))
+    rows = rows.with_columns(
+        period=pl.lit(str(period)), value_period=pl.col("_elabel"),
+        change=pl.col("value") - pl.col("previous_value"),
+        compared_value=pl.when(pl.col("_flow")).then(pl.col("_ytd") * 4 / elapsed).otherwise(pl.col("value")),
+        _t=pl.col("_el") + 1,
+    )
+    return compare(rows, catalog.targets, catalog.indicators, city_code=city_code(catalog),
+                   baseline_year=term.baseline_year, end_year=term.end_year, year_values=year_values(spans),
+                   earliest=earliest(spans, trend_rows, schedule, term_first), settings=settings)
+
+
+def _shape(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Return the frame with exactly the declared columns, types and order, sorted by its key."""
+    schema = polars_schema(table)
+    shaped = frame.select([
+        pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype).alias(name)
+        for name, dtype in schema.items()])
+    key = list(TABLES[table].primary_key)
+    return shaped.sort(key, nulls_last=True) if key else shaped

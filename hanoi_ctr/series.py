@@ -1,0 +1,272 @@
+"""Aggregation over time: from frequency periods to the value period, trend, term to date.
+
+Each results row describes a *value period*: the requested period, or for an
+indicator reported less often, its latest period ended by then (a yearly
+indicator in the 2024-Q3 rollup shows 2023). Cells of frequency periods are
+combined per unit into spans of quarters: the value period, each period of
+the trend, the previous period, the years (for baselines), the year to date
+and the term to date. `sum` adds, `last` takes the final frequency period,
+`mean` averages; ratios, weighted means and shares pool their numerators and
+denominators. A span with a frequency period missing has no value (`last`:
+when its final period is missing): a total is never presented as complete
+when it is not; the counts say what is there.
+
+Allowed imports: the standard library, polars, `aggregate`, `periods` and `spans`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from hanoi_ctr.aggregate import POOLED, indicator_rules
+from hanoi_ctr.periods import Calendar, Period
+from hanoi_ctr.spans import (
+    KIND_RANK,
+    QUARTERS_IN,
+    bounds,
+    coarser,
+    enclosing,
+    end_of,
+    first_of,
+    label,
+    window_ends,
+)
+
+SPAN = ["indicator_code", "unit_code", "_sf", "_sl"]
+#: A unit is a code and the record in force (its last day, `_vt`): codes are reused after 2025-07-01.
+UNIT = ["unit_code", "indicator_code", "_vt"]
+
+
+def value_period(period: Period, frequency: str) -> Period:
+    """Return the period a results row shows for an indicator of this frequency.
+
+    >>> str(value_period(Period.quarter(2024, 3), "year")), str(value_period(Period.quarter(2024, 4), "year"))
+    ('2023', '2024')
+    >>> str(value_period(Period.of_year(2024), "quarter"))
+    '2024'
+    """
+    if KIND_RANK[frequency] <= KIND_RANK[period.kind]:
+        return period
+    last = bounds(period)[1]
+    candidate = enclosing(frequency, last)  # type: ignore[arg-type]
+    return candidate if bounds(candidate)[1] == last else candidate.previous()
+
+
+def trend_kind(period: Period, frequency: str) -> str:
+    """Return the kind of the trend periods: the coarser of frequency and period, years for a term."""
+    return coarser(frequency, "year" if period.kind == "term" else period.kind)
+
+
+def plan(indicators: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Return per indicator its rules, value period (`_ef`, `_el`, `_elabel`), previous and trend kind.
+
+    `_flow` marks annual flows, compared with their targets as yearly
+    amounts: totals over time (`sum`, not pooled) and running totals since
+    1 January (`cumulative_scope = year`).
+    """
+    rows = []
+    for frequency in QUARTERS_IN:
+        shown = value_period(period, frequency)
+        previous = None if shown.kind == "term" else shown.previous()
+        rows.append({
+            "frequency": frequency, "_elabel": str(shown), "_ef": bounds(shown)[0], "_el": bounds(shown)[1],
+            "_tk": trend_kind(period, frequency),
+            "_pf": previous and bounds(previous)[0], "_pl": previous and bounds(previous)[1],
+        })
+    schedule = pl.DataFrame(rows, schema={
+        "frequency": pl.String, "_elabel": pl.String, "_ef": pl.Int64, "_el": pl.Int64, "_tk": pl.String,
+        "_pf": pl.Int64, "_pl": pl.Int64})
+    rules = indicator_rules(indicators).join(schedule, on="frequency")
+    flow = ((pl.col("agg_time") == "sum") & ~pl.col("agg_units").is_in(POOLED)) | (
+        pl.col("cumulative_scope") == "year")
+    return rules.with_columns(_flow=flow)
+
+
+def _memberships(cells: pl.DataFrame, schedule: pl.DataFrame, term_first: int, baseline_years: list[int],
+                 calendar: Calendar) -> pl.DataFrame:
+    """Return which spans each frequency period of each indicator belongs to.
+
+    Whole years are needed for baselines: the baseline years, and for annual
+    flows every year of the term (their earliest whole year).
+    """
+    bases = cells.select("indicator_code", "_bk", "_bf", "_bl").unique().join(
+        schedule.select("indicator_code", "_tk", "_ef", "_el", "_flow"), on="indicator_code").filter(
+        pl.col("_bl") <= pl.col("_el"))
+    wanted_year = pl.col("_flow") | (pl.col("_bl") // 4).is_in(baseline_years)
+    year_first = first_of(pl.lit("year"), pl.col("_bl"))
+    ytd_first = first_of(pl.lit("year"), pl.col("_el"))
+    parts = [
+        bases.with_columns(_sf=first_of(pl.col("_tk"), pl.col("_bl")),
+                           _sl=end_of(pl.col("_tk"), pl.col("_bl"))),
+        bases.filter(wanted_year).with_columns(_sf=year_first, _sl=year_first + 3).filter(
+            pl.col("_sl") <= pl.col("_el")),
+        bases.filter(pl.col("_bf") >= term_first).with_columns(_sf=pl.lit(term_first, pl.Int64),
+                                                              _sl=pl.col("_el")),
+        bases.with_columns(_sf=ytd_first, _sl=pl.col("_el")).filter(pl.col("_bf") >= pl.col("_sf")),
+        bases.filter(pl.col("_bf") >= pl.col("_ef")).with_columns(_sf=pl.col("_ef"), _sl=pl.col("_el")),
+    ]
+    member = pl.concat(parts).select("indicator_code", "_bk", "_bl", "_sf", "_sl").unique()
+    ends = window_ends(member["_sl"], calendar).rename({"last": "_sl", "end_date": "_send"})
+    return member.join(ends, on="_sl")
+
+
+def over_time(cells: pl.DataFrame, schedule: pl.DataFrame, term_first: int, baseline_years: list[int],
+              calendar: Calendar) -> pl.DataFrame:
+    """Return one row per indicator × unit × span with its value over time and its coverage.
+
+    A unit's span takes the cells of the unit record in force on the span's
+    last day (a code reused after the 2025 reorganisation starts afresh).
+    """
+    member = _memberships(cells, schedule, term_first, baseline_years, calendar)
+    keep = ["_bk", "_bl", "indicator_code", "unit_code", "unit_level", "_vt", "value", "value_source", "_a",
+            "_b", "_roll", "_ra", "_rb", "n_expected", "n_reported"]
+    # Sorted by period before the join, which keeps that order: `last` is then the final period.
+    rows = (cells.select(keep).sort("_bl")
+            .join(member, on=["indicator_code", "_bk", "_bl"], maintain_order="left")
+            .filter(pl.col("_vt") >= pl.col("_send")))
+    both = pl.col("_a").is_not_null() & pl.col("_b").is_not_null()
+    grouped = rows.group_by(SPAN).agg(
+        n_periods_expected=pl.len().cast(pl.Int64),
+        n_periods_reported=pl.col("value").is_not_null().sum().cast(pl.Int64),
+        unit_level=pl.col("unit_level").last(), _vt=pl.col("_vt").last(),
+        _v_last=pl.col("value").last(), _a_last=pl.col("_a").last(), _b_last=pl.col("_b").last(),
+        _src_last=pl.col("value_source").last(),
+        _v_sum=pl.col("value").sum(), _v_mean=pl.col("value").mean(),
+        _a_sum=pl.col("_a").filter(both).sum(), _b_sum=pl.col("_b").filter(both).sum(), _n_ab=both.sum(),
+        _all_reported=(pl.col("value_source") == "reported").all(), _final=pl.col("_bl").last(),
+    )
+    # Coverage and the children's rollup exist only for units with children: a much smaller group.
+    rolled_both = pl.col("_ra").is_not_null() & pl.col("_rb").is_not_null()
+    has_children = pl.col("n_expected").is_not_null() | pl.col("_roll").is_not_null()
+    parents = rows.filter(has_children).group_by(SPAN).agg(
+        _r_last=pl.col("_roll").last(), _ra_last=pl.col("_ra").last(), _rb_last=pl.col("_rb").last(),
+        _ne_last=pl.col("n_expected").last(), _nr_last=pl.col("n_reported").last(),
+        _r_sum=pl.col("_roll").sum(), _r_mean=pl.col("_roll").mean(),
+        _n_r=pl.col("_roll").is_not_null().sum(),
+        _ra_sum=pl.col("_ra").filter(rolled_both).sum(), _rb_sum=pl.col("_rb").filter(rolled_both).sum(),
+        _n_rab=rolled_both.sum(), _ne_sum=pl.col("n_expected").sum(), _nr_sum=pl.col("n_reported").sum(),
+        _kids=pl.col("n_expected").is_not_null().any(), _parent_final=pl.col("_bl").last(),
+    )
+    grouped = grouped.join(parents, on=SPAN, how="left").with_columns(
+        # `last` of the children's side counts only if the span's final period has one.
+        [pl.when(pl.col("_parent_final") == pl.col("_final")).then(pl.col(c)).alias(c)
+         for c in ("_r_last", "_ra_last", "_rb_last", "_ne_last", "_nr_last")])
+    return _choose(grouped.join(schedule.select("indicator_code", "agg_units", "agg_time", "_scale"),
+                                on="indicator_code"))
+
+
+def _choose(g: pl.DataFrame) -> pl.DataFrame:
+    time, pooled = pl.col("agg_time"), pl.col("agg_units").is_in(POOLED)
+    n = pl.col("n_periods_expected")
+    scale = pl.when(pl.col("agg_units") == "weighted_mean").then(1.0).otherwise(pl.col("_scale"))
+
+    def combine(last: str, total: str, mean: str, a: str, b: str, n_ab: str, n_have: pl.Expr) -> pl.Expr:
+        pooled_value = pl.when((pl.col(n_ab) == n) & (pl.col(b) > 0)).then(scale * pl.col(a) / pl.col(b))
+        return (pl.when(time == "last").then(pl.col(last)).when(pooled).then(pooled_value)
+                .when(n_have < n).then(None).when(time == "sum").then(pl.col(total))
+                .otherwise(pl.col(mean)))
+
+    value = combine("_v_last", "_v_sum", "_v_mean", "_a_sum", "_b_sum", "_n_ab", pl.col("n_periods_reported"))
+    rolled = combine("_r_last", "_r_sum", "_r_mean", "_ra_sum", "_rb_sum", "_n_rab", pl.col("_n_r"))
+    out = g.with_columns(value=value, _rolled=rolled).with_columns(
+        numerator=pl.when(pooled & pl.col("value").is_not_null()).then(
+            pl.when(time == "last").then(pl.col("_a_last")).otherwise(pl.col("_a_sum"))),
+        denominator=pl.when(pooled & pl.col("value").is_not_null()).then(
+            pl.when(time == "last").then(pl.col("_b_last")).otherwise(pl.col("_b_sum"))),
+        value_source=pl.when(pl.col("value").is_null()).then(None)
+        .when(time == "last").then(pl.col("_src_last"))
+        .when(pl.col("_all_reported")).then(pl.lit("reported")).otherwise(pl.lit("rollup")),
+        n_expected=pl.when(time == "last").then(pl.col("_ne_last"))
+        .when(pl.col("_kids")).then(pl.col("_ne_sum")),
+        n_reported=pl.when(time == "last").then(pl.col("_nr_last"))
+        .when(pl.col("_kids")).then(pl.col("_nr_sum")),
+    )
+    return out.with_columns(
+        rollup_value=pl.when(pl.col("value_source") == "reported").then(pl.col("_rolled"))).select(
+        *SPAN, "_vt", "unit_level", "value", "numerator", "denominator", "value_source", "rollup_value",
+        "n_expected", "n_reported", "n_periods_expected", "n_periods_reported")
+
+
+def at(spans: pl.DataFrame, schedule: pl.DataFrame, first: pl.Expr, last: pl.Expr) -> pl.DataFrame:
+    """Return the span rows whose bounds are `first`, `last` (expressions on the schedule) per indicator."""
+    wanted = schedule.select("indicator_code", _sf=first, _sl=last).drop_nulls()
+    return spans.join(wanted, on=["indicator_code", "_sf", "_sl"])
+
+
+def trend(spans: pl.DataFrame, schedule: pl.DataFrame, term_first: int) -> pl.DataFrame:
+    """Return the trend rows: periods of the trend kind from the term's start to the value period."""
+    rows = spans.join(schedule.select("indicator_code", "_tk", "_el"), on="indicator_code")
+    shaped = (pl.col("_sf") == first_of(pl.col("_tk"), pl.col("_sl"))) & (
+        pl.col("_sl") == end_of(pl.col("_tk"), pl.col("_sl")))
+    return rows.filter(shaped, pl.col("_sf") >= term_first, pl.col("_sl") <= pl.col("_el")).with_columns(
+        period=label(pl.col("_tk"), pl.col("_sl"))).drop("_tk", "_el")
+
+
+def year_values(spans: pl.DataFrame) -> pl.DataFrame:
+    """Return (unit_code, indicator_code, `_vt`, year, value) for every whole year."""
+    years = spans.filter(pl.col("_sf") % 4 == 0, pl.col("_sl") == pl.col("_sf") + 3)
+    return years.select(*UNIT, year=pl.col("_sf") // 4, value="value").drop_nulls("value")
+
+
+def earliest(spans: pl.DataFrame, trend_rows: pl.DataFrame, schedule: pl.DataFrame,
+             term_first: int) -> pl.DataFrame:
+    """Return each unit's earliest value in the term before the value period (UNIT, period, t, value).
+
+    Levels use the trend periods (`trend_rows`); annual flows use whole years
+    before the value period's year.
+    """
+    levels = trend_rows.join(schedule.select("indicator_code", "_flow", "_el"),
+                                                     on="indicator_code")
+    levels = levels.filter(~pl.col("_flow"), pl.col("_sl") < pl.col("_el"))
+    whole_year = (pl.col("_sf") % 4 == 0) & (pl.col("_sl") == pl.col("_sf") + 3)
+    years = (spans.join(schedule.select("indicator_code", "_flow", "_el"), on="indicator_code")
+             .filter(pl.col("_flow"), whole_year, pl.col("_sf") >= term_first,
+                     pl.col("_sl") < first_of(pl.lit("year"), pl.col("_el")))
+             .with_columns(period=(pl.col("_sf") // 4).cast(pl.String)))
+    columns = [*UNIT, "period", "_sl", "value"]
+    both = pl.concat([levels.select(columns), years.select(columns)])
+    return (both.drop_nulls("value").sort("_sl").group_by(UNIT)
+            .agg(pl.col("period").first(), t=pl.col("_sl").first() + 1, value=pl.col("value").first()))
+
+
+def fit(points: pl.DataFrame, at_t: int, minimum: int = 3) -> pl.DataFrame:
+    """Return (UNIT…, `_fit`): the least-squares line through (t, y) per unit, evaluated at `at_t`."""
+    x, y = pl.col("t") - at_t, pl.col("y")
+    g = points.drop_nulls("y").group_by(UNIT).agg(
+        _n=pl.len(), _sx=x.sum(), _sy=y.sum(), _sxx=(x * x).sum(), _sxy=(x * y).sum())
+    det = pl.col("_n") * pl.col("_sxx") - pl.col("_sx") ** 2
+    slope = (pl.col("_n") * pl.col("_sxy") - pl.col("_sx") * pl.col("_sy")) / det
+    intercept = (pl.col("_sy") - slope * pl.col("_sx")) / pl.col("_n")
+    return g.select(*UNIT, _fit=pl.when((pl.col("_n") >= minimum) & (det.abs() > 1e-12)).then(intercept))
+
+
+def projection(trend_rows: pl.DataFrame, cells: pl.DataFrame, schedule: pl.DataFrame, term_first: int,
+               term_end: int, calendar: Calendar) -> pl.DataFrame:
+    """Return (unit_code, indicator_code, `_vt`, projection) at the term's end from the values so far.
+
+    Levels: the line through the trend values, at the end of the term.
+    Annual flows: the line through the per-period amounts (increments of a
+    running total), at the term's last period, times periods per year.
+    """
+    levels = trend_rows.join(schedule.select("indicator_code", "_flow"), on="indicator_code").filter(
+        ~pl.col("_flow"))
+    level_fit = fit(levels.select(*UNIT, t=pl.col("_sl") + 1, y="value"), term_end)
+    ends = window_ends(schedule["_el"], calendar).rename({"last": "_el", "end_date": "_eend"})
+    flows = (cells.select("unit_code", "indicator_code", "_bf", "_bl", "_vt", "value")
+             .join(schedule.filter(pl.col("_flow")).select("indicator_code", "_el", "cumulative_scope"),
+                   on="indicator_code").join(ends, on="_el")
+             .filter(pl.col("_bf") >= term_first, pl.col("_bl") <= pl.col("_el"),
+                     pl.col("_vt") >= pl.col("_eend")))
+    # A running total since 1 January becomes per-period amounts: each value minus the one before it.
+    running = flows.filter(pl.col("cumulative_scope") == "year")
+    before = running.select(*UNIT, _bf=pl.col("_bl") + 1, _prev=pl.col("value"))
+    amount = (pl.when(pl.col("_bf") % 4 == 0).then(pl.col("value"))
+              .otherwise(pl.col("value") - pl.col("_prev")))
+    amounts = pl.concat([
+        flows.filter(pl.col("cumulative_scope") != "year").select(*UNIT, "_bl", y=pl.col("value")),
+        running.join(before, on=[*UNIT, "_bf"], how="left").select(*UNIT, "_bl", y=amount),
+    ])
+    flow_fit = fit(amounts.select(*UNIT, "y", t=pl.col("_bl") + 1), term_end).join(
+        schedule.select("indicator_code", _per_year=4 / pl.col("frequency").replace_strict(QUARTERS_IN)),
+        on="indicator_code").with_columns(_fit=pl.col("_fit") * pl.col("_per_year")).drop("_per_year")
+    return pl.concat([level_fit, flow_fit]).rename({"_fit": "projection"})

@@ -5,14 +5,20 @@ variable; configuration goes through `Settings.from_env()` at the entry point.
 """
 
 from hanoi_ctr.catalog import Catalog, load_catalog
+from hanoi_ctr.engine import Results, rollup
 from hanoi_ctr.errors import CatalogError, ConfigError, HanoiCtrError
 from hanoi_ctr.ingest import Batch, ingest, list_submissions, read_submissions, validate
 from hanoi_ctr.issues import CODES, Issue, issues_frame
+from hanoi_ctr.method import method_sections
 from hanoi_ctr.periods import Period, PeriodError, parse_period
+from hanoi_ctr.report import write_workbook
 from hanoi_ctr.schemas import frictionless_schema, pandera_schema, polars_schema
 from hanoi_ctr.settings import Settings
 from hanoi_ctr.store import Store
-from hanoi_ctr.templates import make_templates, template_name
+from hanoi_ctr.synthetic import Mix, Synthetic
+from hanoi_ctr.synthetic import generate as generate_submissions
+from hanoi_ctr.synthetic_files import Written, write_submissions
+from hanoi_ctr.templates import Filled, make_templates, template_name, template_specs
 
 __version__ = "0.1.0"
 
@@ -24,20 +30,31 @@ __all__ = [
     "ConfigError",
     "HanoiCtrError",
     "Issue",
+    "Filled",
+    "Mix",
     "Period",
     "PeriodError",
+    "Results",
     "Settings",
     "Store",
+    "Synthetic",
+    "Written",
     "frictionless_schema",
+    "generate_submissions",
     "ingest",
     "issues_frame",
     "list_submissions",
     "load_catalog",
     "make_templates",
+    "method_sections",
     "pandera_schema",
     "parse_period",
     "polars_schema",
     "read_submissions",
+    "rollup",
     "template_name",
+    "template_specs",
     "validate",
+    "write_submissions",
+    "write_workbook",
 ]

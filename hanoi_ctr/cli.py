@@ -134,6 +134,41 @@ def _template(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _rollup(args: argparse.Namespace, settings: Settings) -> int:
+    from hanoi_ctr import pipeline
+
+    if args.inbox:
+        settings = settings.replace(inbox_dir=Path(args.inbox))
+    if args.out:
+        settings = settings.replace(output_dir=Path(args.out))
+    if args.archive:
+        settings = settings.replace(archive_dir=Path(args.archive))
+    period = pipeline.resolve_period(args.period, args.kind, settings)
+    if args.inbox:
+        batch = pipeline.ingest_files(pipeline.inbox_files(settings), settings)
+        print(f"{batch.ledger.height} file(s) ingested", file=sys.stderr)
+    outputs = pipeline.write_outputs(pipeline.compute(settings, period), settings, args.lang)
+    print(outputs.workbook)
+    print(f"{outputs.results}\n{outputs.issues}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.demo import DEMO_PERIOD, run_demo
+
+    workbook = run_demo(Path(args.out).resolve(), args.period or DEMO_PERIOD, args.lang or settings.lang,
+                        dask=args.dask)
+    print(f"Workbook: {workbook}")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.serve import serve
+
+    serve(tuple(args.deployment))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
     parser = argparse.ArgumentParser(
@@ -168,6 +203,27 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--lang", choices=("vi", "en"), help="message language (default vi)")
     ingest.add_argument("--json", action="store_true", help="print the issues as JSON")
     ingest.set_defaults(run=_ingest)
+
+    rollup = commands.add_parser("rollup", help="roll up a period: workbook and Parquet in the output folder")
+    rollup.add_argument("--period", help="period (default: the latest whose deadline has passed)")
+    rollup.add_argument("--kind", choices=("quarter", "half", "year", "term"), default="quarter",
+                        help="kind of period when --period is not given (default quarter)")
+    rollup.add_argument("--inbox", help="ingest this folder first")
+    rollup.add_argument("--archive", help="archive folder (default: HANOI_CTR_ARCHIVE_DIR)")
+    rollup.add_argument("--out", help="output folder (default: HANOI_CTR_OUTPUT_DIR)")
+    rollup.add_argument("--lang", choices=("vi", "en"), help="workbook language (default vi)")
+    rollup.set_defaults(run=_rollup)
+
+    demo = commands.add_parser("demo", help="run the quarterly rollup flow on the bundled demo data")
+    demo.add_argument("--out", default="hanoi-ctr-demo", help="folder for the archive and outputs")
+    demo.add_argument("--period", help="period to roll up (default: the latest in the demo data)")
+    demo.add_argument("--lang", choices=("vi", "en"), help="workbook language (default vi)")
+    demo.add_argument("--dask", action="store_true", help="fan ingestion out on a local Dask cluster")
+    demo.set_defaults(run=_demo)
+
+    serve = commands.add_parser("serve", help="serve the scheduled deployments against a Prefect server")
+    serve.add_argument("deployment", nargs="*", help="only these deployments (default: all)")
+    serve.set_defaults(run=_serve)
 
     schemas = commands.add_parser("schemas", help="work with the generated schemas").add_subparsers(
         dest="action", required=True, metavar="ACTION")

@@ -109,6 +109,7 @@ class Sheet:
     cells: tuple[Cell, ...] = ()
     merges: tuple[Merge, ...] = ()
     widths: tuple[tuple[int, float], ...] = ()
+    heights: tuple[tuple[int, float], ...] = ()
     hidden_columns: tuple[int, ...] = ()
     conditionals: tuple[Conditional, ...] = ()
     charts: tuple[Chart, ...] = ()
@@ -116,6 +117,7 @@ class Sheet:
     autofilter: tuple[int, int, int, int] | None = None
     freeze: tuple[int, int] | None = None
     print_title_rows: tuple[int, int] | None = None
+    print_area: tuple[int, int, int, int] | None = None
     landscape: bool = True
     fit_width: bool = True
     tab_color: str | None = None
@@ -146,6 +148,7 @@ class SheetBuilder:
     cells: list[Cell] = field(default_factory=list)
     merges: list[Merge] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)
+    heights: dict[int, float] = field(default_factory=dict)
     conditionals: list[Conditional] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     sparklines: list[Sparkline] = field(default_factory=list)
@@ -170,6 +173,7 @@ class SheetBuilder:
               first_col: int = 0) -> tuple[int, int]:
         """Write a header row and data rows at the current row; return (header row, last row)."""
         top = self.row
+        self.height(top, 32)  # room for two lines of wrapped header text
         for c, label in enumerate(headers):
             self.put(top, first_col + c, label, header_style)
         for r, values in enumerate(rows, start=top + 1):
@@ -177,6 +181,10 @@ class SheetBuilder:
                 self.put(r, first_col + c, value, styles[c])
         self.row = top + len(rows) + 1
         return top, top + len(rows)
+
+    def height(self, row: int, height: float) -> None:
+        """Set a row's height in points (for wrapped header rows)."""
+        self.heights[row] = height
 
     def width(self, col: int, width: float) -> None:
         """Set a column's width (the widest setting wins)."""
@@ -186,7 +194,7 @@ class SheetBuilder:
         """Return the finished, immutable sheet."""
         return Sheet(
             self.name, tuple(self.cells), tuple(self.merges), tuple(sorted(self.widths.items())),
-            conditionals=tuple(self.conditionals), charts=tuple(self.charts),
+            heights=tuple(sorted(self.heights.items())), conditionals=tuple(self.conditionals), charts=tuple(self.charts),
             sparklines=tuple(self.sparklines), **self.options,
         )
 

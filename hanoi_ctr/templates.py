@@ -11,6 +11,11 @@ The content of a template is first built as a plain, immutable
 lazily, so importing this module stays light). The same inputs give the
 same bytes: the document timestamp is derived from the period.
 
+`write_template(spec, path, filled=...)` renders the same workbook with its
+input cells already typed in (a `Filled`): what a reporting officer would
+send back. The synthetic submissions use it to write thousands of filled
+templates without a round trip through a spreadsheet library.
+
 Allowed imports: the standard library, polars (through `catalog`),
 `atomic`, `catalog`, `fields`, `layout`, `periods`.
 """
@@ -18,10 +23,10 @@ Allowed imports: the standard library, polars (through `catalog`),
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from hanoi_ctr import layout as L
 from hanoi_ctr.atomic import atomic_path
@@ -30,7 +35,8 @@ from hanoi_ctr.errors import ConfigError
 from hanoi_ctr.fields import UNIT_CODE_PATTERN
 from hanoi_ctr.periods import Calendar, Period, parse_period, window
 
-__all__ = ["IndicatorLine", "TaskLine", "TemplateSpec", "make_templates", "template_name", "write_template"]
+__all__ = ["Filled", "IndicatorLine", "TaskLine", "TemplateSpec", "make_templates", "template_name",
+           "template_specs", "write_template"]
 
 CITY_CODE = "01"
 #: Indicators whose numerator and denominator are reported (and drive the rollup).
@@ -247,6 +253,23 @@ def _spec(look: _Lookups, unit: str) -> TemplateSpec:
     )
 
 
+@dataclass(frozen=True)
+class Filled:
+    """What a reporting officer typed into a template's input cells.
+
+    `indicators` maps an indicator code to its typed cells (`value`,
+    `numerator`, `denominator`, `note`), `tasks` a task code to `status`,
+    `completed_on` and `note`. A number is written as a number cell, a
+    string as text (so "90,5" or "-" stay what was typed), a date as a date
+    cell; a missing key leaves the cell blank.
+    """
+
+    indicators: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    tasks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    reported_by: str | None = None
+    submitted_on: date | str | None = None
+
+
 # --- public API ----------------------------------------------------------------
 
 
@@ -262,6 +285,28 @@ def template_name(unit_code: str, period: Period | str) -> str:
     return f"{_as_period(period)}_{unit_code}.xlsx"
 
 
+def template_specs(catalog: Catalog, period: Period | str, units: Iterable[str] | None = None,
+                   calendar: Calendar = "calendar") -> dict[str, TemplateSpec]:
+    """Return the spec of each unit's template for a period, by unit code (sorted).
+
+    By default every unit in force at the end of the period's window that has
+    an indicator due or leads a task; with `units`, exactly those units.
+
+    Raises:
+        ValueError: a requested unit is not in force at the end of the period.
+    """
+    period = _as_period(period)
+    look = _lookups(catalog, period, calendar)
+    if units is None:
+        codes = (set(look.due) | set(look.tasks)) & set(look.unit_names)
+    else:
+        codes = {units} if isinstance(units, str) else set(units)
+        unknown = sorted(codes - set(look.unit_names))
+        if unknown:
+            raise ValueError(f"not a unit in force at the end of {period}: {', '.join(unknown)}")
+    return {code: _spec(look, code) for code in sorted(codes)}
+
+
 def make_templates(catalog: Catalog, period: Period | str, out_dir: Path | str,
                    units: Iterable[str] | None = None, calendar: Calendar = "calendar") -> list[Path]:
     """Write one template per unit into out_dir and return their paths, sorted.
@@ -273,23 +318,14 @@ def make_templates(catalog: Catalog, period: Period | str, out_dir: Path | str,
         ValueError: a requested unit is not in force at the end of the period.
         ConfigError: out_dir cannot be created.
     """
-    period = _as_period(period)
-    look = _lookups(catalog, period, calendar)
-    if units is None:
-        codes = (set(look.due) | set(look.tasks)) & set(look.unit_names)
-    else:
-        codes = {units} if isinstance(units, str) else set(units)
-        unknown = sorted(codes - set(look.unit_names))
-        if unknown:
-            raise ValueError(f"not a unit in force at the end of {period}: {', '.join(unknown)}")
+    specs = template_specs(catalog, period, units, calendar)
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot write templates to {out_dir}: {exc.strerror}; "
                           "pass a writable directory") from None
-    return [write_template(_spec(look, code), out_dir / template_name(code, period))
-            for code in sorted(codes)]
+    return [write_template(spec, out_dir / template_name(code, spec.period)) for code, spec in specs.items()]
 
 
 def _as_period(period: Period | str) -> Period:
@@ -313,10 +349,16 @@ class _Formats:
         return self._cache[key]
 
 
-def write_template(spec: TemplateSpec, path: Path) -> Path:
-    """Render a spec to an .xlsx file at path (atomically) and return the path."""
+def write_template(spec: TemplateSpec, path: Path, filled: Filled | None = None) -> Path:
+    """Render a spec to an .xlsx file at path (atomically) and return the path.
+
+    With `filled`, the input cells hold what it says (see `Filled`); codes it
+    names that the spec does not list are refused with a ValueError.
+    """
     import xlsxwriter  # lazily: only writing a template needs it
 
+    filled = filled or Filled()
+    _check_filled(spec, filled)
     with atomic_path(path, suffix=".xlsx") as tmp:
         # in_memory: xlsxwriter would otherwise stage every XML part in its own temp file.
         workbook = xlsxwriter.Workbook(str(tmp), {
@@ -331,13 +373,37 @@ def write_template(spec: TemplateSpec, path: Path) -> Path:
         })
         fmt = _Formats(workbook)
         _instruction_sheet(workbook.add_worksheet(L.INSTRUCTION_SHEET), fmt, spec)
-        _indicator_sheet(workbook.add_worksheet(L.INDICATOR_SHEET), fmt, spec)
+        _indicator_sheet(workbook.add_worksheet(L.INDICATOR_SHEET), fmt, spec, filled)
         if spec.tasks:
-            _task_sheet(workbook.add_worksheet(L.TASK_SHEET), fmt, spec)
+            _task_sheet(workbook.add_worksheet(L.TASK_SHEET), fmt, spec, filled)
         _meta_sheet(workbook.add_worksheet(L.META_SHEET), spec)
         workbook.worksheets()[0].activate()
         workbook.close()
     return path
+
+
+def _check_filled(spec: TemplateSpec, filled: Filled) -> None:
+    """Refuse filled cells for codes or columns the template does not have."""
+    for given, listed, inputs in ((filled.indicators, spec.indicators, L.INDICATOR_INPUTS),
+                                  (filled.tasks, spec.tasks, L.TASK_INPUTS)):
+        unknown = sorted(set(given) - {line.code for line in listed})
+        columns = sorted({c for cells in given.values() for c in cells} - set(inputs))
+        if unknown or columns:
+            raise ValueError(f"filled cells outside the template of {spec.unit_code} {spec.period}: "
+                             f"{', '.join(unknown + columns)}")
+
+
+def _write_input(ws: Any, row: int, col: int, value: Any, cell_format: Any, date_format: Any = None) -> None:
+    """Write what was typed into an input cell: a number, text, a date, or nothing."""
+    if value is None:
+        ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(row, col, value, cell_format)
+    elif isinstance(value, date):
+        moment = value if isinstance(value, datetime) else datetime.combine(value, time(0))
+        ws.write_datetime(row, col, moment, date_format or cell_format)
+    else:
+        ws.write_string(row, col, str(value), cell_format)
 
 
 def _instructions(spec: TemplateSpec) -> list[str]:
@@ -488,15 +554,15 @@ def _date_validation(ws: Any, row: int, col: int, since: date, title: str) -> No
         "error_message": f"Nhập ngày dạng dd/mm/yyyy, từ {example} trở đi."})
 
 
-def _indicator_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec) -> None:
+def _indicator_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec, filled: Filled) -> None:
     """Write the indicator sheet: header rows, reporter inputs, one validated row per indicator."""
     _header_rows(ws, fmt, spec, L.INDICATOR_COLUMNS, INDICATOR_LABELS)
     row = L.REPORTER_ROW - 1
     # Each label sits just left of its input cell.
     ws.write_string(row, L.REPORTED_BY_COLUMN - 2, "Người báo cáo:", fmt(bold=True, align="right"))
-    ws.write_blank(row, L.REPORTED_BY_COLUMN - 1, None, fmt(_INPUT))
+    _write_input(ws, row, L.REPORTED_BY_COLUMN - 1, filled.reported_by, fmt(_INPUT))
     ws.write_string(row, L.SUBMITTED_ON_COLUMN - 2, "Ngày gửi:", fmt(bold=True, align="right"))
-    ws.write_blank(row, L.SUBMITTED_ON_COLUMN - 1, None, fmt(_INPUT, num_format=_DATE))
+    _write_input(ws, row, L.SUBMITTED_ON_COLUMN - 1, filled.submitted_on, fmt(_INPUT, num_format=_DATE))
     _date_validation(ws, row, L.SUBMITTED_ON_COLUMN - 1, spec.window[0], "Ngày gửi báo cáo")
     col = {name: i for i, name in enumerate(L.INDICATOR_COLUMNS)}
     for row, line in enumerate(spec.indicators, start=L.FIRST_DATA_ROW - 1):
@@ -511,16 +577,17 @@ def _indicator_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec) -> None:
         else:
             ws.write_number(row, col["baseline"], line.baseline, fmt(_FIXED, num_format=number))
         _write_text(ws, row, col["target"], line.target, fmt(_FIXED, text_wrap=True))
-        ws.write_blank(row, col["value"], None, fmt(_INPUT))
+        typed = filled.indicators.get(line.code, {})
+        _write_input(ws, row, col["value"], typed.get("value"), fmt(_INPUT))
         _validate(ws, row, col["value"], _value_validation(line))
         for part in ("numerator", "denominator"):
-            ws.write_blank(row, col[part], None, fmt(_INPUT if line.has_parts else _UNUSED))
+            _write_input(ws, row, col[part], typed.get(part), fmt(_INPUT if line.has_parts else _UNUSED))
             if line.has_parts:
                 _validate(ws, row, col[part], _part_validation(line, part))
-        ws.write_blank(row, col["note"], None, fmt(_INPUT, text_wrap=True))
+        _write_input(ws, row, col["note"], typed.get("note"), fmt(_INPUT, text_wrap=True))
 
 
-def _task_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec) -> None:
+def _task_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec, filled: Filled) -> None:
     """Write the task sheet: one row per task the unit leads, with status, date and note inputs."""
     _header_rows(ws, fmt, spec, L.TASK_COLUMNS, TASK_LABELS)
     col = {name: i for i, name in enumerate(L.TASK_COLUMNS)}
@@ -529,15 +596,16 @@ def _task_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec) -> None:
         ws.write_string(row, col["task_code"], task.code, fmt(_FIXED, align="center"))
         ws.write_string(row, col["title_vi"], task.title, fmt(_FIXED, text_wrap=True, valign="top"))
         _write_text(ws, row, col["due_period"], task.due, fmt(_FIXED))
-        ws.write_blank(row, col["status"], None, fmt(_INPUT))
+        typed = filled.tasks.get(task.code, {})
+        _write_input(ws, row, col["status"], typed.get("status"), fmt(_INPUT))
         # Only the four statuses mean anything here, so Excel's default "stop" applies.
         _validate(ws, row, col["status"], {
             "validate": "list", "source": statuses, "input_title": "Tình trạng nhiệm vụ",
             "input_message": "Chọn một tình trạng trong danh sách.", "error_title": "Tình trạng chưa hợp lệ",
             "error_message": f"Chỉ chọn: {', '.join(statuses)}."})
-        ws.write_blank(row, col["completed_on"], None, fmt(_INPUT, num_format=_DATE))
+        _write_input(ws, row, col["completed_on"], typed.get("completed_on"), fmt(_INPUT, num_format=_DATE))
         _date_validation(ws, row, col["completed_on"], spec.term_start, "Ngày hoàn thành")
-        ws.write_blank(row, col["note"], None, fmt(_INPUT, text_wrap=True))
+        _write_input(ws, row, col["note"], typed.get("note"), fmt(_INPUT, text_wrap=True))
 
 
 def _meta_sheet(ws: Any, spec: TemplateSpec) -> None:

@@ -64,6 +64,8 @@ def render(spec: WorkbookSpec, path: Path | str) -> Path:
 def _render_sheet(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> None:
     for col, width in sheet.widths:
         ws.set_column(col, col, width, None, {"hidden": col in sheet.hidden_columns})
+    for row, height in sheet.heights:
+        ws.set_row(row, height)
     for cell in sheet.cells:
         write_value(ws, cell.row, cell.col, cell.value, formats(cell.style))
     for m in sheet.merges:
@@ -85,6 +87,8 @@ def _render_sheet(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> No
         ws.freeze_panes(*sheet.freeze)
     if sheet.print_title_rows:
         ws.repeat_rows(*sheet.print_title_rows)
+    if sheet.print_area:
+        ws.print_area(*sheet.print_area)
     if sheet.landscape:
         ws.set_landscape()
     if sheet.fit_width:

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from hanoi_ctr import layout as L
 from hanoi_ctr.errors import ConfigError
 from hanoi_ctr.periods import parse_period, window
-from hanoi_ctr.templates import make_templates, number_vi, template_name
+from hanoi_ctr.templates import (
+    Filled,
+    make_templates,
+    number_vi,
+    template_name,
+    template_specs,
+    write_template,
+)
 
 Q3, Q4 = parse_period("2024-Q3"), parse_period("2024-Q4")
 DISTRICT, WARD, AGENCY = "003", "00277", "TU-BTC"
@@ -265,6 +272,39 @@ def test_by_default_every_unit_with_work_gets_one_template(catalog, tmp_path):
     paths = make_templates(catalog, Q3, tmp_path)
     assert [p.name for p in paths] == sorted(template_name(u, Q3) for u in expected)
     assert {p.name for p in tmp_path.iterdir()} == {p.name for p in paths}  # no temporary files left
+
+
+def test_a_filled_template_holds_what_was_typed_and_keeps_its_layout(catalog, tmp_path, q3):
+    spec = template_specs(catalog, Q3, [AGENCY, DISTRICT])[DISTRICT]
+    first, second = (line.code for line in spec.indicators[:2])
+    filled = Filled(indicators={first: {"value": 12, "note": "Số liệu ước tính"}, second: {"value": "90,5"}},
+                    reported_by="Nguyễn Văn A", submitted_on=datetime(2024, 10, 2).date())
+    ws = openpyxl.load_workbook(write_template(spec, tmp_path / "filled.xlsx", filled))[L.INDICATOR_SHEET]
+    rows = _data_rows(ws)
+    assert ws.cell(rows[first], COL["value"]).value == 12
+    assert ws.cell(rows[first], COL["note"]).value == "Số liệu ước tính"
+    assert ws.cell(rows[second], COL["value"]).value == "90,5"  # text stays what was typed
+    assert ws.cell(rows[second], COL["numerator"]).value is None
+    assert ws.cell(L.REPORTER_ROW, L.REPORTED_BY_COLUMN).value == "Nguyễn Văn A"
+    assert ws.cell(L.REPORTER_ROW, L.SUBMITTED_ON_COLUMN).value == datetime(2024, 10, 2)
+    assert ws.cell(rows[first], COL["value"]).protection.locked is False
+    # Without `filled`, the same spec gives the blank template's bytes.
+    blank = write_template(template_specs(catalog, Q3, [AGENCY])[AGENCY], tmp_path / "blank.xlsx")
+    assert blank.read_bytes() == q3[AGENCY].read_bytes()
+
+
+def test_a_filled_template_fills_the_task_sheet_and_refuses_unknown_codes(catalog, tmp_path):
+    spec = template_specs(catalog, Q3, [AGENCY])[AGENCY]
+    task = spec.tasks[0].code
+    filled = Filled(tasks={task: {"status": "Đã hoàn thành", "completed_on": datetime(2024, 9, 15).date()}})
+    ws = openpyxl.load_workbook(write_template(spec, tmp_path / "t.xlsx", filled))[L.TASK_SHEET]
+    assert ws.cell(L.FIRST_DATA_ROW, TASK_COL["status"]).value == "Đã hoàn thành"
+    assert ws.cell(L.FIRST_DATA_ROW, TASK_COL["completed_on"]).value == datetime(2024, 9, 15)
+    with pytest.raises(ValueError, match="99.99"):
+        write_template(spec, tmp_path / "x.xlsx", Filled(indicators={"99.99": {"value": 1}}))
+    with pytest.raises(ValueError, match="baseline"):
+        write_template(spec, tmp_path / "x.xlsx", Filled(tasks={task: {"baseline": 1}}))
+    assert not (tmp_path / "x.xlsx").exists()
 
 
 @given(st.decimals(min_value=-10**9, max_value=10**9, places=3, allow_nan=False))

@@ -1,0 +1,195 @@
+"""The jobs a scheduler runs, as plain functions: ingest, roll up, write, remind, issue templates.
+
+Each function is one coarse step that reads its inputs from the settings'
+folders and returns a small summary; the Prefect flows in `flows/` call them
+one line each, and so can a script or a notebook. A period of `None` means
+the period whose submission deadline most recently passed (Hanoi time).
+
+Outputs of a period are written under its lock, so two runs for the same
+period cannot interleave their files: the second waits, then overwrites
+with a complete, consistent set.
+
+Allowed imports: the standard library, polars, and every library module
+except `cli`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+import polars as pl
+
+from hanoi_ctr.catalog import load_catalog
+from hanoi_ctr.engine import Results, rollup
+from hanoi_ctr.errors import ConfigError
+from hanoi_ctr.ingest import Batch, ingest, list_submissions
+from hanoi_ctr.locks import exclusive
+from hanoi_ctr.periods import TIMEZONE, Period, latest_closed_period, parse_period, period_containing
+from hanoi_ctr.report import write_workbook
+from hanoi_ctr.schemas import empty_frame
+from hanoi_ctr.settings import Settings
+from hanoi_ctr.store import Store
+from hanoi_ctr.templates import make_templates
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a rollup's files are, and what they say in a few numbers."""
+
+    period: str
+    workbook: Path
+    results: Path
+    issues: Path
+    status_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    issue_counts: dict[str, int] = field(default_factory=dict)
+
+
+def resolve_period(period: Period | str | None, kind: str = "quarter", settings: Settings = Settings(),
+                   now: datetime | None = None, *, closing: bool = False) -> Period:
+    """Return the period to work on: the one given, else the latest whose deadline has passed.
+
+    With `closing`, the latest period whose data window has ended instead (the one being
+    reported on now: templates go out and reminders are sent before its deadline). `kind` =
+    `term` gives the catalog's term (to date).
+    """
+    if isinstance(period, Period):
+        return period
+    if period:
+        return parse_period(period)
+    if kind == "term":
+        term = load_catalog(settings.catalog_dir).term
+        return Period.term(int(term["start_year"]), int(term["end_year"]))  # type: ignore[call-overload]
+    now = (now or datetime.now(timezone.utc)).astimezone(TIMEZONE)
+    calendar = settings.calendar
+    if closing:
+        current = period_containing(now.date(), kind, calendar)  # type: ignore[arg-type]
+        return current.previous()
+    return latest_closed_period(now, kind, calendar, settings.deadline_rule)  # type: ignore[arg-type]
+
+
+def partition(files: Iterable[Path], parts: int) -> list[list[Path]]:
+    """Split files into at most `parts` stable groups, keeping one unit's files together.
+
+    The unit is read from the template naming `<period>_<unit>[…].<ext>`; other names group by name.
+    """
+    groups: list[list[Path]] = [[] for _ in range(max(parts, 1))]
+    for path in sorted(files):
+        pieces = path.stem.split("_")
+        key = pieces[1] if len(pieces) > 1 else path.stem
+        groups[zlib.crc32(key.encode()) % len(groups)].append(path)
+    return [g for g in groups if g]
+
+
+def ingest_files(files: list[Path], settings: Settings, period: Period | str | None = None,
+                 now: datetime | None = None) -> Batch:
+    """Ingest some files into the archive (one batch); return what happened."""
+    return ingest(files, load_catalog(settings.catalog_dir), settings, period=period, now=now)
+
+
+def inbox_files(settings: Settings) -> list[Path]:
+    """Return the submission files waiting in the inbox."""
+    if not settings.inbox.is_dir():
+        raise ConfigError(f"inbox {settings.inbox} is not a directory; set HANOI_CTR_INBOX_DIR")
+    return list_submissions(settings.inbox)
+
+
+def compute(settings: Settings, period: Period | str, as_of: datetime | None = None) -> Results:
+    """Roll up everything in the archive for a period."""
+    store = Store(settings.archive)
+    return rollup(store.history(), load_catalog(settings.catalog_dir), period, ledger=store.ledger(),
+                  task_progress=store.task_history(), settings=settings, as_of=as_of)
+
+
+def write_outputs(results: Results, settings: Settings, lang: str | None = None) -> Outputs:
+    """Write the workbook and the tidy Parquet files of a rollup, under the period's lock."""
+    catalog = load_catalog(settings.catalog_dir)
+    store = Store(settings.archive)
+    out = settings.output
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create output folder {out}: {exc.strerror}") from None
+    period = str(results.period).replace("/", "-")
+    paths = {name: out / f"{name}-{period}.{ext}" for name, ext in
+             (("rollup", "xlsx"), ("results", "parquet"), ("issues", "parquet"))}
+    ledger, intake = _inputs_of(store, results.period)
+    issues = pl.concat([intake, results.issues], how="vertical")
+    with exclusive(out / ".locks" / f"{period}.lock"):
+        write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
+                       intake_issues=intake, settings=settings)
+        _write_parquet(results.results, paths["results"])
+        _write_parquet(issues, paths["issues"])
+    statuses = results.results.join(catalog.indicators.select("indicator_code", "program_code"),
+                                    on="indicator_code").filter(pl.col("unit_level") == "city")
+    counts: dict[str, dict[str, int]] = {}
+    for r in statuses.group_by("program_code", "result_status").len().sort("program_code").iter_rows(named=True):
+        counts.setdefault(r["program_code"], {})[r["result_status"]] = r["len"]
+    return Outputs(str(results.period), paths["rollup"], paths["results"], paths["issues"], counts,
+                   dict(Counter(issues["code"].to_list())))
+
+
+def _inputs_of(store: Store, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return the ledger rows and intake issues of the files that carry data of the period."""
+    ledger = store.ledger()
+    if ledger.is_empty():
+        return ledger, empty_frame("issues")
+    in_period = ledger.filter(pl.col("period").map_elements(
+        lambda p: p is None or period.contains(parse_period(p)), return_dtype=pl.Boolean))
+    issues = store.issues().join(in_period.select("sha256"), on="sha256", how="semi")
+    return in_period, issues
+
+
+def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    from hanoi_ctr.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        frame.write_parquet(tmp)
+
+
+def missing_submissions(settings: Settings, period: Period | str) -> pl.DataFrame:
+    """Return the units that owe a submission for the period and have not sent one (yet)."""
+    results = compute(settings, period)
+    catalog = load_catalog(settings.catalog_dir)
+    owing = results.completeness.filter(pl.col("scope") == "unit", pl.col("n_received") < pl.col("n_expected"))
+    names = catalog.units.unique("unit_code", keep="first").select("unit_code", "name_vi", "parent_code")
+    return owing.join(names, on="unit_code", how="left").select(
+        "period", "unit_code", "name_vi", "parent_code", "n_expected", "n_received").sort("unit_code")
+
+
+def write_reminder(missing: pl.DataFrame, settings: Settings, period: Period | str) -> Path:
+    """Write the list of missing submissions as a CSV in the output folder."""
+    from hanoi_ctr.atomic import write_text_atomic
+
+    path = settings.output / f"missing-{period}.csv"
+    write_text_atomic(path, missing.write_csv())
+    return path
+
+
+def issue_templates(settings: Settings, period: Period | str) -> list[Path]:
+    """Write the templates of every reporting unit for a period into `<output>/templates/<period>/`."""
+    catalog = load_catalog(settings.catalog_dir)
+    return make_templates(catalog, period, settings.output / "templates" / str(period),
+                          calendar=settings.calendar)  # type: ignore[arg-type]
+
+
+def summary_markdown(outputs: Outputs, batches: list[Batch]) -> str:
+    """Return a short Markdown summary of a run: files, issues, statuses, where the workbook is."""
+    ledgers = [b.ledger for b in batches if b.ledger.height]
+    ledger = pl.concat(ledgers) if ledgers else empty_frame("ledger")
+    outcomes = Counter(ledger["outcome"].to_list())
+    lines = [f"# Rollup {outputs.period}", "", f"Workbook: `{outputs.workbook}`", "",
+             f"Files ingested: {ledger.height} (accepted {outcomes['accepted']}, partly accepted "
+             f"{outcomes['partial']}, rejected {outcomes['rejected']})", "", "## Issues by code", "",
+             "| code | count |", "|---|---|"]
+    lines += [f"| `{code}` | {n} |" for code, n in sorted(outputs.issue_counts.items())]
+    statuses = ("achieved", "on_track", "at_risk", "off_track", "no_data", "no_target")
+    lines += ["", "## Status of city-level indicators per program", "",
+              "| program | " + " | ".join(statuses) + " |", "|---" * (len(statuses) + 1) + "|"]
+    lines += [f"| {program} | " + " | ".join(str(c.get(s, 0)) for s in statuses) + " |"
+              for program, c in outputs.status_counts.items()]
+    return "\n".join(lines) + "\n"

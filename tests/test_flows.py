@@ -1,0 +1,129 @@
+"""The Prefect flows, under a session-scoped test harness, equal the library API."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from hanoi_ctr import pipeline
+from hanoi_ctr.settings import Settings
+
+from conftest import ROOT
+
+PERIOD = "2024-Q4"
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory) -> Path:
+    """A small inbox: the demo submissions of a few districts and agencies for 2024."""
+    from flows.demo import demo_inbox
+
+    folder = tmp_path_factory.mktemp("inbox")
+    for path in sorted(demo_inbox().rglob("*")):
+        if path.is_file() and ("2024" in path.name or "2024" in str(path.parent)):
+            target = folder / path.relative_to(demo_inbox())
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+    return folder
+
+
+def _env(monkeypatch, inbox: Path, data: Path) -> Settings:
+    monkeypatch.setenv("HANOI_CTR_INBOX_DIR", str(inbox))
+    monkeypatch.setenv("HANOI_CTR_DATA_DIR", str(data))
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="module")
+def library_outputs(inbox, tmp_path_factory) -> pipeline.Outputs:
+    settings = Settings(inbox_dir=inbox, data_dir=tmp_path_factory.mktemp("library"))
+    for group in pipeline.partition(pipeline.inbox_files(settings), 2):
+        pipeline.ingest_files(group, settings)
+    return pipeline.write_outputs(pipeline.compute(settings, PERIOD), settings)
+
+
+def _same_outputs(path: Path, expected: pipeline.Outputs) -> None:
+    folder = Path(path).parent
+    assert_frame_equal(pl.read_parquet(folder / f"results-{PERIOD}.parquet"), pl.read_parquet(expected.results))
+    got = pl.read_parquet(folder / f"issues-{PERIOD}.parquet").sort(pl.all())
+    assert_frame_equal(got, pl.read_parquet(expected.issues).sort(pl.all()))
+
+
+def test_quarterly_rollup_flow_equals_the_library(prefect_harness, monkeypatch, tmp_path, inbox, library_outputs):
+    from flows.pipelines import quarterly_rollup
+
+    settings = _env(monkeypatch, inbox, tmp_path / "flow")
+    workbook = quarterly_rollup(period=PERIOD)
+    assert Path(workbook) == settings.output / f"rollup-{PERIOD}.xlsx" and Path(workbook).is_file()
+    _same_outputs(workbook, library_outputs)
+
+
+def test_the_flow_publishes_a_summary_artifact(prefect_harness, monkeypatch, tmp_path, inbox):
+    from prefect.client.orchestration import get_client
+
+    from flows.pipelines import quarterly_rollup
+
+    _env(monkeypatch, inbox, tmp_path / "artifact")
+    state = quarterly_rollup(period=PERIOD, return_state=True)
+    import asyncio
+
+    async def artifact():
+        async with get_client() as client:
+            from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+            found = await client.read_artifacts(artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+            return [a.data for a in found]
+
+    [markdown] = asyncio.run(artifact())
+    assert f"# Rollup {PERIOD}" in markdown and "rollup-2024-Q4.xlsx" in markdown and "| `" in markdown
+
+
+def test_half_year_and_term_rollups(prefect_harness, monkeypatch, tmp_path, inbox):
+    from flows.pipelines import rollup
+
+    settings = _env(monkeypatch, inbox, tmp_path / "half")
+    assert Path(rollup(period="2024-H2")).name == "rollup-2024-H2.xlsx"
+    term = rollup(kind="term", ingest_inbox=False)
+    assert Path(term).name == "rollup-2021-2025.xlsx"
+    assert pl.read_parquet(settings.output / "results-2021-2025.parquet").height > 0
+
+
+def test_templates_and_reminder_flows(prefect_harness, monkeypatch, tmp_path, inbox):
+    from flows.pipelines import completeness_reminder, issue_templates
+
+    settings = _env(monkeypatch, inbox, tmp_path / "remind")
+    assert issue_templates(period=PERIOD) > 30
+    assert len(list((settings.output / "templates" / PERIOD).glob("*.xlsx"))) > 30
+    missing = completeness_reminder(period=PERIOD)
+    csv = pl.read_csv(settings.output / f"missing-{PERIOD}.csv", schema_overrides={"unit_code": pl.String})
+    assert csv.height == missing > 0
+    assert (csv["n_received"] < csv["n_expected"]).all()
+
+
+def test_two_runs_for_the_same_period_do_not_interleave(prefect_harness, monkeypatch, tmp_path, inbox,
+                                                       library_outputs):
+    from flows.pipelines import quarterly_rollup
+
+    settings = _env(monkeypatch, inbox, tmp_path / "twice")
+    with ThreadPoolExecutor(2) as pool:
+        paths = list(pool.map(lambda _: quarterly_rollup(period=PERIOD), range(2)))
+    assert paths[0] == paths[1]
+    _same_outputs(paths[0], library_outputs)
+    leftovers = [p.name for p in settings.output.iterdir() if p.name.startswith(".") and p.name != ".locks"]
+    assert leftovers == []
+    ledger = pipeline.Store(settings.archive).ledger()
+    assert ledger["sha256"].is_unique().all()  # every file taken once
+
+
+def test_dask_runner_gives_the_same_results(prefect_harness, monkeypatch, tmp_path, inbox, library_outputs):
+    from flows.pipelines import quarterly_rollup
+    from flows.scale import dask_runner
+
+    _env(monkeypatch, inbox, tmp_path / "dask")
+    workbook = quarterly_rollup.with_options(task_runner=dask_runner())(period=PERIOD)
+    _same_outputs(workbook, library_outputs)

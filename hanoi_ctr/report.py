@@ -99,10 +99,10 @@ LABELS = {
 TITLE = style(bold=True, font_size=14)
 HEADING = style(bold=True, font_size=12)
 HEADER = style(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, valign="vcenter")
-TEXT = style(border=1, valign="top")
-WRAP = style(border=1, text_wrap=True, valign="top")
-INTEGER = style(border=1, num_format="#,##0")
-RATE = style(border=1, num_format="0%")
+TEXT = style(border=1, valign="vcenter")
+WRAP = style(border=1, text_wrap=True, valign="vcenter")
+INTEGER = style(border=1, num_format="#,##0", valign="vcenter")
+RATE = style(border=1, num_format="0%", valign="vcenter")
 DATE = style(border=1, num_format="dd/mm/yyyy")
 TIMESTAMP = style(border=1, num_format="dd/mm/yyyy hh:mm")
 TREND_COLUMN = 40  # hidden cells that feed the sparklines start here
@@ -173,8 +173,8 @@ def _value_style(indicator: dict, percent: bool) -> Style:
     decimals = int(indicator["decimals"] or 0)
     zeros = "." + "0" * decimals if decimals else ""
     if percent:
-        return style(border=1, num_format=f"0{zeros}%")
-    return style(border=1, num_format=f"#,##0{zeros}")
+        return style(border=1, num_format=f"0{zeros}%", valign="vcenter")
+    return style(border=1, num_format=f"#,##0{zeros}", valign="vcenter")
 
 
 def _is_percent(indicator: dict, value_source: str | None) -> bool:
@@ -288,7 +288,9 @@ def _rates_table(b: SheetBuilder, inputs: ReportInputs, text: dict) -> None:
 
 def _program_sheet(inputs: ReportInputs, text: dict, program: dict, include_wards: bool) -> Sheet:
     b = SheetBuilder(program_sheet_name(program["program_code"]))
-    b.line(f"{program['program_code']} — {program['title_vi']}", TITLE, span=12)
+    b.height(0, 40)  # long program titles wrap onto two lines
+    b.line(f"{program['program_code']} — {program['title_vi']}", style(bold=True, font_size=13, text_wrap=True,
+                                                                        valign="top"), span=14)
     b.line(f"{text['period']}: {inputs.results.period}", style(italic=True))
     indicators = inputs.catalog.indicators.filter(pl.col("program_code") == program["program_code"]).sort(
         "display_order")
@@ -305,6 +307,7 @@ def _program_sheet(inputs: ReportInputs, text: dict, program: dict, include_ward
     for c, p in enumerate(periods):
         b.put(top, TREND_COLUMN + c, p)
     for i, ind in enumerate(indicators.iter_rows(named=True), start=top + 1):
+        b.height(i, 30)  # indicator names wrap onto two lines
         _indicator_row(b, i, ind, by_code.get(ind["indicator_code"]), text)
         series = dict(trend.filter(pl.col("indicator_code") == ind["indicator_code"]).select(
             "period", "value").iter_rows())

@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.display import target_text
 from hanoi_ctr.engine import Results
 from hanoi_ctr.method import method_sections
 from hanoi_ctr.periods import deadline, window
@@ -36,6 +37,7 @@ STATUS_COLORS = {"achieved": "#63BE7B", "on_track": "#BDD7EE", "at_risk": "#FFD9
                  "no_data": "#D9D9D9", "no_target": "#FFFFFF"}
 LABELS = {
     "vi": {
+        "lang": "vi",
         "status": {"achieved": "Đạt", "on_track": "Đúng tiến độ", "at_risk": "Có nguy cơ chậm",
                    "off_track": "Chậm tiến độ", "no_data": "Chưa có số liệu", "no_target": "Không có mục tiêu"},
         "sheets": {"overview": "Tổng quan", "units": "Đơn vị", "tasks": "Nhiệm vụ", "issues": "Lỗi dữ liệu",
@@ -66,6 +68,7 @@ LABELS = {
                       "Tỷ lệ chỉ tiêu có số liệu"],
     },
     "en": {
+        "lang": "en",
         "status": {"achieved": "Achieved", "on_track": "On track", "at_risk": "At risk", "off_track": "Off track",
                    "no_data": "No data", "no_target": "No target"},
         "sheets": {"overview": "Overview", "units": "Units", "tasks": "Tasks", "issues": "Data issues",
@@ -187,22 +190,6 @@ def _scaled(value: float | None, percent: bool) -> float | None:
     return None if value is None else (value / 100 if percent else value)
 
 
-def _target_text(row: dict, percent: bool) -> str | None:
-    def show(v: float) -> str:
-        return f"{v:g}%" if percent else f"{v:,.6g}"
-
-    lo, hi, single = row.get("target_min"), row.get("target_max"), row.get("target_value")
-    if single is not None:
-        return show(single)
-    if lo is not None and hi is not None:
-        return f"{show(lo)} – {show(hi)}"
-    if lo is not None:
-        return f"≥ {show(lo)}"
-    if hi is not None:
-        return f"≤ {show(hi)}"
-    return None
-
-
 def _legend(b: SheetBuilder, text: dict) -> None:
     b.line(text["legend"], HEADING)
     for col, status in enumerate(STATUSES):
@@ -296,9 +283,14 @@ def _program_sheet(inputs: ReportInputs, text: dict, program: dict, include_ward
         "display_order")
     city = _city(inputs)
     results = inputs.results.results.filter(pl.col("unit_code") == city)
-    by_code = {r["indicator_code"]: r for r in results.iter_rows(named=True)}
+    mine = pl.col("indicator_code").is_in(indicators["indicator_code"].implode())
+    by_code = {r["indicator_code"]: r for r in results.filter(mine).iter_rows(named=True)}
     trend = inputs.results.trend.filter(pl.col("unit_code") == city)
     periods = sorted(trend["period"].unique().to_list(), key=_period_key)
+    # One pass over this program's trend rows (not one filter per indicator).
+    trend_of: dict[str, dict] = {}
+    for code, period, value in trend.filter(mine).select("indicator_code", "period", "value").iter_rows():
+        trend_of.setdefault(code, {})[period] = value
     b.line(text["indicators"], HEADING)
     top = b.row
     b.height(top, 32)
@@ -309,8 +301,7 @@ def _program_sheet(inputs: ReportInputs, text: dict, program: dict, include_ward
     for i, ind in enumerate(indicators.iter_rows(named=True), start=top + 1):
         b.height(i, 30)  # indicator names wrap onto two lines
         _indicator_row(b, i, ind, by_code.get(ind["indicator_code"]), text)
-        series = dict(trend.filter(pl.col("indicator_code") == ind["indicator_code"]).select(
-            "period", "value").iter_rows())
+        series = trend_of.get(ind["indicator_code"], {})
         for c, p in enumerate(periods):
             b.put(i, TREND_COLUMN + c, series.get(p))
         if periods:
@@ -339,7 +330,7 @@ def _indicator_row(b: SheetBuilder, row: int, ind: dict, res: dict | None, text:
     meets = res.get("projection_meets_target")
     cells = [
         (ind["indicator_code"], TEXT), (ind["name_vi"], WRAP), (ind["unit_label"], TEXT),
-        (_scaled(res.get("baseline_value"), percent), number), (_target_text(res, percent), TEXT),
+        (_scaled(res.get("baseline_value"), percent), number), (target_text(res, text["lang"], "%" if percent else "") or None, TEXT),
         (_scaled(res.get("value"), percent), number), (_scaled(res.get("previous_value"), percent), number),
         (_scaled(res.get("change"), percent), number), (res.get("achievement"), RATE),
         (text["status"][status], _status_style(status)), (_scaled(res.get("projection"), percent), number),
@@ -365,7 +356,10 @@ def _matrix(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.Da
     b.put(top, 1, text["cols"][1], HEADER)
     for c, u in enumerate(units.iter_rows(named=True), start=2):
         b.put(top, c, u["name_vi"], style(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, rotation=90))
-    cells = {(r["indicator_code"], r["unit_code"]): r for r in results.iter_rows(named=True)}
+    # Only this program's indicators and the columns the matrix shows (the results hold every program).
+    cells = {(r["indicator_code"], r["unit_code"]): r for r in results.filter(
+        pl.col("indicator_code").is_in(indicators["indicator_code"].implode())).select(
+        "indicator_code", "unit_code", "value", "value_source", "result_status").iter_rows(named=True)}
     codes = units["unit_code"].to_list()
     for r, ind in enumerate(indicators.iter_rows(named=True), start=top + 1):
         b.put(r, 0, ind["indicator_code"], TEXT)

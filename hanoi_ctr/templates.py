@@ -31,6 +31,8 @@ from typing import Any, Iterable, Mapping
 from hanoi_ctr import layout as L
 from hanoi_ctr.atomic import atomic_path
 from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.display import number as number_vi
+from hanoi_ctr.display import period_vi, target_text
 from hanoi_ctr.errors import ConfigError
 from hanoi_ctr.fields import UNIT_CODE_PATTERN
 from hanoi_ctr.periods import Calendar, Period, parse_period, window
@@ -41,7 +43,6 @@ __all__ = ["Filled", "IndicatorLine", "TaskLine", "TemplateSpec", "make_template
 CITY_CODE = "01"
 #: Indicators whose numerator and denominator are reported (and drive the rollup).
 PART_AGGREGATIONS = ("ratio", "weighted_mean")
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _TARGET_COLUMNS = ("target_value", "target_min", "target_max", "target_delta", "target_text")
 
 INDICATOR_LABELS = {  # column → (Vietnamese label, width)
@@ -124,53 +125,6 @@ class TemplateSpec:
             "indicator_codes": ";".join(i.code for i in self.indicators),
             "task_codes": ";".join(t.code for t in self.tasks),
         }
-
-
-def period_vi(period: Period) -> str:
-    """Write a period the way a Vietnamese report does.
-
-    >>> period_vi(parse_period("2024-Q3")), period_vi(parse_period("2024-H2"))
-    ('Quý III/2024', '6 tháng cuối năm 2024')
-    """
-    if period.kind == "quarter":
-        return f"Quý {_ROMAN[period.index]}/{period.year}"
-    if period.kind == "half":
-        return f"6 tháng {'đầu' if period.index == 1 else 'cuối'} năm {period.year}"
-    if period.kind == "year":
-        return f"Năm {period.year}"
-    return f"Nhiệm kỳ {period.year}-{period.end_year}"
-
-
-def number_vi(x: float) -> str:
-    """Write a number with Vietnamese separators and no trailing zeros.
-
-    >>> number_vi(200000.0), number_vi(7.5), number_vi(-2.0)
-    ('200.000', '7,5', '-2')
-    """
-    text = f"{x:,.3f}".rstrip("0").rstrip(".")
-    return text.translate(str.maketrans(",.", ".,"))
-
-
-def target_text(row: dict[str, Any]) -> str:
-    """Describe a target row: its own wording, else value, range, bound or change from baseline.
-
-    >>> target_text({"target_text": None, "target_value": None, "target_min": 7.5, "target_max": 8.0})
-    '7,5–8'
-    """
-    lo, hi, delta = row.get("target_min"), row.get("target_max"), row.get("target_delta")
-    if row.get("target_text"):
-        return row["target_text"]
-    if row.get("target_value") is not None:
-        return number_vi(row["target_value"])
-    if lo is not None and hi is not None:
-        return f"{number_vi(lo)}–{number_vi(hi)}"
-    if lo is not None:
-        return f"≥ {number_vi(lo)}"
-    if hi is not None:
-        return f"≤ {number_vi(hi)}"
-    if delta is not None:
-        return f"Δ {'+' if delta > 0 else ''}{number_vi(delta)}"
-    return ""
 
 
 def _latest(rows: list[dict[str, Any]], *columns: str) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ PACKAGE = Path(hanoi_ctr.__file__).parent
 # modules first). A new module must be placed here.
 LAYERS: list[set[str]] = [
     {"atomic", "fields", "periods", "layout", "sheetspec"},
-    {"tables", "xlsx"},
+    {"tables", "xlsx", "display"},
     {"schemas"},
     {"issues"},
     {"errors"},

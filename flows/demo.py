@@ -25,6 +25,8 @@ def run_demo(data_dir: Path, period: str = DEMO_PERIOD, lang: str = "vi", dask: 
     """Ingest the demo inbox into `data_dir` and roll up `period`; return the workbook's path."""
     os.environ["HANOI_CTR_INBOX_DIR"] = str(demo_inbox())
     os.environ["HANOI_CTR_DATA_DIR"] = str(data_dir)
+    # The embedded server would try to send usage statistics; this machine may have no internet.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.pipelines import quarterly_rollup
 
     flow = quarterly_rollup

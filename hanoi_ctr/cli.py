@@ -66,10 +66,13 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.ingest import validate
 
-    missing = [p for p in args.files if not Path(p).is_file()]
+    from hanoi_ctr.ingest import list_submissions
+
+    missing = [p for p in args.files if not Path(p).exists()]
     if missing:
         raise ConfigError(f"no such file: {missing[0]}")
-    batch = validate(args.files, load_catalog(settings.catalog_dir), settings, period=args.period)
+    files = [f for p in map(Path, args.files) for f in (list_submissions(p) if p.is_dir() else [p])]
+    batch = validate(files, load_catalog(settings.catalog_dir), settings, period=args.period)
     _print_issues(batch.issues, args.lang or settings.lang, args.json)
     return EXIT_DATA_ERRORS if batch.has_errors else EXIT_OK
 
@@ -190,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     template.set_defaults(run=_template)
 
     validate = commands.add_parser("validate", help="check submission files and print every issue")
-    validate.add_argument("files", nargs="+", help="submission files (.xlsx template or long table, .csv)")
+    validate.add_argument("files", nargs="+", help="submission files (.xlsx template or long table, .csv) "
+                                                   "or folders of them")
     validate.add_argument("--period", help="the period these files are for (e.g. 2024-Q3)")
     validate.add_argument("--lang", choices=("vi", "en"), help="message language (default vi)")
     validate.add_argument("--json", action="store_true", help="print the issues as JSON")

@@ -147,3 +147,12 @@ def test_validate_command_json_and_clean_exit(capsys):
     issues = json.loads(capsys.readouterr().out)
     assert [(i["code"], i["row"], i["column"]) for i in issues] == [("type-error", 2, "value")]
     assert main(["validate", "nowhere.csv"]) == 2
+
+
+def test_validate_command_takes_a_folder(capsys):
+    assert main(["validate", "--json", str(DATA / "submissions")]) == 1
+    import json
+
+    issues = json.loads(capsys.readouterr().out)
+    assert {(i["file"], i["code"]) for i in issues} >= {("submission-type-error.csv", "type-error"),
+                                                         ("template-edited-meta.xlsx", "template-mismatch")}

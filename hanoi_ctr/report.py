@@ -51,6 +51,7 @@ LABELS = {
         "cols": ["Mã", "Chỉ tiêu", "Đơn vị tính", "Cơ sở", "Mục tiêu", "Kết quả", "Kỳ trước", "Thay đổi",
                  "Mức đạt", "Đánh giá", "Dự báo cuối nhiệm kỳ", "Dự báo đạt", "Số đơn vị báo cáo", "Xu hướng"],
         "yes": "Đạt", "no": "Không đạt", "overdue": "Quá hạn",
+        "illustrative": "* Chỉ tiêu minh họa: không có trong danh mục chỉ tiêu công bố của chương trình.",
         "unit_cols": ["Mã", "Đơn vị", "Cấp", "Trực thuộc", "Báo cáo phải nộp", "Đã nộp", "Đúng hạn", "Muộn",
                       "Tỷ lệ báo cáo", "Tỷ lệ đúng hạn", "Tỷ lệ chỉ tiêu có số liệu"],
         "task_cols": ["Mã", "Chương trình", "Nhiệm vụ", "Cơ quan chủ trì", "Thời hạn", "Tình trạng",
@@ -83,6 +84,7 @@ LABELS = {
                  "Achievement", "Status", "Projection to term end", "Projection meets", "Units reporting",
                  "Trend"],
         "yes": "Yes", "no": "No", "overdue": "Overdue",
+        "illustrative": "* Illustrative indicator: not in the program's published indicator list.",
         "unit_cols": ["Code", "Unit", "Level", "Parent", "Submissions expected", "Received", "On time", "Late",
                       "Reporting rate", "On-time rate", "Values reported"],
         "task_cols": ["Code", "Program", "Task", "Lead agency", "Due", "Status", "Completed on", "Overdue"],
@@ -314,7 +316,10 @@ def _program_sheet(inputs: ReportInputs, text: dict, program: dict, include_ward
                      freeze=(top + 1, 2), autofilter=(top, 0, last, 13), print_title_rows=(top, top))
     for c in range(len(periods)):
         b.width(TREND_COLUMN + c, 8)
-    b.row = last + 2
+    b.row = last + 1
+    if (indicators["source"] == "illustrative").any():
+        b.line(text["illustrative"], style(italic=True, font_size=9))
+    b.row += 1
     _legend(b, text)
     # Printed: the indicator table and legend; the unit matrix below is for the screen (and filters).
     b.options["print_area"] = (0, 0, b.row - 1, 13)
@@ -328,8 +333,10 @@ def _indicator_row(b: SheetBuilder, row: int, ind: dict, res: dict | None, text:
     number = _value_style(ind, percent)
     status = res.get("result_status") or "no_data"
     meets = res.get("projection_meets_target")
+    # Illustrative catalog entries are marked, never passed off as sourced facts.
+    name = ind["name_vi"] + (" *" if ind["source"] == "illustrative" else "")
     cells = [
-        (ind["indicator_code"], TEXT), (ind["name_vi"], WRAP), (ind["unit_label"], TEXT),
+        (ind["indicator_code"], TEXT), (name, WRAP), (ind["unit_label"], TEXT),
         (_scaled(res.get("baseline_value"), percent), number), (target_text(res, text["lang"], "%" if percent else "") or None, TEXT),
         (_scaled(res.get("value"), percent), number), (_scaled(res.get("previous_value"), percent), number),
         (_scaled(res.get("change"), percent), number), (res.get("achievement"), RATE),

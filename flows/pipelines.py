@@ -60,7 +60,7 @@ def _rollup(period: Period, settings: Settings, lang: str | None, parts: int,
             ingest_inbox: bool) -> str:
     batches = []
     if ingest_inbox:
-        groups = pipeline.partition(pipeline.inbox_files(settings), parts)
+        groups = pipeline.partition(pipeline.inbox_files(settings), parts, pipeline.load_catalog(settings.catalog_dir))
         batches = [f.result() for f in ingest_files.map(groups, unmapped(settings), unmapped(None))]
     outputs = write_outputs(compute(settings, period), settings, lang)
     _publish(outputs, batches)

@@ -26,15 +26,17 @@ import dataclasses
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Collection, Iterable
 
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.issues import Issue, issues_frame
 from hanoi_ctr.locks import exclusive
+from hanoi_ctr.normalize import date as parse_date
+from hanoi_ctr.normalize import text
 from hanoi_ctr.periods import TIMEZONE, Period, deadline, deadline_passed_at, parse_period
 from hanoi_ctr.readers import INDICATOR_RAW, TASK_RAW, RawFile, read_file
 from hanoi_ctr.revisions import INDICATOR_KEY
@@ -71,11 +73,15 @@ def list_submissions(inbox: Path | str) -> list[Path]:
     )
 
 
-def read_submissions(paths: Iterable[Path | str], settings: Settings = Settings()) -> list[RawFile]:
-    """Read files into raw text frames (two threads); problems become issues, never exceptions."""
+def read_submissions(paths: Iterable[Path | str], settings: Settings = Settings(),
+                     known: Collection[str] = ()) -> list[RawFile]:
+    """Read files into raw text frames (two threads); problems become issues, never exceptions.
+
+    Files whose SHA-256 is in `known` are hashed, not parsed (they will be `duplicate-file`).
+    """
     paths = [Path(p) for p in paths]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda p: read_file(p, settings), paths))
+        return list(pool.map(lambda p: read_file(p, settings, known), paths))
 
 
 def validate(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = Settings(), *,
@@ -96,7 +102,8 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = S
     """
     now = _now(now)
     store = Store(settings.archive)
-    raws = read_submissions(paths, settings)
+    # Files already in the ledger are hashed, not parsed: they are duplicates whatever they hold.
+    raws = read_submissions(paths, settings, known=store.known_files())
     # Check outside the lock (runs on other files proceed in parallel), then commit under it; if
     # another run committed meanwhile, check again against what it stored.
     def check() -> tuple[list[RawFile], Batch]:
@@ -156,20 +163,33 @@ def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: 
 
 def _concat(raws: list[RawFile], kind: str, columns: tuple[str, ...], expected: str | None, now: datetime
             ) -> pl.DataFrame:
-    # Files of one run are received in name order, a microsecond apart, so that a revision sent in
-    # the same run as the file it revises (`…_v2.csv` after `….csv`) supersedes it.
     frames = [
         getattr(raw, kind).with_columns(
             file=pl.lit(raw.path.name), sha256=pl.lit(raw.sha256),
             received_at=pl.lit(now + timedelta(microseconds=order)),
             expected_period=pl.lit(expected or declared_period(raw), dtype=pl.String))
-        for order, raw in enumerate(sorted(raws, key=lambda r: r.path.name))
+        for order, raw in enumerate(receipt_order(raws))
         if getattr(raw, kind) is not None and not raw.rejected
     ]
     schema = {"sheet": pl.String, "row": pl.Int64, **{c: pl.String for c in columns},
               "file": pl.String, "sha256": pl.String, "received_at": pl.Datetime("us", "UTC"),
               "expected_period": pl.String}
     return pl.concat([pl.DataFrame(schema=schema), *[f.select(list(schema)) for f in frames]], how="vertical")
+
+
+def receipt_order(raws: list[RawFile]) -> list[RawFile]:
+    """Return the files of one run in the order they count as received.
+
+    They are received a microsecond apart, latest submission date last (the
+    date the unit typed; then the file name), so that a revision sent in the same
+    run as the file it revises supersedes it.
+    """
+    def key(raw: RawFile) -> tuple[date, str]:
+        frames = [f.select("submitted_at") for f in (raw.indicators, raw.tasks) if f is not None]
+        sent = pl.concat(frames).select(parse_date(text("submitted_at")).max()).item() if frames else None
+        return (sent or date.min, raw.path.name)
+
+    return sorted(raws, key=key)
 
 
 def declared_period(raw: RawFile) -> str | None:
@@ -238,7 +258,7 @@ def _ledger(raws: list[RawFile], checked: Checked, now: datetime) -> pl.DataFram
     counts = {r["sha256"]: r for r in checked.counts.iter_rows(named=True)}
     subs = _submissions(checked)
     rows = []
-    for order, raw in enumerate(sorted(raws, key=lambda r: r.path.name)):
+    for order, raw in enumerate(receipt_order(raws)):
         if _is_duplicate(raw):
             continue
         c = counts.get(raw.sha256, {"rows_read": 0, "rows_accepted": 0, "rows_rejected": 0})

@@ -24,7 +24,7 @@ from typing import Iterable
 
 import polars as pl
 
-from hanoi_ctr.catalog import load_catalog
+from hanoi_ctr.catalog import Catalog, load_catalog
 from hanoi_ctr.engine import Results, rollup
 from hanoi_ctr.errors import ConfigError
 from hanoi_ctr.ingest import Batch, ingest, list_submissions
@@ -72,15 +72,22 @@ def resolve_period(period: Period | str | None, kind: str = "quarter", settings:
     return latest_closed_period(now, kind, calendar, settings.deadline_rule)  # type: ignore[arg-type]
 
 
-def partition(files: Iterable[Path], parts: int) -> list[list[Path]]:
-    """Split files into at most `parts` stable groups, keeping one unit's files together.
+def partition(files: Iterable[Path], parts: int, catalog: Catalog | None = None) -> list[list[Path]]:
+    """Split files into at most `parts` stable groups, keeping each district's files together.
 
-    The unit is read from the template naming `<period>_<unit>[…].<ext>`; other names group by name.
+    The unit is read from the template naming `<period>_<unit>[…].<ext>`; with a catalog a ward
+    counts as its district, so that a ward's revision lands in the same ingest run as the
+    district file it revises (revisions within a run are ordered; across parallel runs they
+    would race). Other names group by name.
     """
+    parents = {} if catalog is None else dict(
+        catalog.units.filter(pl.col("kind").is_in(["phuong", "xa", "thi_tran"]), pl.col("parent_code") != "01")
+        .select("unit_code", "parent_code").iter_rows())
     groups: list[list[Path]] = [[] for _ in range(max(parts, 1))]
     for path in sorted(files):
         pieces = path.stem.split("_")
         key = pieces[1] if len(pieces) > 1 else path.stem
+        key = parents.get(key, key)
         groups[zlib.crc32(key.encode()) % len(groups)].append(path)
     return [g for g in groups if g]
 

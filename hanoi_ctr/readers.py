@@ -25,6 +25,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Collection
 
 import polars as pl
 
@@ -95,8 +96,12 @@ def _sha256_of_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_file(path: Path | str, settings: Settings = Settings()) -> RawFile:
-    """Read one submission file; problems become issues on the returned RawFile."""
+def read_file(path: Path | str, settings: Settings = Settings(), known: Collection[str] = ()) -> RawFile:
+    """Read one submission file; problems become issues on the returned RawFile.
+
+    A file whose SHA-256 is in `known` (already received) is hashed but not parsed: the RawFile
+    has its path, hash and size only.
+    """
     path = Path(path)
     size = path.stat().st_size
     if size > settings.max_file_bytes:
@@ -105,6 +110,8 @@ def read_file(path: Path | str, settings: Settings = Settings()) -> RawFile:
         return raw
     data = path.read_bytes()
     raw = RawFile(path, sha256=sha256_of(data), size=size)
+    if raw.sha256 in known:
+        return raw
     suffix = path.suffix.lower()
     if not data:
         raw.issue("empty-file")

@@ -41,7 +41,7 @@ def _env(monkeypatch, inbox: Path, data: Path) -> Settings:
 @pytest.fixture(scope="module")
 def library_outputs(inbox, tmp_path_factory) -> pipeline.Outputs:
     settings = Settings(inbox_dir=inbox, data_dir=tmp_path_factory.mktemp("library"))
-    for group in pipeline.partition(pipeline.inbox_files(settings), 2):
+    for group in pipeline.partition(pipeline.inbox_files(settings), 2, pipeline.load_catalog()):
         pipeline.ingest_files(group, settings)
     return pipeline.write_outputs(pipeline.compute(settings, PERIOD), settings)
 

@@ -182,3 +182,22 @@ def test_a_revision_in_the_same_run_supersedes_by_file_name_order(tmp_path, cata
     superseded = batch.issues.filter(pl.col("code") == "superseded")
     assert superseded.select("file", "row").rows() == [("2024-Q3_SO-LDTBXH_v2.csv", 2)]
     assert "80 → 85" in superseded["message_en"].item()
+
+
+def test_a_wards_revision_beats_the_district_file_it_revises_whatever_the_names(tmp_path, catalog, settings):
+    district = _csv(tmp_path / "inbox", "2024_007.csv", ["00277,2024-Q3,01.07,,40,50,,02/10/2024"])
+    revision = _csv(tmp_path / "inbox", "2024-Q3_00277_v2.csv", ["00277,2024-Q3,01.07,,45,50,,09/10/2024"])
+    assert revision.name < district.name  # name order alone would let the original win
+    ingest([district, revision], catalog, settings, now=T0)
+    assert Store(settings.archive).values()["numerator"].to_list() == [45.0]
+
+
+def test_partition_keeps_a_district_and_its_wards_together(catalog):
+    from hanoi_ctr.pipeline import partition
+
+    files = [Path(n) for n in ("2024_007.csv", "2024-Q3_00277_v2.csv", "2024-Q4_003.xlsx", "2024-Q4_SO-KHDT.xlsx",
+                               "2024-Q4_001.xlsx", "2024-Q4_00004.xlsx")]
+    groups = partition(files, 8, catalog)
+    together = [g for g in groups if Path("2024_007.csv") in g][0]
+    assert Path("2024-Q3_00277_v2.csv") in together
+    assert sorted(p for g in groups for p in g) == sorted(files)

@@ -156,6 +156,28 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     if not directory.is_dir():
         raise ConfigError(f"catalog directory {directory} does not exist; pass a catalog directory "
                           "or set HANOI_CTR_CATALOG_DIR")
+    # A run loads the catalog in several steps; checking it costs ~0.5 s, hashing it ~5 ms.
+    key = (str(directory.resolve()), _version_or_none(directory))
+    if key in _LOADED:
+        return _LOADED[key]
+    catalog = _load(directory)
+    if key[1] is not None:
+        _LOADED.clear()  # keep one catalog: a changed catalog replaces the old one
+        _LOADED[key] = catalog
+    return catalog
+
+
+_LOADED: dict[tuple[str, str | None], Catalog] = {}
+
+
+def _version_or_none(directory: Path) -> str | None:
+    try:
+        return catalog_version(directory)
+    except OSError:
+        return None  # a missing table: `_load` reports it
+
+
+def _load(directory: Path) -> Catalog:
     frames, issues = {}, []
     for name in CATALOG_TABLES:
         frame, table_issues = _load_table(directory, name)

@@ -87,13 +87,24 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.archive:
         settings = settings.replace(archive_dir=Path(args.archive))
     files = list_submissions(inbox)
-    batch = ingest(files, load_catalog(settings.catalog_dir), settings, period=args.period)
+    batch = ingest(files, load_catalog(settings.catalog_dir), settings, period=args.period,
+                   progress=_progress_bar() if sys.stderr.isatty() else None)
     lang = args.lang or settings.lang
     if args.json:
         _print_issues(batch.issues, lang, True)
     else:
         _print_summary(batch, lang)
     return EXIT_DATA_ERRORS if batch.has_errors else EXIT_OK
+
+
+def _progress_bar(width: int = 30) -> Callable[[int, int], None]:
+    """Return a callback drawing `[#####     ] done/total` on the terminal (never when piped)."""
+    def draw(done: int, total: int) -> None:
+        filled = width * done // max(total, 1)
+        end = "\n" if done == total else ""
+        print(f"\r[{'#' * filled}{' ' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return draw
 
 
 def _print_summary(batch: "Batch", lang: str) -> None:
@@ -150,7 +161,7 @@ def _rollup(args: argparse.Namespace, settings: Settings) -> int:
     if args.inbox:
         batch = pipeline.ingest_files(pipeline.inbox_files(settings), settings)
         print(f"{batch.ledger.height} file(s) ingested", file=sys.stderr)
-    outputs = pipeline.write_outputs(pipeline.compute(settings, period), settings, args.lang)
+    outputs = pipeline.write_outputs(pipeline.compute(settings, period), settings, args.lang, args.wards)
     print(outputs.workbook)
     print(f"{outputs.results}\n{outputs.issues}", file=sys.stderr)
     return EXIT_OK
@@ -216,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     rollup.add_argument("--archive", help="archive folder (default: HANOI_CTR_ARCHIVE_DIR)")
     rollup.add_argument("--out", help="output folder (default: HANOI_CTR_OUTPUT_DIR)")
     rollup.add_argument("--lang", choices=("vi", "en"), help="workbook language (default vi)")
+    rollup.add_argument("--wards", action="store_true", help="show the wards, not only the districts, in the "
+                                                             "unit matrix of each program sheet")
     rollup.set_defaults(run=_rollup)
 
     demo = commands.add_parser("demo", help="run the quarterly rollup flow on the bundled demo data")

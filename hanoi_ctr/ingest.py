@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Collection, Iterable
+from typing import Callable, Collection, Iterable
 
 import polars as pl
 
@@ -74,14 +74,21 @@ def list_submissions(inbox: Path | str) -> list[Path]:
 
 
 def read_submissions(paths: Iterable[Path | str], settings: Settings = Settings(),
-                     known: Collection[str] = ()) -> list[RawFile]:
+                     known: Collection[str] = (), progress: Callable[[int, int], None] | None = None
+                     ) -> list[RawFile]:
     """Read files into raw text frames (two threads); problems become issues, never exceptions.
 
     Files whose SHA-256 is in `known` are hashed, not parsed (they will be `duplicate-file`).
+    `progress(done, total)` is called after each file.
     """
     paths = [Path(p) for p in paths]
+    raws = []
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda p: read_file(p, settings, known), paths))
+        for raw in pool.map(lambda p: read_file(p, settings, known), paths):
+            raws.append(raw)
+            if progress:
+                progress(len(raws), len(paths))
+    return raws
 
 
 def validate(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = Settings(), *,
@@ -93,17 +100,19 @@ def validate(paths: Iterable[Path | str], catalog: Catalog, settings: Settings =
 
 
 def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = Settings(), *,
-           period: Period | str | None = None, now: datetime | None = None) -> Batch:
+           period: Period | str | None = None, now: datetime | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Batch:
     """Ingest files into the archive of `settings.archive`; return this run's batch.
 
     Args:
         period: the period this inbox is for; rows of another period are `period-mismatch`.
         now: the time of receipt (default: the current time); also decides `future-period`.
+        progress: called with (files read, files in all) as reading goes.
     """
     now = _now(now)
     store = Store(settings.archive)
     # Files already in the ledger are hashed, not parsed: they are duplicates whatever they hold.
-    raws = read_submissions(paths, settings, known=store.known_files())
+    raws = read_submissions(paths, settings, known=store.known_files(), progress=progress)
     # Check outside the lock (runs on other files proceed in parallel), then commit under it; if
     # another run committed meanwhile, check again against what it stored.
     def check() -> tuple[list[RawFile], Batch]:

@@ -112,8 +112,12 @@ def compute(settings: Settings, period: Period | str, as_of: datetime | None = N
                   task_progress=store.task_history(), settings=settings, as_of=as_of)
 
 
-def write_outputs(results: Results, settings: Settings, lang: str | None = None) -> Outputs:
-    """Write the workbook and the tidy Parquet files of a rollup, under the period's lock."""
+def write_outputs(results: Results, settings: Settings, lang: str | None = None,
+                  include_wards: bool = False) -> Outputs:
+    """Write the workbook and the tidy Parquet files of a rollup, under the period's lock.
+
+    The unit matrix of each program sheet shows the districts; `include_wards` adds the wards.
+    """
     catalog = load_catalog(settings.catalog_dir)
     store = Store(settings.archive)
     out = settings.output
@@ -128,7 +132,7 @@ def write_outputs(results: Results, settings: Settings, lang: str | None = None)
     issues = pl.concat([intake, results.issues], how="vertical")
     with exclusive(out / ".locks" / f"{period}.lock"):
         write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
-                       intake_issues=intake, settings=settings)
+                       intake_issues=intake, settings=settings, include_wards=include_wards)
         _write_parquet(results.results, paths["results"])
         _write_parquet(issues, paths["issues"])
     statuses = results.results.join(catalog.indicators.select("indicator_code", "program_code"),
@@ -145,8 +149,10 @@ def _inputs_of(store: Store, period: Period) -> tuple[pl.DataFrame, pl.DataFrame
     ledger = store.ledger()
     if ledger.is_empty():
         return ledger, empty_frame("issues")
-    in_period = ledger.filter(pl.col("period").map_elements(
-        lambda p: p is None or period.contains(parse_period(p)), return_dtype=pl.Boolean))
+    # A file with no single period (a multi-period long table, or one rejected outright) is shown too.
+    periods = {p: period.contains(parse_period(p)) for p in ledger["period"].drop_nulls().unique()}
+    in_period = ledger.filter(pl.col("period").is_null()
+                              | pl.col("period").replace_strict(periods, default=False, return_dtype=pl.Boolean))
     issues = store.issues().join(in_period.select("sha256"), on="sha256", how="semi")
     return in_period, issues
 

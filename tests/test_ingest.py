@@ -201,3 +201,19 @@ def test_partition_keeps_a_district_and_its_wards_together(catalog):
     together = [g for g in groups if Path("2024_007.csv") in g][0]
     assert Path("2024-Q3_00277_v2.csv") in together
     assert sorted(p for g in groups for p in g) == sorted(files)
+
+
+def test_progress_is_reported_per_file(tmp_path, catalog, settings):
+    files = [_csv(tmp_path / "inbox", f"{i}.csv", [f"SO-LDTBXH,2024-Q3,08.01,9{i},,,,02/10/2024"]) for i in range(3)]
+    seen = []
+    ingest(files, catalog, settings, now=T0, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_the_progress_bar_draws_on_a_terminal(capsys):
+    from hanoi_ctr.cli import _progress_bar
+
+    bar = _progress_bar(width=10)
+    bar(1, 2)
+    bar(2, 2)
+    assert capsys.readouterr().err == "\r[#####     ] 1/2\r[##########] 2/2\n"

@@ -183,6 +183,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _issue_options(parser: argparse.ArgumentParser, period_help: str) -> None:
+    """Add the options of the commands that print issues."""
+    parser.add_argument("--period", help=period_help)
+    parser.add_argument("--lang", choices=("vi", "en"), help="message language (default vi)")
+    parser.add_argument("--json", action="store_true", help="print the issues as JSON")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
     parser = argparse.ArgumentParser(
@@ -206,17 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check submission files and print every issue")
     validate.add_argument("files", nargs="+", help="submission files (.xlsx template or long table, .csv) "
                                                    "or folders of them")
-    validate.add_argument("--period", help="the period these files are for (e.g. 2024-Q3)")
-    validate.add_argument("--lang", choices=("vi", "en"), help="message language (default vi)")
-    validate.add_argument("--json", action="store_true", help="print the issues as JSON")
+    _issue_options(validate, "the period these files are for (e.g. 2024-Q3)")
     validate.set_defaults(run=_validate)
 
     ingest = commands.add_parser("ingest", help="ingest an inbox folder into the archive")
     ingest.add_argument("inbox", nargs="?", help="folder of submissions (default: HANOI_CTR_INBOX_DIR)")
     ingest.add_argument("--archive", help="archive folder (default: HANOI_CTR_ARCHIVE_DIR)")
-    ingest.add_argument("--period", help="the period this inbox is for (e.g. 2024-Q3)")
-    ingest.add_argument("--lang", choices=("vi", "en"), help="message language (default vi)")
-    ingest.add_argument("--json", action="store_true", help="print the issues as JSON")
+    _issue_options(ingest, "the period this inbox is for (e.g. 2024-Q3)")
     ingest.set_defaults(run=_ingest)
 
     rollup = commands.add_parser("rollup", help="roll up a period: workbook and Parquet in the output folder")

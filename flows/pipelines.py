@@ -2,7 +2,7 @@
 
 Task granularity follows what was measured: a Prefect task run costs ~3-5 ms
 locally and ~90 ms on Dask, so tasks are coarse — one ingest task per group
-of units (`pipeline.partition`), one rollup, one write — never one per file.
+of districts (`pipeline.partition`), one rollup, one write — never one per file.
 Only the I/O tasks (ingest, write) retry. The period's outputs are written
 under a file lock held by the library (`hanoi_ctr.locks`), which also guards
 runs started outside Prefect; no server-side concurrency limit is needed.

@@ -157,8 +157,10 @@ def _drop_duplicates(raws: list[RawFile], known: set[str]) -> list[RawFile]:
 def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: Period | str | None,
              now: datetime, current: pl.DataFrame | None) -> Batch:
     expected = str(parse_period(period)) if isinstance(period, str) else (str(period) if period else None)
-    indicators = _concat(raws, "indicators", INDICATOR_RAW, expected, now)
-    tasks = _concat(raws, "tasks", TASK_RAW, expected, now)
+    ordered = receipt_order(raws)
+    received = [now + timedelta(microseconds=i) for i in range(len(ordered))]
+    indicators = _concat(ordered, received, "indicators", INDICATOR_RAW, expected)
+    tasks = _concat(ordered, received, "tasks", TASK_RAW, expected)
     ctx = Context(catalog, now.astimezone(TIMEZONE).date(), settings.calendar)  # type: ignore[arg-type]
     checked = check(indicators, tasks, ctx)
     file_issues = [i for raw in raws for i in raw.issues]
@@ -166,24 +168,31 @@ def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: 
     # Supersession is an ingest matter: validating files alone reports none.
     warnings = _late(checked, names, settings) + (_superseded(checked, current, names) if current is not None else [])
     issues = issues_frame(file_issues + checked.issues + warnings)
-    ledger = _ledger(raws, checked, now)
+    ledger = _ledger(ordered, received, checked)
     return Batch(ledger, checked.values, checked.tasks, issues)
 
 
-def _concat(raws: list[RawFile], kind: str, columns: tuple[str, ...], expected: str | None, now: datetime
-            ) -> pl.DataFrame:
-    frames = [
-        getattr(raw, kind).with_columns(
-            file=pl.lit(raw.path.name), sha256=pl.lit(raw.sha256),
-            received_at=pl.lit(now + timedelta(microseconds=order)),
-            expected_period=pl.lit(expected or declared_period(raw), dtype=pl.String))
-        for order, raw in enumerate(receipt_order(raws))
-        if getattr(raw, kind) is not None and not raw.rejected
-    ]
+def _concat(ordered: list[RawFile], received: list[datetime], kind: str, columns: tuple[str, ...],
+            expected: str | None) -> pl.DataFrame:
+    """Stack one kind of raw rows of every file, each with its file, hash, receipt time and period."""
     schema = {"sheet": pl.String, "row": pl.Int64, **{c: pl.String for c in columns},
               "file": pl.String, "sha256": pl.String, "received_at": pl.Datetime("us", "UTC"),
               "expected_period": pl.String}
-    return pl.concat([pl.DataFrame(schema=schema), *[f.select(list(schema)) for f in frames]], how="vertical")
+    kept = [(raw, at) for raw, at in zip(ordered, received)
+            if getattr(raw, kind) is not None and getattr(raw, kind).height and not raw.rejected]
+    if not kept:
+        return pl.DataFrame(schema=schema)
+    body = pl.concat([getattr(raw, kind).select("sheet", "row", *columns) for raw, _ in kept], how="vertical")
+    # File-level columns are built once per file and repeated over its rows (no per-file frame operations).
+    files = pl.DataFrame(
+        {"file": [r.path.name for r, _ in kept], "sha256": [r.sha256 for r, _ in kept],
+         "received_at": [at for _, at in kept],
+         "expected_period": [expected or declared_period(r) for r, _ in kept],
+         "_n": [getattr(r, kind).height for r, _ in kept]},
+        schema={**{k: schema[k] for k in ("file", "sha256", "received_at", "expected_period")}, "_n": pl.Int64},
+    )
+    repeated = files.select(pl.exclude("_n").repeat_by(pl.col("_n")).explode())
+    return pl.concat([body, repeated], how="horizontal").select(list(schema))
 
 
 def receipt_order(raws: list[RawFile]) -> list[RawFile]:
@@ -263,28 +272,30 @@ def _show(value: float | None, marker: str | None) -> str:
     return marker if value is None and marker else ("" if value is None else f"{value:g}")
 
 
-def _ledger(raws: list[RawFile], checked: Checked, now: datetime) -> pl.DataFrame:
+def _ledger(ordered: list[RawFile], received: list[datetime], checked: Checked) -> pl.DataFrame:
+    """Return one ledger row per file received (duplicates have none)."""
     counts = {r["sha256"]: r for r in checked.counts.iter_rows(named=True)}
-    subs = _submissions(checked)
+    per_file = {r["sha256"]: r for r in _submissions(checked).group_by("sha256").agg(
+        unit_code=pl.col("unit_code").unique().drop_nulls(), period=pl.col("period").unique().drop_nulls(),
+        submitted_at=pl.col("submitted_at").min()).iter_rows(named=True)}
     rows = []
-    for order, raw in enumerate(receipt_order(raws)):
+    for raw, at in zip(ordered, received):
         if _is_duplicate(raw):
             continue
         c = counts.get(raw.sha256, {"rows_read": 0, "rows_accepted": 0, "rows_rejected": 0})
-        mine = subs.filter(pl.col("sha256") == raw.sha256)
+        mine = per_file.get(raw.sha256, {"unit_code": [], "period": [], "submitted_at": None})
         outcome = ("rejected" if raw.rejected or c["rows_accepted"] == 0
                    else "partial" if c["rows_rejected"] else "accepted")
         rows.append({
-            "received_at": now + timedelta(microseconds=order), "sha256": raw.sha256, "file_name": raw.path.name,
-            "format": raw.format, "unit_code": raw.meta.get("unit_code") or _single(mine["unit_code"]),
+            "received_at": at, "sha256": raw.sha256, "file_name": raw.path.name, "format": raw.format,
+            "unit_code": raw.meta.get("unit_code") or _single(mine["unit_code"]),
             "period": raw.meta.get("period") or _single(mine["period"]),
-            "submitted_at": mine["submitted_at"].min() if mine.height else None,
-            "rows_read": c["rows_read"], "rows_accepted": c["rows_accepted"],
-            "rows_rejected": c["rows_rejected"], "outcome": outcome,
+            "submitted_at": mine["submitted_at"], "rows_read": c["rows_read"],
+            "rows_accepted": c["rows_accepted"], "rows_rejected": c["rows_rejected"], "outcome": outcome,
         })
     return pl.DataFrame(rows, schema=empty_frame("ledger").schema, orient="row")
 
 
-def _single(values: pl.Series) -> str | None:
-    distinct = values.drop_nulls().unique()
-    return distinct[0] if distinct.len() == 1 else None
+def _single(values: list[str]) -> str | None:
+    """Return the one distinct value, or None when there are none or several."""
+    return values[0] if len(values) == 1 else None

@@ -8,7 +8,7 @@ city's real load (30 districts, 526 wards). Units, tasks and markers are the
 bundled ones.
 
 `templates(catalog_dir, quarters, cache)` generates the submissions of those
-quarters (`hanoi_ctr.synthetic`, seed 0) as filled `.xlsx` templates, once,
+quarters (`hanoi_ctr.synthetic.values`, seed 0) as filled `.xlsx` templates, once,
 into a cache folder reused by later runs (the folder's name carries the
 catalog version, so a changed catalog or generator gives a new folder).
 """
@@ -76,8 +76,8 @@ def scaled_catalog(out: Path | str, full_blocks: int = FULL_BLOCKS, ward_blocks:
 def templates(catalog_dir: Path, quarters: list[str], cache: Path | str, units: list[str] | None = None
               ) -> Path:
     """Return a folder holding the filled templates of `quarters` (generated once, then reused)."""
-    from hanoi_ctr.synthetic import generate
-    from hanoi_ctr.synthetic_files import write_submissions
+    from hanoi_ctr.synthetic.values import generate
+    from hanoi_ctr.synthetic.files import write_submissions
 
     catalog = load_catalog(catalog_dir)
     tag = f"{catalog.version}-{quarters[0]}-{quarters[-1]}-{len(quarters)}" + (f"-u{len(units)}" if units else "")

@@ -18,8 +18,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 import polars as pl
 
 from hanoi_ctr import pipeline
-from hanoi_ctr.engine import Results
-from hanoi_ctr.ingest import Batch
+from hanoi_ctr.engine.results import Results
+from hanoi_ctr.intake.ingest import Batch
 from hanoi_ctr.periods import Period
 from hanoi_ctr.settings import Settings
 

@@ -17,7 +17,7 @@ from hanoi_ctr.settings import Settings
 if TYPE_CHECKING:
     import polars as pl
 
-    from hanoi_ctr.ingest import Batch
+    from hanoi_ctr.intake.ingest import Batch
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -36,7 +36,7 @@ def _catalog_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _schemas_export(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.schemas import export
+    from hanoi_ctr.declare.schemas import export
 
     root = Path(args.root)
     if not (root / "pyproject.toml").is_file():
@@ -64,9 +64,9 @@ def _print_issues(issues: "pl.DataFrame", lang: str, as_json: bool) -> None:
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr.catalog import load_catalog
-    from hanoi_ctr.ingest import validate
+    from hanoi_ctr.intake.ingest import validate
 
-    from hanoi_ctr.ingest import list_submissions
+    from hanoi_ctr.intake.ingest import list_submissions
 
     missing = [p for p in args.files if not Path(p).exists()]
     if missing:
@@ -79,7 +79,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr.catalog import load_catalog
-    from hanoi_ctr.ingest import ingest, list_submissions
+    from hanoi_ctr.intake.ingest import ingest, list_submissions
 
     inbox = Path(args.inbox) if args.inbox else settings.inbox
     if not inbox.is_dir():
@@ -134,7 +134,7 @@ def _print_summary(batch: "Batch", lang: str) -> None:
 def _template(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.periods import PeriodError
-    from hanoi_ctr.templates import make_templates
+    from hanoi_ctr.intake.templates import make_templates
 
     catalog = load_catalog(settings.catalog_dir)
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from hanoi_ctr.issues import Issue
+from hanoi_ctr.declare.issues import Issue
 
 
 class HanoiCtrError(Exception):

@@ -25,16 +25,16 @@ from typing import Iterable
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog, load_catalog
-from hanoi_ctr.engine import Results, rollup
+from hanoi_ctr.engine.results import Results, rollup
 from hanoi_ctr.errors import ConfigError
-from hanoi_ctr.ingest import Batch, ingest, list_submissions
+from hanoi_ctr.intake.ingest import Batch, ingest, list_submissions
 from hanoi_ctr.locks import exclusive
 from hanoi_ctr.periods import TIMEZONE, Period, latest_closed_period, parse_period, period_containing
-from hanoi_ctr.report import write_workbook
-from hanoi_ctr.schemas import empty_frame
+from hanoi_ctr.report.build import write_workbook
+from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.settings import Settings
-from hanoi_ctr.store import Store
-from hanoi_ctr.templates import make_templates
+from hanoi_ctr.intake.store import Store
+from hanoi_ctr.intake.templates import make_templates
 
 
 @dataclass(frozen=True)

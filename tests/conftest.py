@@ -49,6 +49,6 @@ def demo_batch(catalog):
 @pytest.fixture(scope="session")
 def demo_results(catalog, demo_batch):
     """The engine's results for the demo's latest quarter."""
-    from hanoi_ctr.engine import rollup
+    from hanoi_ctr.engine.results import rollup
 
     return rollup(demo_batch.values, catalog, "2024-Q4", ledger=demo_batch.ledger, task_progress=demo_batch.tasks)

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from hanoi_ctr import layout
+from hanoi_ctr.intake import layout
 from hanoi_ctr.catalog import Catalog
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.schemas import polars_schema
+from hanoi_ctr.declare.schemas import polars_schema
 
 SHA = "a" * 64
 RECEIVED = datetime(2024, 10, 1, tzinfo=UTC)

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from synthetic_catalog import REORGANISED, indicator, make_catalog, pick, values
 
-from hanoi_ctr.engine import rollup
+from hanoi_ctr.engine.results import rollup
 from hanoi_ctr.settings import Settings
 
 Q3 = "2024-Q3"

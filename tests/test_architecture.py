@@ -1,4 +1,4 @@
-"""The library keeps one direction of imports and never imports Prefect."""
+"""The library keeps one direction of imports between its packages and never imports Prefect."""
 
 from __future__ import annotations
 
@@ -11,41 +11,37 @@ import hanoi_ctr
 
 PACKAGE = Path(hanoi_ctr.__file__).parent
 
-# Each module may import only modules of a lower layer (the stage order of
-# the pipeline: catalog → ingest → validate → aggregate → report; leaf
-# modules first). A new module must be placed here.
+#: The packages (and top-level modules) in the order of the pipeline, lowest first. A module may
+#: import modules of its own package and of lower layers, never of its own layer's other members or
+#: of a higher layer. A new package or top-level module must be placed here (and in
+#: docs/ARCHITECTURE.md, which draws the same picture).
 LAYERS: list[set[str]] = [
-    {"atomic", "fields", "periods", "layout", "sheetspec"},
-    {"tables", "xlsx", "display"},
-    {"schemas"},
-    {"issues"},
-    {"errors"},
-    {"locks"},
-    {"settings", "conform", "revisions", "normalize"},
-    {"catalog", "store"},
-    # the rollup engine: pure polars, below ingestion, templates and reports
-    {"spans", "method"},
-    {"compare", "task_tracking", "outliers"},
-    {"aggregate", "coverage"},
-    {"series"},
-    {"engine"},
-    {"readers", "templates"},
-    {"submissions"},
-    {"ingest"},
-    {"report"},
-    {"pipeline"},
-    # synthetic submissions for the demo data, benchmarks and tests: they write templates
-    {"synthetic"},
-    {"synthetic_files"},
-    {"cli", "__init__"},
+    {"periods", "atomic"},          # time and files, standard library only
+    {"declare"},                    # columns, tables, schemas, issue codes, aggregation rules
+    {"errors"},                     # what stops a run
+    {"settings", "locks"},          # how a run is configured; who may write
+    {"catalog"},                    # what is measured, by whom, against which target
+    {"workbook"},                   # workbooks as data and their one renderer
+    {"intake"},                     # templates out, files in, checked and archived
+    {"engine"},                     # the rollup: across units, over time, against targets
+    {"report"},                     # the analysts' workbook as a specification
+    {"synthetic"},                  # seeded submissions for the demo, tests and benchmarks
+    {"pipeline"},                   # the scheduled jobs as plain functions
+    {"cli", "__init__"},            # the entry points
 ]
 
 
-def _layer(module: str) -> int:
+def _unit(path: Path) -> str:
+    """Return the package (or top-level module) a source file belongs to."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return parts[0]
+
+
+def _layer(unit: str) -> int:
     for i, layer in enumerate(LAYERS):
-        if module in layer:
+        if unit in layer:
             return i
-    raise AssertionError(f"module hanoi_ctr.{module} is not placed in LAYERS of {__file__}")
+    raise AssertionError(f"hanoi_ctr.{unit} is not placed in LAYERS of {__file__}")
 
 
 def _imports(path: Path) -> set[str]:
@@ -54,16 +50,25 @@ def _imports(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("hanoi_ctr."):
             found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.ImportFrom) and node.module == "hanoi_ctr":
+            found |= {a.name for a in node.names if a.name != "__version__"}
         elif isinstance(node, ast.Import):
             found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("hanoi_ctr.")}
     return found
 
 
+def test_every_package_is_placed():
+    units = {_unit(p) for p in PACKAGE.rglob("*.py")}
+    placed = set().union(*LAYERS)
+    assert units <= placed, sorted(units - placed)
+    assert placed - {"__init__"} <= units, sorted(placed - units)
+
+
 def test_imports_point_only_to_lower_layers():
-    for path in sorted(PACKAGE.glob("*.py")):
-        module = path.stem
-        for imported in _imports(path):
-            assert _layer(imported) < _layer(module), f"{module} imports {imported}"
+    for path in sorted(PACKAGE.rglob("*.py")):
+        unit = _unit(path)
+        for imported in _imports(path) - {unit}:
+            assert _layer(imported) < _layer(unit), f"{path.relative_to(PACKAGE)} imports hanoi_ctr.{imported}"
 
 
 def test_importing_the_library_does_not_import_prefect():
@@ -82,3 +87,4 @@ def test_library_source_never_imports_prefect():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(n.split(".")[0] == "prefect" for n in names), path
+

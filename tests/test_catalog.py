@@ -12,7 +12,7 @@ import pytest
 from hanoi_ctr import CatalogError, ConfigError, load_catalog
 from hanoi_ctr.catalog import bundled_catalog_dir, catalog_version, with_levels
 from hanoi_ctr.cli import main
-from hanoi_ctr.fields import AGG_TIME, AGG_UNITS, CUMULATIVE_SCOPES, VALUE_TYPES
+from hanoi_ctr.declare.fields import AGG_TIME, AGG_UNITS, CUMULATIVE_SCOPES, VALUE_TYPES
 
 from conftest import SHARED
 

@@ -9,7 +9,7 @@ import openpyxl
 import polars as pl
 
 from hanoi_ctr.cli import main
-from hanoi_ctr.schemas import pandera_schema
+from hanoi_ctr.declare.schemas import pandera_schema
 
 from conftest import ROOT
 

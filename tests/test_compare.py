@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from synthetic_catalog import indicator, make_catalog, pick, target, values
 
-from hanoi_ctr.engine import rollup
+from hanoi_ctr.engine.results import rollup
 from hanoi_ctr.settings import Settings
 
 

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from synthetic_catalog import REORGANISED, frame, indicator, make_catalog, values
 
-from hanoi_ctr.engine import rollup
+from hanoi_ctr.engine.results import rollup
 
 
 def _utc(*parts: int) -> datetime:

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from hanoi_ctr.fields import FIELDS, UNIT_KINDS, LEVELS
-from hanoi_ctr.issues import CODES
-from hanoi_ctr.schemas import POLARS_TYPES, pandera_schema, polars_schema
-from hanoi_ctr.tables import LEVEL_OF_KIND, TABLES
+from hanoi_ctr.declare.fields import FIELDS, UNIT_KINDS, LEVELS
+from hanoi_ctr.declare.issues import CODES
+from hanoi_ctr.declare.schemas import POLARS_TYPES, pandera_schema, polars_schema
+from hanoi_ctr.declare.tables import LEVEL_OF_KIND, TABLES
 
 CONTRACT_CODES = {
     "file": "file-unreadable file-too-large unsupported-format empty-file missing-column "

@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 
 from hanoi_ctr.cli import main
-from hanoi_ctr.ingest import ingest, list_submissions
-from hanoi_ctr.readers import sha256_of
+from hanoi_ctr.intake.ingest import ingest, list_submissions
+from hanoi_ctr.intake.readers import sha256_of
 from hanoi_ctr.settings import Settings
-from hanoi_ctr.store import Store
+from hanoi_ctr.intake.store import Store
 
 from conftest import ROOT
 

@@ -6,8 +6,8 @@ from collections import defaultdict
 
 import pytest
 
-from hanoi_ctr import method
-from hanoi_ctr.method import method_sections, method_text, parse
+from hanoi_ctr.report import method
+from hanoi_ctr.report.method import method_sections, method_text, parse
 
 
 def test_both_languages_have_the_same_sections():

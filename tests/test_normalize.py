@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hanoi_ctr.normalize import date, is_marker, number, text
+from hanoi_ctr.intake.normalize import date, is_marker, number, text
 
 
 def _number(cell: str | None) -> float | None:

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from synthetic_catalog import SHA, frame, indicator, make_catalog, values
 
-from hanoi_ctr.engine import rollup
+from hanoi_ctr.engine.results import rollup
 
 SIX_WARDS = [("01", "thanh_pho", None, None, None), ("001", "quan", "01", None, None)] + [
     (f"0000{i}", "phuong", "001", None, None) for i in range(1, 7)
@@ -170,6 +170,6 @@ def test_warnings_point_at_the_file_sheet_and_row():
 
 @pytest.mark.parametrize("x, text", [(1234567.0, "1234567"), (12.5, "12.5"), (0.1 + 0.2, "0.3")])
 def test_numbers_are_written_plainly(x, text):
-    from hanoi_ctr.outliers import number
+    from hanoi_ctr.engine.outliers import number
 
     assert number(x) == text

@@ -10,9 +10,9 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hanoi_ctr.ingest import validate
-from hanoi_ctr.issues import CODES
-from hanoi_ctr.readers import read_file
+from hanoi_ctr.intake.ingest import validate
+from hanoi_ctr.declare.issues import CODES
+from hanoi_ctr.intake.readers import read_file
 
 from conftest import ROOT
 

@@ -12,8 +12,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from hanoi_ctr.issues import Issue, issues_frame
-from hanoi_ctr.report import LABELS, STATUSES, ReportInputs, build_report, program_sheet_name, write_workbook
+from hanoi_ctr.declare.issues import Issue, issues_frame
+from hanoi_ctr.report.build import LABELS, STATUSES, ReportInputs, build_report, program_sheet_name, write_workbook
 
 from conftest import DEMO_NOW, ROOT
 

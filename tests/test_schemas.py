@@ -8,8 +8,8 @@ import frictionless
 import polars as pl
 import pytest
 
-from hanoi_ctr.schemas import EXPORT_COMMAND, frictionless_schema, render_files
-from hanoi_ctr.tables import TABLES
+from hanoi_ctr.declare.schemas import EXPORT_COMMAND, frictionless_schema, render_files
+from hanoi_ctr.declare.tables import TABLES
 
 from conftest import ROOT
 
@@ -49,7 +49,7 @@ def test_frictionless_catches_what_the_schema_declares(tmp_path):
 
 
 def test_polars_schema_types():
-    from hanoi_ctr.schemas import polars_schema
+    from hanoi_ctr.declare.schemas import polars_schema
 
     schema = polars_schema("targets")
     assert schema["year"] == pl.Int64 and schema["target_value"] == pl.Float64

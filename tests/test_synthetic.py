@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from hanoi_ctr.ingest import list_submissions, validate
-from hanoi_ctr.synthetic import Mix, generate
-from hanoi_ctr.synthetic_files import BAD_CODES, write_submissions
+from hanoi_ctr.intake.ingest import list_submissions, validate
+from hanoi_ctr.synthetic.values import Mix, generate
+from hanoi_ctr.synthetic.files import BAD_CODES, write_submissions
 
 # A district, a rural district with its own targets, a ward, and agencies that report and lead tasks.
 UNITS = ["003", "279", "00277", "SO-LDTBXH", "SO-KHDT", "TU-BTC", "SO-KHCN"]

@@ -9,7 +9,7 @@ import pytest
 from synthetic_catalog import SHA, frame
 
 from hanoi_ctr.periods import parse_period
-from hanoi_ctr.task_tracking import task_status, task_summary
+from hanoi_ctr.engine.tasks import task_status, task_summary
 
 TASKS = frame(
     "tasks",

@@ -72,7 +72,7 @@ def test_edited_metadata_is_a_template_mismatch(catalog, templates, tmp_path, ke
 def test_an_edited_indicator_code_is_a_template_mismatch(catalog, templates, tmp_path):
     import openpyxl
 
-    from hanoi_ctr import layout
+    from hanoi_ctr.intake import layout
 
     workbook = openpyxl.load_workbook(templates["003"])
     workbook[layout.INDICATOR_SHEET].cell(layout.FIRST_DATA_ROW, 1, "01.05")

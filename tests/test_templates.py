@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hanoi_ctr import layout as L
+from hanoi_ctr.intake import layout as L
 from hanoi_ctr.errors import ConfigError
 from hanoi_ctr.periods import parse_period, window
-from hanoi_ctr.display import number as number_vi
-from hanoi_ctr.templates import Filled, make_templates, template_name, template_specs, write_template
+from hanoi_ctr.workbook.display import number as number_vi
+from hanoi_ctr.intake.templates import Filled, make_templates, template_name, template_specs, write_template
 
 Q3, Q4 = parse_period("2024-Q3"), parse_period("2024-Q4")
 DISTRICT, WARD, AGENCY = "003", "00277", "TU-BTC"

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from hanoi_ctr.cli import main
-from hanoi_ctr.ingest import list_submissions, validate
+from hanoi_ctr.intake.ingest import list_submissions, validate
 
 from conftest import ROOT
 

@@ -8,8 +8,8 @@ import openpyxl
 import warnings
 import pytest
 
-from hanoi_ctr.sheetspec import Chart, Conditional, Sheet, SheetBuilder, Sparkline, WorkbookSpec, options, style
-from hanoi_ctr.xlsx import render
+from hanoi_ctr.workbook.sheetspec import Chart, Conditional, Sheet, SheetBuilder, Sparkline, WorkbookSpec, options, style
+from hanoi_ctr.workbook.render import render
 
 PERCENT = style(num_format="0%")
 
@@ -53,7 +53,7 @@ def test_the_same_spec_gives_the_same_bytes(tmp_path):
 def test_a_failed_render_leaves_the_previous_file(tmp_path, monkeypatch):
     path = render(_spec(), tmp_path / "out.xlsx")
     before = path.read_bytes()
-    import hanoi_ctr.xlsx as xlsx
+    import hanoi_ctr.workbook.render as xlsx
 
     def explode(*args, **kwargs):
         raise RuntimeError("crash while writing")

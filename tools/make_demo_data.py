@@ -3,7 +3,7 @@
 Term XVII as the city's Party Office would hold it at the start of 2025: the
 30 districts, two sampled wards of each and the city agencies, reporting
 every quarter from 2021-Q1 to 2024-Q4, so that ``hanoi-ctr demo`` shows a
-rollup with trends. Everything comes from ``hanoi_ctr.synthetic`` with a
+rollup with trends. Everything comes from ``hanoi_ctr.synthetic.values`` with a
 fixed seed over the bundled catalog, so the same code gives the same bytes.
 
 Layout (the inbox is read recursively):
@@ -53,8 +53,8 @@ sys.path.insert(0, str(REPO))
 
 from hanoi_ctr import load_catalog  # noqa: E402
 from hanoi_ctr.periods import parse_period, window  # noqa: E402
-from hanoi_ctr.synthetic import Mix, Synthetic, generate, rng  # noqa: E402
-from hanoi_ctr.synthetic_files import Written, write_submissions  # noqa: E402
+from hanoi_ctr.synthetic.values import Mix, Synthetic, generate, rng  # noqa: E402
+from hanoi_ctr.synthetic.files import Written, write_submissions  # noqa: E402
 
 OUT = REPO / "fixtures" / "submissions"
 SEED = 2020

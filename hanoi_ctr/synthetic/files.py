@@ -34,13 +34,13 @@ from typing import Any, Callable, Iterable
 
 import polars as pl
 
-from hanoi_ctr import layout as L
+from hanoi_ctr.intake import layout as L
 from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.periods import deadline_passed_at, parse_period
-from hanoi_ctr.schemas import polars_schema
+from hanoi_ctr.declare.schemas import polars_schema
 from hanoi_ctr.settings import Settings
-from hanoi_ctr.synthetic import Synthetic, rng
-from hanoi_ctr.templates import Filled, template_specs, write_template
+from hanoi_ctr.synthetic.values import Synthetic, rng
+from hanoi_ctr.intake.templates import Filled, template_specs, write_template
 
 __all__ = ["BAD_CODES", "FORMATS", "Written", "default_name", "write_submissions"]
 

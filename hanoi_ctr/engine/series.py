@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from hanoi_ctr.aggregate import POOLED, indicator_rules
+from hanoi_ctr.engine.aggregate import POOLED, indicator_rules
 from hanoi_ctr.periods import Calendar, Period
-from hanoi_ctr.spans import (
+from hanoi_ctr.engine.spans import (
     KIND_RANK,
     QUARTERS_IN,
     bounds,

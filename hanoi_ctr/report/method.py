@@ -35,7 +35,7 @@ def method_text() -> str:
     installed = resources.files("hanoi_ctr") / "_docs" / "METHOD.md"
     if installed.is_file():
         return installed.read_text(encoding="utf-8")
-    checkout = Path(__file__).resolve().parents[1] / "docs" / "METHOD.md"
+    checkout = Path(__file__).resolve().parents[2] / "docs" / "METHOD.md"
     if checkout.is_file():
         return checkout.read_text(encoding="utf-8")
     raise ConfigError("docs/METHOD.md is missing: reinstall hanoi-ctr or restore the file in the checkout")

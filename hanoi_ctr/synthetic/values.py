@@ -39,7 +39,7 @@ import polars as pl
 
 from hanoi_ctr.catalog import Catalog, with_levels
 from hanoi_ctr.periods import TIMEZONE, Period, deadline, parse_period, window
-from hanoi_ctr.schemas import polars_schema
+from hanoi_ctr.declare.schemas import polars_schema
 from hanoi_ctr.settings import Settings
 
 __all__ = ["HINTS", "PACES", "Mix", "Synthetic", "generate", "rng"]

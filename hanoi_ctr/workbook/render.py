@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hanoi_ctr.atomic import atomic_path
-from hanoi_ctr.sheetspec import MAX_CELL_TEXT, CellValue, Sheet, Style, WorkbookSpec, thaw
+from hanoi_ctr.workbook.sheetspec import MAX_CELL_TEXT, CellValue, Sheet, Style, WorkbookSpec, thaw
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,

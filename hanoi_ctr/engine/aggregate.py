@@ -23,9 +23,9 @@ from datetime import date, timedelta
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog, with_levels
-from hanoi_ctr.compare import own_bounds
+from hanoi_ctr.engine.compare import own_bounds
 from hanoi_ctr.periods import Calendar, window
-from hanoi_ctr.spans import enclosing, end_of, first_of, window_ends, with_span
+from hanoi_ctr.engine.spans import enclosing, end_of, first_of, window_ends, with_span
 
 #: Aggregations that combine a numerator and a denominator rather than values.
 POOLED = ("ratio", "weighted_mean", "share_meeting_target")

@@ -28,13 +28,13 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from hanoi_ctr import layout as L
+from hanoi_ctr.intake import layout as L
 from hanoi_ctr.atomic import atomic_path
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.display import number as number_vi
-from hanoi_ctr.display import period_vi, target_text
+from hanoi_ctr.workbook.display import number as number_vi
+from hanoi_ctr.workbook.display import period_vi, target_text
 from hanoi_ctr.errors import ConfigError
-from hanoi_ctr.fields import UNIT_CODE_PATTERN
+from hanoi_ctr.declare.fields import UNIT_CODE_PATTERN
 from hanoi_ctr.periods import Calendar, Period, parse_period, window
 
 __all__ = ["Filled", "IndicatorLine", "TaskLine", "TemplateSpec", "make_templates", "template_name",

@@ -20,7 +20,7 @@ from datetime import datetime
 
 import polars as pl
 
-from hanoi_ctr.aggregate import (
+from hanoi_ctr.engine.aggregate import (
     agencies_to_city,
     cells,
     city_code,
@@ -31,18 +31,18 @@ from hanoi_ctr.aggregate import (
     to_city,
 )
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.compare import compare
-from hanoi_ctr.coverage import completeness, ledger_from_values
-from hanoi_ctr.issues import Issue, issues_frame
-from hanoi_ctr.outliers import cumulative_decreases, outliers, rollup_mismatches
+from hanoi_ctr.engine.compare import compare
+from hanoi_ctr.engine.coverage import completeness, ledger_from_values
+from hanoi_ctr.declare.issues import Issue, issues_frame
+from hanoi_ctr.engine.outliers import cumulative_decreases, outliers, rollup_mismatches
 from hanoi_ctr.periods import Period, parse_period
-from hanoi_ctr.revisions import current
-from hanoi_ctr.schemas import polars_schema
-from hanoi_ctr.series import UNIT, at, earliest, over_time, plan, projection, trend, year_values
+from hanoi_ctr.intake.revisions import current
+from hanoi_ctr.declare.schemas import polars_schema
+from hanoi_ctr.engine.series import UNIT, at, earliest, over_time, plan, projection, trend, year_values
 from hanoi_ctr.settings import Settings
-from hanoi_ctr.spans import QUARTERS_IN, bounds, first_of
-from hanoi_ctr.tables import TABLES
-from hanoi_ctr.task_tracking import task_status, task_summary
+from hanoi_ctr.engine.spans import QUARTERS_IN, bounds, first_of
+from hanoi_ctr.declare.tables import TABLES
+from hanoi_ctr.engine.tasks import task_status, task_summary
 
 
 @dataclass(frozen=True)

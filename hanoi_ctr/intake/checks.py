@@ -20,14 +20,14 @@ from datetime import date
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.conform import Conformed, conform
-from hanoi_ctr.issues import CODES, Issue
-from hanoi_ctr.layout import BOOLEAN_LABELS, TASK_STATUS_LABELS
-from hanoi_ctr.normalize import choice, is_marker, number, text
-from hanoi_ctr.normalize import date as parse_date
+from hanoi_ctr.declare.conform import Conformed, conform
+from hanoi_ctr.declare.issues import CODES, Issue
+from hanoi_ctr.intake.layout import BOOLEAN_LABELS, TASK_STATUS_LABELS
+from hanoi_ctr.intake.normalize import choice, is_marker, number, text
+from hanoi_ctr.intake.normalize import date as parse_date
 from hanoi_ctr.periods import TIMEZONE, Calendar, PeriodError, parse_period, window
-from hanoi_ctr.readers import INDICATOR_RAW, TASK_RAW
-from hanoi_ctr.tables import TABLES
+from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW
+from hanoi_ctr.declare.tables import TABLES
 
 POSITION = ("file", "sha256", "sheet", "row")
 _BOOLEANS = BOOLEAN_LABELS | {"có": 1.0, "không": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping
 
-from hanoi_ctr.fields import (
+from hanoi_ctr.declare.fields import (
     FIELDS,
     LEVELS,
     TASK_KINDS,

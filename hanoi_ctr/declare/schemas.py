@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from hanoi_ctr.fields import Field
-from hanoi_ctr.tables import CATALOG_TABLES, TABLES, Table
+from hanoi_ctr.declare.fields import Field
+from hanoi_ctr.declare.tables import CATALOG_TABLES, TABLES, Table
 
 if TYPE_CHECKING:
     import pandera.polars as pa

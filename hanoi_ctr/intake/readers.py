@@ -29,10 +29,10 @@ from typing import Collection
 
 import polars as pl
 
-from hanoi_ctr import layout
-from hanoi_ctr.fields import FIELDS
-from hanoi_ctr.issues import Issue
-from hanoi_ctr.normalize import fold
+from hanoi_ctr.intake import layout
+from hanoi_ctr.declare.fields import FIELDS
+from hanoi_ctr.declare.issues import Issue
+from hanoi_ctr.intake.normalize import fold
 from hanoi_ctr.settings import Settings
 
 #: Columns of a raw indicator frame and a raw task frame (all text).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from hanoi_ctr.issues import Issue
+from hanoi_ctr.declare.issues import Issue
 
 _UNIT = ["unit_code", "_vt", "indicator_code"]
 

@@ -33,17 +33,17 @@ from typing import Callable, Collection, Iterable
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.issues import Issue, issues_frame
+from hanoi_ctr.declare.issues import Issue, issues_frame
 from hanoi_ctr.locks import exclusive
-from hanoi_ctr.normalize import date as parse_date
-from hanoi_ctr.normalize import text
+from hanoi_ctr.intake.normalize import date as parse_date
+from hanoi_ctr.intake.normalize import text
 from hanoi_ctr.periods import TIMEZONE, Period, deadline, deadline_passed_at, parse_period
-from hanoi_ctr.readers import INDICATOR_RAW, TASK_RAW, RawFile, read_file
-from hanoi_ctr.revisions import INDICATOR_KEY
-from hanoi_ctr.schemas import empty_frame
+from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW, RawFile, read_file
+from hanoi_ctr.intake.revisions import INDICATOR_KEY
+from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.settings import Settings
-from hanoi_ctr.store import Store
-from hanoi_ctr.submissions import Checked, Context, check
+from hanoi_ctr.intake.store import Store
+from hanoi_ctr.intake.checks import Checked, Context, check
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
 

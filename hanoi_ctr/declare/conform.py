@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from hanoi_ctr.fields import Field
-from hanoi_ctr.issues import Issue
-from hanoi_ctr.schemas import POLARS_TYPES, field_checks, pandera_schema
-from hanoi_ctr.tables import TABLES, Table
+from hanoi_ctr.declare.fields import Field
+from hanoi_ctr.declare.issues import Issue
+from hanoi_ctr.declare.schemas import POLARS_TYPES, field_checks, pandera_schema
+from hanoi_ctr.declare.tables import TABLES, Table
 
 POSITION_COLUMNS = ("file", "sheet", "row")
 

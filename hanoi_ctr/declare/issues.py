@@ -16,7 +16,7 @@ from typing import Iterable, Literal
 
 import polars as pl
 
-from hanoi_ctr.schemas import polars_schema
+from hanoi_ctr.declare.schemas import polars_schema
 
 Level = Literal["file", "row", "warning", "catalog"]
 

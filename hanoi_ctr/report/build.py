@@ -23,14 +23,14 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.display import target_text
-from hanoi_ctr.engine import Results
-from hanoi_ctr.method import method_sections
+from hanoi_ctr.workbook.display import target_text
+from hanoi_ctr.engine.results import Results
+from hanoi_ctr.report.method import method_sections
 from hanoi_ctr.periods import deadline, window
 from hanoi_ctr.settings import Settings
-from hanoi_ctr.sheetspec import (Chart, Conditional, Sheet, SheetBuilder, Sparkline, Style, WorkbookSpec,
+from hanoi_ctr.workbook.sheetspec import (Chart, Conditional, Sheet, SheetBuilder, Sparkline, Style, WorkbookSpec,
                                  options, style)
-from hanoi_ctr.xlsx import render
+from hanoi_ctr.workbook.render import render
 
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data", "no_target")
 STATUS_COLORS = {"achieved": "#63BE7B", "on_track": "#BDD7EE", "at_risk": "#FFD966", "off_track": "#F4B084",
@@ -132,7 +132,7 @@ def write_workbook(results: Results, path: Path | str, lang: str = "vi", *, cata
                    include_wards: bool = False) -> Path:
     """Write the rollup workbook for `results` to `path` (atomically); return the path."""
     from hanoi_ctr import __version__
-    from hanoi_ctr.schemas import empty_frame
+    from hanoi_ctr.declare.schemas import empty_frame
 
     ledger = ledger if ledger is not None else empty_frame("ledger")
     received = ledger["received_at"].max() if ledger.height else None

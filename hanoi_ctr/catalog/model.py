@@ -21,11 +21,11 @@ from pathlib import Path
 
 import polars as pl
 
-from hanoi_ctr.conform import conform
+from hanoi_ctr.declare.conform import conform
 from hanoi_ctr.errors import CatalogError, ConfigError
-from hanoi_ctr.issues import CODES, Issue
+from hanoi_ctr.declare.issues import CODES, Issue
 from hanoi_ctr.periods import Calendar, Period, parse_period, window
-from hanoi_ctr.tables import CATALOG_TABLES, LEVEL_OF_KIND, TABLES
+from hanoi_ctr.declare.tables import CATALOG_TABLES, LEVEL_OF_KIND, TABLES
 
 # Open validity bounds compare as if the unit existed forever.
 _EARLIEST, _LATEST = date(1900, 1, 1), date(2999, 12, 31)
@@ -134,7 +134,7 @@ def bundled_catalog_dir() -> Path:
     installed = Path(str(resources.files("hanoi_ctr"))) / "_fixtures"
     if installed.is_dir():
         return installed
-    return Path(__file__).resolve().parents[1] / "fixtures"
+    return Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def catalog_version(directory: Path) -> str:

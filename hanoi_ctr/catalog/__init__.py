@@ -1,0 +1,12 @@
+"""The catalog: what is measured, by whom, against which targets; loaded once and checked."""
+
+from hanoi_ctr.catalog.model import (
+    Catalog,
+    bundled_catalog_dir,
+    catalog_version,
+    due_frequencies,
+    load_catalog,
+    with_levels,
+)
+
+__all__ = ["Catalog", "bundled_catalog_dir", "catalog_version", "due_frequencies", "load_catalog", "with_levels"]

@@ -1,0 +1,1 @@
+"""The rollup engine, in pure polars: across units, over time, against targets."""

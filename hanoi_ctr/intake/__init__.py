@@ -1,0 +1,1 @@
+"""Files in: templates out, submissions read, checked, archived, with every problem an issue."""

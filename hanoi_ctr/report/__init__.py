@@ -1,0 +1,1 @@
+"""The rollup workbook analysts receive, built as a specification."""

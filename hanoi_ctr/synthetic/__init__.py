@@ -1,0 +1,1 @@
+"""Seeded synthetic submissions for the demo data, the tests and the benchmarks."""

@@ -1,0 +1,1 @@
+"""Workbooks as plain data, and the one renderer that writes them with xlsxwriter."""

@@ -20,8 +20,8 @@ import polars as pl
 
 from hanoi_ctr import load_catalog, parse_period
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.engine.results import rollup
 from hanoi_ctr.declare.schemas import empty_frame
+from hanoi_ctr.engine.results import rollup
 
 
 def doubled(catalog: Catalog) -> Catalog:

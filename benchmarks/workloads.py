@@ -76,8 +76,8 @@ def scaled_catalog(out: Path | str, full_blocks: int = FULL_BLOCKS, ward_blocks:
 def templates(catalog_dir: Path, quarters: list[str], cache: Path | str, units: list[str] | None = None
               ) -> Path:
     """Return a folder holding the filled templates of `quarters` (generated once, then reused)."""
-    from hanoi_ctr.synthetic.values import generate
     from hanoi_ctr.synthetic.files import write_submissions
+    from hanoi_ctr.synthetic.values import generate
 
     catalog = load_catalog(catalog_dir)
     tag = f"{catalog.version}-{quarters[0]}-{quarters[-1]}-{len(quarters)}" + (f"-u{len(units)}" if units else "")

@@ -6,18 +6,20 @@ of districts (`pipeline.partition`), one rollup, one write — never one per fil
 Only the I/O tasks (ingest, write) retry. The period's outputs are written
 under a file lock held by the library (`hanoi_ctr.locks`), which also guards
 runs started outside Prefect; no server-side concurrency limit is needed.
+Each flow reads the settings and loads the catalog once, and hands both to
+every task.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 from prefect import flow, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-import polars as pl
-
 from hanoi_ctr import pipeline
+from hanoi_ctr.catalog import Catalog, load_catalog
 from hanoi_ctr.engine.results import Results
 from hanoi_ctr.intake.ingest import Batch
 from hanoi_ctr.periods import Period
@@ -27,28 +29,28 @@ IO_RETRIES = {"retries": 2, "retry_delay_seconds": 5}
 
 
 @task(name="ingest-files", **IO_RETRIES)
-def ingest_files(files: list[Path], settings: Settings, period: str | None) -> Batch:
-    return pipeline.ingest_files(files, settings, period)
+def ingest_files(files: list[Path], catalog: Catalog, settings: Settings, period: str | None) -> Batch:
+    return pipeline.ingest_files(files, catalog, settings, period)
 
 
 @task(name="roll-up")
-def compute(settings: Settings, period: Period) -> Results:
-    return pipeline.compute(settings, period)
+def compute(catalog: Catalog, settings: Settings, period: Period) -> Results:
+    return pipeline.compute(catalog, settings, period)
 
 
 @task(name="write-outputs", **IO_RETRIES)
-def write_outputs(results: Results, settings: Settings, lang: str | None) -> pipeline.Outputs:
-    return pipeline.write_outputs(results, settings, lang)
+def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: str | None) -> pipeline.Outputs:
+    return pipeline.write_outputs(results, catalog, settings, lang)
 
 
 @task(name="issue-templates", **IO_RETRIES)
-def write_templates(settings: Settings, period: Period) -> list[Path]:
-    return pipeline.issue_templates(settings, period)
+def write_templates(catalog: Catalog, settings: Settings, period: Period) -> list[Path]:
+    return pipeline.issue_templates(catalog, settings, period)
 
 
 @task(name="find-missing")
-def find_missing(settings: Settings, period: Period) -> pl.DataFrame:
-    return pipeline.missing_submissions(settings, period)
+def find_missing(catalog: Catalog, settings: Settings, period: Period) -> pl.DataFrame:
+    return pipeline.missing_submissions(catalog, settings, period)
 
 
 @task(name="write-reminder", **IO_RETRIES)
@@ -56,13 +58,19 @@ def write_reminder(missing: pl.DataFrame, settings: Settings, period: Period) ->
     return pipeline.write_reminder(missing, settings, period)
 
 
-def _rollup(period: Period, settings: Settings, lang: str | None, parts: int,
+def _inputs() -> tuple[Catalog, Settings]:
+    settings = Settings.from_env()
+    return load_catalog(settings.catalog_dir), settings
+
+
+def _rollup(period: Period, catalog: Catalog, settings: Settings, lang: str | None, parts: int,
             ingest_inbox: bool) -> str:
     batches = []
     if ingest_inbox:
-        groups = pipeline.partition(pipeline.inbox_files(settings), parts, pipeline.load_catalog(settings.catalog_dir))
-        batches = [f.result() for f in ingest_files.map(groups, unmapped(settings), unmapped(None))]
-    outputs = write_outputs(compute(settings, period), settings, lang)
+        groups = pipeline.partition(pipeline.inbox_files(settings), parts, catalog)
+        batches = [f.result() for f in ingest_files.map(groups, unmapped(catalog), unmapped(settings),
+                                                        unmapped(None))]
+    outputs = write_outputs(compute(catalog, settings, period), catalog, settings, lang)
     _publish(outputs, batches)
     return str(outputs.workbook)
 
@@ -76,24 +84,26 @@ def _publish(outputs: pipeline.Outputs, batches: list[Batch]) -> None:
 def quarterly_rollup(period: str | None = None, lang: str | None = None, parts: int = 2,
                      ingest_inbox: bool = True) -> str:
     """Ingest the inbox and roll up a quarter (default: the one whose deadline just passed)."""
-    settings = Settings.from_env()
-    return _rollup(pipeline.resolve_period(period, "quarter", settings), settings, lang, parts, ingest_inbox)
+    catalog, settings = _inputs()
+    chosen = pipeline.resolve_period(period, "quarter", catalog, settings)
+    return _rollup(chosen, catalog, settings, lang, parts, ingest_inbox)
 
 
 @flow(name="rollup", log_prints=True)
 def rollup(period: str | None = None, kind: str = "year", lang: str | None = None, parts: int = 2,
            ingest_inbox: bool = True) -> str:
     """Roll up a half year, a year or the term to date (default: the latest closed one of `kind`)."""
-    settings = Settings.from_env()
-    return _rollup(pipeline.resolve_period(period, kind, settings), settings, lang, parts, ingest_inbox)
+    catalog, settings = _inputs()
+    chosen = pipeline.resolve_period(period, kind, catalog, settings)
+    return _rollup(chosen, catalog, settings, lang, parts, ingest_inbox)
 
 
 @flow(name="issue-templates", log_prints=True)
 def issue_templates(period: str | None = None) -> int:
     """Write the templates of every reporting unit (default: the quarter that just ended)."""
-    settings = Settings.from_env()
-    chosen = pipeline.resolve_period(period, "quarter", settings, closing=True)
-    paths = write_templates(settings, chosen)
+    catalog, settings = _inputs()
+    chosen = pipeline.resolve_period(period, "quarter", catalog, settings, closing=True)
+    paths = write_templates(catalog, settings, chosen)
     create_markdown_artifact(key="templates", markdown=f"{len(paths)} templates for {chosen} in "
                              f"`{paths[0].parent if paths else settings.output}`")
     return len(paths)
@@ -102,9 +112,9 @@ def issue_templates(period: str | None = None) -> int:
 @flow(name="completeness-reminder", log_prints=True)
 def completeness_reminder(period: str | None = None) -> int:
     """List who has not submitted yet for the quarter whose deadline is coming (CSV and artifact)."""
-    settings = Settings.from_env()
-    chosen = pipeline.resolve_period(period, "quarter", settings, closing=True)
-    missing = find_missing(settings, chosen)
+    catalog, settings = _inputs()
+    chosen = pipeline.resolve_period(period, "quarter", catalog, settings, closing=True)
+    missing = find_missing(catalog, settings, chosen)
     path = write_reminder(missing, settings, chosen)
     create_table_artifact(key="missing-submissions", table=missing.head(500).to_dicts(),
                           description=f"Units that have not submitted for {chosen} ({missing.height}); {path}")

@@ -5,20 +5,20 @@ variable; configuration goes through `Settings.from_env()` at the entry point.
 """
 
 from hanoi_ctr.catalog import Catalog, load_catalog
+from hanoi_ctr.declare.issues import CODES, Issue, issues_frame
+from hanoi_ctr.declare.schemas import frictionless_schema, pandera_schema, polars_schema
 from hanoi_ctr.engine.results import Results, rollup
 from hanoi_ctr.errors import CatalogError, ConfigError, HanoiCtrError
 from hanoi_ctr.intake.ingest import Batch, ingest, list_submissions, read_submissions, validate
-from hanoi_ctr.declare.issues import CODES, Issue, issues_frame
-from hanoi_ctr.report.method import method_sections
+from hanoi_ctr.intake.store import Store
+from hanoi_ctr.intake.templates import Filled, make_templates, template_name, template_specs
 from hanoi_ctr.periods import Period, PeriodError, parse_period
 from hanoi_ctr.report.build import write_workbook
-from hanoi_ctr.declare.schemas import frictionless_schema, pandera_schema, polars_schema
+from hanoi_ctr.report.method import method_sections
 from hanoi_ctr.settings import Settings
-from hanoi_ctr.intake.store import Store
+from hanoi_ctr.synthetic.files import Written, write_submissions
 from hanoi_ctr.synthetic.values import Mix, Synthetic
 from hanoi_ctr.synthetic.values import generate as generate_submissions
-from hanoi_ctr.synthetic.files import Written, write_submissions
-from hanoi_ctr.intake.templates import Filled, make_templates, template_name, template_specs
 
 __version__ = "0.1.0"
 

@@ -64,9 +64,7 @@ def _print_issues(issues: "pl.DataFrame", lang: str, as_json: bool) -> None:
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr.catalog import load_catalog
-    from hanoi_ctr.intake.ingest import validate
-
-    from hanoi_ctr.intake.ingest import list_submissions
+    from hanoi_ctr.intake.ingest import list_submissions, validate
 
     missing = [p for p in args.files if not Path(p).exists()]
     if missing:
@@ -133,13 +131,13 @@ def _print_summary(batch: "Batch", lang: str) -> None:
 
 def _template(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr.catalog import load_catalog
-    from hanoi_ctr.periods import PeriodError
     from hanoi_ctr.intake.templates import make_templates
+    from hanoi_ctr.periods import PeriodError
 
     catalog = load_catalog(settings.catalog_dir)
     try:
         paths = make_templates(catalog, args.period, Path(args.out), units=args.unit or None,
-                               calendar=settings.calendar)  # type: ignore[arg-type]
+                               calendar=settings.calendar)
     except (PeriodError, ValueError) as exc:
         raise ConfigError(str(exc)) from None
     for path in paths:
@@ -150,6 +148,7 @@ def _template(args: argparse.Namespace, settings: Settings) -> int:
 
 def _rollup(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr import pipeline
+    from hanoi_ctr.catalog import load_catalog
 
     if args.inbox:
         settings = settings.replace(inbox_dir=Path(args.inbox))
@@ -157,11 +156,13 @@ def _rollup(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.replace(output_dir=Path(args.out))
     if args.archive:
         settings = settings.replace(archive_dir=Path(args.archive))
-    period = pipeline.resolve_period(args.period, args.kind, settings)
+    catalog = load_catalog(settings.catalog_dir)
+    period = pipeline.resolve_period(args.period, args.kind, catalog, settings)
     if args.inbox:
-        batch = pipeline.ingest_files(pipeline.inbox_files(settings), settings)
+        batch = pipeline.ingest_files(pipeline.inbox_files(settings), catalog, settings)
         print(f"{batch.ledger.height} file(s) ingested", file=sys.stderr)
-    outputs = pipeline.write_outputs(pipeline.compute(settings, period), settings, args.lang, args.wards)
+    outputs = pipeline.write_outputs(pipeline.compute(catalog, settings, period), catalog, settings, args.lang,
+                                     args.wards)
     print(outputs.workbook)
     print(f"{outputs.results}\n{outputs.issues}", file=sys.stderr)
     return EXIT_OK

@@ -2,15 +2,15 @@
 
 Each function is one coarse step that reads its inputs from the settings'
 folders and returns a small summary; the Prefect flows in `flows/` call them
-one line each, and so can a script or a notebook. A period of `None` means
-the period whose submission deadline most recently passed (Hanoi time).
+one line each, and so can a script or a notebook. The entry point loads the
+catalog and reads the settings once and passes both to every step, so that
+the steps of a run agree. A period of `None` means the period whose
+submission deadline most recently passed (Hanoi time).
 
 Outputs of a period are written under its lock, so two runs for the same
 period cannot interleave their files: the second waits, then overwrites
 with a complete, consistent set.
 
-Allowed imports: the standard library, polars, and every library module
-except `cli`.
 """
 
 from __future__ import annotations
@@ -24,17 +24,18 @@ from typing import Iterable
 
 import polars as pl
 
-from hanoi_ctr.catalog import Catalog, load_catalog
+from hanoi_ctr.catalog import Catalog, with_levels
+from hanoi_ctr.declare.schemas import empty_frame
+from hanoi_ctr.declare.vocabulary import STATUSES
 from hanoi_ctr.engine.results import Results, rollup
 from hanoi_ctr.errors import ConfigError
 from hanoi_ctr.intake.ingest import Batch, ingest, list_submissions
+from hanoi_ctr.intake.store import Store
+from hanoi_ctr.intake.templates import make_templates
 from hanoi_ctr.locks import exclusive
 from hanoi_ctr.periods import TIMEZONE, Period, latest_closed_period, parse_period, period_containing
 from hanoi_ctr.report.build import write_workbook
-from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.settings import Settings
-from hanoi_ctr.intake.store import Store
-from hanoi_ctr.intake.templates import make_templates
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Outputs:
     issue_counts: dict[str, int] = field(default_factory=dict)
 
 
-def resolve_period(period: Period | str | None, kind: str = "quarter", settings: Settings = Settings(),
+def resolve_period(period: Period | str | None, kind: str, catalog: Catalog, settings: Settings,
                    now: datetime | None = None, *, closing: bool = False) -> Period:
     """Return the period to work on: the one given, else the latest whose deadline has passed.
 
@@ -62,14 +63,14 @@ def resolve_period(period: Period | str | None, kind: str = "quarter", settings:
     if period:
         return parse_period(period)
     if kind == "term":
-        term = load_catalog(settings.catalog_dir).term
+        term = catalog.term
         return Period.term(int(term["start_year"]), int(term["end_year"]))  # type: ignore[call-overload]
     now = (now or datetime.now(timezone.utc)).astimezone(TIMEZONE)
     calendar = settings.calendar
     if closing:
-        current = period_containing(now.date(), kind, calendar)  # type: ignore[arg-type]
+        current = period_containing(now.date(), kind, calendar)  # kind: str
         return current.previous()
-    return latest_closed_period(now, kind, calendar, settings.deadline_rule)  # type: ignore[arg-type]
+    return latest_closed_period(now, kind, calendar, settings.deadline_rule)
 
 
 def partition(files: Iterable[Path], parts: int, catalog: Catalog | None = None) -> list[list[Path]]:
@@ -81,7 +82,7 @@ def partition(files: Iterable[Path], parts: int, catalog: Catalog | None = None)
     would race). Other names group by name.
     """
     parents = {} if catalog is None else dict(
-        catalog.units.filter(pl.col("kind").is_in(["phuong", "xa", "thi_tran"]), pl.col("parent_code") != "01")
+        with_levels(catalog.units).filter(pl.col("level") == "ward", pl.col("parent_code") != catalog.city)
         .select("unit_code", "parent_code").iter_rows())
     groups: list[list[Path]] = [[] for _ in range(max(parts, 1))]
     for path in sorted(files):
@@ -92,10 +93,10 @@ def partition(files: Iterable[Path], parts: int, catalog: Catalog | None = None)
     return [g for g in groups if g]
 
 
-def ingest_files(files: list[Path], settings: Settings, period: Period | str | None = None,
+def ingest_files(files: list[Path], catalog: Catalog, settings: Settings, period: Period | str | None = None,
                  now: datetime | None = None) -> Batch:
     """Ingest some files into the archive (one batch); return what happened."""
-    return ingest(files, load_catalog(settings.catalog_dir), settings, period=period, now=now)
+    return ingest(files, catalog, settings, period=period, now=now)
 
 
 def inbox_files(settings: Settings) -> list[Path]:
@@ -105,20 +106,19 @@ def inbox_files(settings: Settings) -> list[Path]:
     return list_submissions(settings.inbox)
 
 
-def compute(settings: Settings, period: Period | str, as_of: datetime | None = None) -> Results:
+def compute(catalog: Catalog, settings: Settings, period: Period | str, as_of: datetime | None = None) -> Results:
     """Roll up everything in the archive for a period."""
     store = Store(settings.archive)
-    return rollup(store.history(), load_catalog(settings.catalog_dir), period, ledger=store.ledger(),
+    return rollup(store.history(), catalog, period, ledger=store.ledger(),
                   task_progress=store.task_history(), settings=settings, as_of=as_of)
 
 
-def write_outputs(results: Results, settings: Settings, lang: str | None = None,
+def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: str | None = None,
                   include_wards: bool = False) -> Outputs:
     """Write the workbook and the tidy Parquet files of a rollup, under the period's lock.
 
     The unit matrix of each program sheet shows the districts; `include_wards` adds the wards.
     """
-    catalog = load_catalog(settings.catalog_dir)
     store = Store(settings.archive)
     out = settings.output
     try:
@@ -164,12 +164,15 @@ def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
         frame.write_parquet(tmp)
 
 
-def missing_submissions(settings: Settings, period: Period | str) -> pl.DataFrame:
-    """Return the units that owe a submission for the period and have not sent one (yet)."""
-    results = compute(settings, period)
-    catalog = load_catalog(settings.catalog_dir)
+def missing_submissions(catalog: Catalog, settings: Settings, period: Period | str) -> pl.DataFrame:
+    """Return the units that owe a submission for the period and have not sent one (yet).
+
+    Each under its name and parent in force at the end of the period (codes are reused from
+    1 July 2025).
+    """
+    results = compute(catalog, settings, period)
     owing = results.completeness.filter(pl.col("scope") == "unit", pl.col("n_received") < pl.col("n_expected"))
-    names = catalog.units.unique("unit_code", keep="first").select("unit_code", "name_vi", "parent_code")
+    names = catalog.units_at(results.period, settings.calendar).select("unit_code", "name_vi", "parent_code")
     return owing.join(names, on="unit_code", how="left").select(
         "period", "unit_code", "name_vi", "parent_code", "n_expected", "n_received").sort("unit_code")
 
@@ -183,11 +186,10 @@ def write_reminder(missing: pl.DataFrame, settings: Settings, period: Period | s
     return path
 
 
-def issue_templates(settings: Settings, period: Period | str) -> list[Path]:
+def issue_templates(catalog: Catalog, settings: Settings, period: Period | str) -> list[Path]:
     """Write the templates of every reporting unit for a period into `<output>/templates/<period>/`."""
-    catalog = load_catalog(settings.catalog_dir)
     return make_templates(catalog, period, settings.output / "templates" / str(period),
-                          calendar=settings.calendar)  # type: ignore[arg-type]
+                          calendar=settings.calendar)
 
 
 def summary_markdown(outputs: Outputs, batches: list[Batch]) -> str:
@@ -200,7 +202,7 @@ def summary_markdown(outputs: Outputs, batches: list[Batch]) -> str:
              f"{outcomes['partial']}, rejected {outcomes['rejected']})", "", "## Issues by code", "",
              "| code | count |", "|---|---|"]
     lines += [f"| `{code}` | {n} |" for code, n in sorted(outputs.issue_counts.items())]
-    statuses = ("achieved", "on_track", "at_risk", "off_track", "no_data", "no_target")
+    statuses = STATUSES.values
     lines += ["", "## Status of city-level indicators per program", "",
               "| program | " + " | ".join(statuses) + " |", "|---" * (len(statuses) + 1) + "|"]
     lines += [f"| {program} | " + " | ".join(str(c.get(s, 0)) for s in statuses) + " |"

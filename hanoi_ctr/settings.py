@@ -5,7 +5,8 @@ Every setting has a default and an environment variable `HANOI_CTR_<NAME>`
 `Settings.from_env()` where the program starts and pass the object down;
 nothing else in the library reads the environment.
 
-Allowed imports: the standard library, `errors` and `periods`.
+Library functions that take settings either require them or say that
+`None` means these defaults (`Settings()`), never the environment.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping, get_args
 
 from hanoi_ctr.errors import ConfigError
-from hanoi_ctr.periods import DeadlineRule
+from hanoi_ctr.periods import Calendar, DeadlineRule
 
 ENV_PREFIX = "HANOI_CTR_"
-CALENDARS = ("calendar", "decree09")
-LANGUAGES = ("vi", "en")
+Lang = Literal["vi", "en"]
+CALENDARS: tuple[str, ...] = get_args(Calendar)
+LANGUAGES: tuple[str, ...] = get_args(Lang)
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Settings:
     archive_dir: Path | None = None
     output_dir: Path | None = None
     #: Data windows: plain calendar quarters or Decree 09/2019 cut-offs (15th → 14th).
-    calendar: str = "calendar"
+    calendar: Calendar = "calendar"
     #: Days after a window's end by which a submission is on time.
     deadline_quarter_days: int = 5
     deadline_half_days: int = 10
@@ -49,7 +51,7 @@ class Settings:
     rollup_tolerance: float = 0.01
     #: Modified z-score beyond which a value is an outlier.
     outlier_z: float = 3.5
-    lang: str = "vi"
+    lang: Lang = "vi"
     #: Guards against hostile or accidental huge files.
     max_file_bytes: int = 20_000_000
     max_rows: int = 100_000

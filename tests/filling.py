@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from hanoi_ctr.intake import layout
 from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.intake import layout
 
 
 def plausible_values(catalog: Catalog, codes: list[str]) -> dict[str, dict[str, object]]:

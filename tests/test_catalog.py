@@ -8,13 +8,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import SHARED
 
 from hanoi_ctr import CatalogError, ConfigError, load_catalog
 from hanoi_ctr.catalog import bundled_catalog_dir, catalog_version, with_levels
 from hanoi_ctr.cli import main
 from hanoi_ctr.declare.fields import AGG_TIME, AGG_UNITS, CUMULATIVE_SCOPES, VALUE_TYPES
-
-from conftest import SHARED
 
 
 def test_programs_are_the_ten_of_term_xvii(catalog):

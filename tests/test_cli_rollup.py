@@ -7,11 +7,10 @@ import warnings
 
 import openpyxl
 import polars as pl
+from conftest import ROOT
 
 from hanoi_ctr.cli import main
 from hanoi_ctr.declare.schemas import pandera_schema
-
-from conftest import ROOT
 
 
 def test_rollup_command_writes_workbook_and_parquet_matching_their_schemas(tmp_path, capsys):

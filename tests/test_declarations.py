@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from hanoi_ctr.declare.fields import FIELDS, UNIT_KINDS, LEVELS
+from hanoi_ctr.declare.fields import FIELDS, LEVELS, UNIT_KINDS
 from hanoi_ctr.declare.issues import CODES
 from hanoi_ctr.declare.schemas import POLARS_TYPES, pandera_schema, polars_schema
 from hanoi_ctr.declare.tables import LEVEL_OF_KIND, TABLES

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from synthetic_catalog import UNITS, frame, indicator, make_catalog, target, values
 
+from hanoi_ctr.declare.schemas import pandera_schema
 from hanoi_ctr.engine.aggregate import reports
 from hanoi_ctr.engine.results import Results, rollup
 from hanoi_ctr.periods import parse_period
-from hanoi_ctr.declare.schemas import pandera_schema
 
 QUARTERS = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
 

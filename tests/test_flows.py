@@ -11,9 +11,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from hanoi_ctr import pipeline
+from hanoi_ctr.catalog import load_catalog
 from hanoi_ctr.settings import Settings
-
-from conftest import ROOT
 
 PERIOD = "2024-Q4"
 
@@ -41,9 +40,10 @@ def _env(monkeypatch, inbox: Path, data: Path) -> Settings:
 @pytest.fixture(scope="module")
 def library_outputs(inbox, tmp_path_factory) -> pipeline.Outputs:
     settings = Settings(inbox_dir=inbox, data_dir=tmp_path_factory.mktemp("library"))
-    for group in pipeline.partition(pipeline.inbox_files(settings), 2, pipeline.load_catalog()):
-        pipeline.ingest_files(group, settings)
-    return pipeline.write_outputs(pipeline.compute(settings, PERIOD), settings)
+    catalog = load_catalog()
+    for group in pipeline.partition(pipeline.inbox_files(settings), 2, catalog):
+        pipeline.ingest_files(group, catalog, settings)
+    return pipeline.write_outputs(pipeline.compute(catalog, settings, PERIOD), catalog, settings)
 
 
 def _same_outputs(path: Path, expected: pipeline.Outputs) -> None:

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import ROOT
 
 from hanoi_ctr.cli import main
 from hanoi_ctr.intake.ingest import ingest, list_submissions
 from hanoi_ctr.intake.readers import sha256_of
-from hanoi_ctr.settings import Settings
 from hanoi_ctr.intake.store import Store
-
-from conftest import ROOT
+from hanoi_ctr.settings import Settings
 
 T0 = datetime(2024, 10, 1, 2, 0, tzinfo=timezone.utc)
 HEADER = "unit_code,period,indicator_code,value,numerator,denominator,note,submitted_at\n"

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import ROOT
 
 PERIOD = "2024-Q4"

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import datetime, timezone
 
 import polars as pl
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hanoi_ctr.intake.ingest import validate
 from hanoi_ctr.declare.issues import CODES
+from hanoi_ctr.intake.ingest import validate
 from hanoi_ctr.intake.readers import read_file
-
-from conftest import ROOT
 
 NOW = datetime(2026, 1, 15, tzinfo=timezone.utc)
 CLEAN_XLSX = (ROOT / "tests" / "data" / "submissions" / "submission-long-table.xlsx").read_bytes()

@@ -11,11 +11,17 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from conftest import DEMO_NOW, ROOT
 
 from hanoi_ctr.declare.issues import Issue, issues_frame
-from hanoi_ctr.report.build import LABELS, STATUSES, ReportInputs, build_report, program_sheet_name, write_workbook
-
-from conftest import DEMO_NOW, ROOT
+from hanoi_ctr.report.build import (
+    LABELS,
+    STATUSES,
+    ReportInputs,
+    build_report,
+    program_sheet_name,
+    write_workbook,
+)
 
 SNAPSHOT = ROOT / "tests" / "snapshots" / "report-2024-Q4.txt"
 

@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 import yaml
+from conftest import ROOT
 
+from flows.schedules import DEPLOYMENTS, prefect_yaml
 from hanoi_ctr.periods import TIMEZONE, deadline_passed_at, parse_period
 from hanoi_ctr.settings import Settings
-
-from conftest import ROOT
-from flows.schedules import DEPLOYMENTS, prefect_yaml
 
 
 def test_committed_prefect_yaml_is_generated_from_the_declarations():
@@ -74,14 +73,14 @@ def test_half_year_and_year_rollups_follow_their_deadlines(name, period, after):
     assert run >= passed and run.date() == passed.date()
 
 
-def test_the_flow_picks_the_period_whose_deadline_just_passed():
+def test_the_flow_picks_the_period_whose_deadline_just_passed(catalog):
     from hanoi_ctr.pipeline import resolve_period
 
     run = _next(CRON["quarterly-rollup"], AFTER_Q3)
-    assert str(resolve_period(None, "quarter", Settings(), run)) == "2024-Q3"
+    assert str(resolve_period(None, "quarter", catalog, Settings(), run)) == "2024-Q3"
     templates = _next(CRON["issue-templates"], AFTER_Q3)
-    assert str(resolve_period(None, "quarter", Settings(), templates, closing=True)) == "2024-Q3"
+    assert str(resolve_period(None, "quarter", catalog, Settings(), templates, closing=True)) == "2024-Q3"
     reminder = _next(CRON["completeness-reminder"], AFTER_Q3)
-    assert str(resolve_period(None, "quarter", Settings(), reminder, closing=True)) == "2024-Q3"
+    assert str(resolve_period(None, "quarter", catalog, Settings(), reminder, closing=True)) == "2024-Q3"
     year = _next(CRON["year-rollup"], AFTER_Q3)
-    assert str(resolve_period(None, "year", Settings(), year)) == "2024"
+    assert str(resolve_period(None, "year", catalog, Settings(), year)) == "2024"

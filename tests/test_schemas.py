@@ -7,11 +7,10 @@ import json
 import frictionless
 import polars as pl
 import pytest
+from conftest import ROOT
 
 from hanoi_ctr.declare.schemas import EXPORT_COMMAND, frictionless_schema, render_files
 from hanoi_ctr.declare.tables import TABLES
-
-from conftest import ROOT
 
 
 def test_committed_schema_files_match_the_declarations():

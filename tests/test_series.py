@@ -11,8 +11,8 @@ import pytest
 from synthetic_catalog import REORGANISED, indicator, make_catalog, pick, values
 
 from hanoi_ctr.engine.results import Results, rollup
-from hanoi_ctr.periods import Period, parse_period
 from hanoi_ctr.engine.series import value_period
+from hanoi_ctr.periods import Period, parse_period
 
 
 def _quarters(year: int, numbers: list[float | None]) -> list[tuple]:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
 from hanoi_ctr.intake.ingest import list_submissions, validate
-from hanoi_ctr.synthetic.values import Mix, generate
 from hanoi_ctr.synthetic.files import BAD_CODES, write_submissions
+from hanoi_ctr.synthetic.values import Mix, generate
 
 # A district, a rural district with its own targets, a ward, and agencies that report and lead tasks.
 UNITS = ["003", "279", "00277", "SO-LDTBXH", "SO-KHDT", "TU-BTC", "SO-KHCN"]

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from synthetic_catalog import SHA, frame
 
-from hanoi_ctr.periods import parse_period
 from hanoi_ctr.engine.tasks import task_status, task_summary
+from hanoi_ctr.periods import parse_period
 
 TASKS = frame(
     "tasks",

@@ -6,11 +6,10 @@ from datetime import datetime, timezone
 
 import polars as pl
 import pytest
+from filling import due_codes, edit_meta, fill_template
 
 from hanoi_ctr import ingest, make_templates, parse_period, validate
 from hanoi_ctr.settings import Settings
-
-from filling import due_codes, edit_meta, fill_template
 
 NOW = datetime(2025, 1, 10, tzinfo=timezone.utc)
 PERIOD = parse_period("2024-Q4")  # year-end: quarterly, half-yearly and yearly indicators are all due

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hanoi_ctr.intake import layout as L
+from hanoi_ctr.declare.vocabulary import TASK_STATUSES, YES_NO
 from hanoi_ctr.errors import ConfigError
+from hanoi_ctr.intake import layout as L
+from hanoi_ctr.intake.templates import Filled, make_templates, template_name, template_specs, write_template
 from hanoi_ctr.periods import parse_period, window
 from hanoi_ctr.workbook.display import number as number_vi
-from hanoi_ctr.intake.templates import Filled, make_templates, template_name, template_specs, write_template
 
 Q3, Q4 = parse_period("2024-Q3"), parse_period("2024-Q4")
 DISTRICT, WARD, AGENCY = "003", "00277", "TU-BTC"
@@ -172,7 +173,7 @@ def test_value_cell_validation_follows_the_value_type(catalog, tmp_path, value_t
     # A no-data marker such as "-" must stay typeable: Excel only informs, it does not stop.
     assert dv.errorStyle == "information" and dv.prompt
     if value_type == "boolean":
-        assert dv.formula1 == '"' + ",".join(L.BOOLEAN_LABELS) + '"'
+        assert dv.formula1 == '"' + ",".join(YES_NO.labels("vi").values()) + '"'
     ind = catalog.indicators.filter(pl.col("indicator_code") == code).row(0, named=True)
     if kind != "list":
         assert float(dv.formula1) == ind["min_value"]
@@ -190,9 +191,45 @@ def test_targets_and_baselines_prefer_the_units_own_row(catalog, tmp_path):
     own_codes = set(catalog.targets.filter(pl.col("unit_code") == DISTRICT)["indicator_code"])
     city_only = [c for c in rows if c not in own_codes and ws.cell(rows[c], COL["target"]).value]
     assert city_only and all(ws.cell(rows[c], COL["target"]).value.startswith("TP: ") for c in city_only)
-    baselines = [ws.cell(r, COL["baseline"]) for r in rows.values()
-                 if ws.cell(r, COL["baseline"]).value is not None]
-    assert baselines and all(c.data_type == "n" for c in baselines)
+
+
+def test_a_baseline_is_shown_only_beside_the_target_it_belongs_to(catalog, tmp_path):
+    [path] = make_templates(catalog, Q4, tmp_path, units=["268"])
+    ws = openpyxl.load_workbook(path)[L.INDICATOR_SHEET]
+    rows = _data_rows(ws)
+    # 09.01: district 268's own target (20 fewer offences) and its own baseline, 420 in 2020.
+    assert ws.cell(rows["09.01"], COL["baseline"]).value == 420
+    assert ws.cell(rows["09.01"], COL["baseline"]).number_format == "#,##0"
+    # 01.02: held to the city's 85 %, shown beside the city's baseline, both marked as the city's.
+    assert ws.cell(rows["01.02"], COL["target"]).value == "TP: 85"
+    assert ws.cell(rows["01.02"], COL["baseline"]).value == 78
+    assert ws.cell(rows["01.02"], COL["baseline"]).number_format.startswith('"TP: "')
+    baselines = [ws.cell(r, COL["baseline"]) for r in rows.values() if ws.cell(r, COL["baseline"]).value is not None]
+    assert {c.row for c in baselines} == {rows["09.01"], rows["01.02"]} and all(c.data_type == "n" for c in baselines)
+
+
+def test_templates_show_each_unit_only_the_target_the_rollup_holds_it_to(catalog, demo_results):
+    """The template and the rollup ask one resolver: a ward never sees the city's total for a count."""
+    results = {(r["unit_code"], r["indicator_code"]): r["target_source"]
+               for r in demo_results.results.iter_rows(named=True)}
+    units = ["01", "003", "268", "00277", "00001", "SO-KHDT"]
+    checked = 0
+    for unit, spec in template_specs(catalog, Q4, units).items():
+        for line in spec.indicators:
+            # An agency sends the city's own statistics: it is held to the city's targets.
+            source = results[("01" if unit == "SO-KHDT" else unit, line.code)]
+            expected = {None: "", "implicit": "Đạt"}.get(source)
+            if expected is not None:
+                assert line.target == expected, (unit, line.code, line.target, source)
+            elif source == "city":
+                assert line.target.startswith("TP: "), (unit, line.code, line.target)
+            else:
+                assert line.target and not line.target.startswith("TP: "), (unit, line.code, line.target)
+            checked += 1
+    assert checked > 60
+    ward = template_specs(catalog, Q4, ["00277"])["00277"]
+    jobs = next(line for line in ward.indicators if line.code == "08.08")
+    assert jobs.target == ""  # the city's 160.000–170.000 jobs are not a ward's target
 
 
 def test_task_sheet_lists_the_tasks_the_unit_leads(catalog, books):
@@ -206,7 +243,7 @@ def test_task_sheet_lists_the_tasks_the_unit_leads(catalog, books):
     for row in _data_rows(ws).values():
         status = ws.cell(row, TASK_COL["status"])
         dv = _validation(ws, status.coordinate)
-        assert (dv.type, dv.formula1) == ("list", '"' + ",".join(L.TASK_STATUS_LABELS) + '"')
+        assert (dv.type, dv.formula1) == ("list", '"' + ",".join(TASK_STATUSES.labels("vi").values()) + '"')
         assert dv.errorStyle in (None, "stop")
         assert not status.protection.locked
         assert ws.cell(row, TASK_COL["completed_on"]).number_format == "dd/mm/yyyy"

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import ROOT
 
 from hanoi_ctr.cli import main
 from hanoi_ctr.intake.ingest import list_submissions, validate
-
-from conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
 NOW = datetime(2026, 1, 15, 3, 0, tzinfo=timezone.utc)

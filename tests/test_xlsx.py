@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime
 
 import openpyxl
-import warnings
 import pytest
 
-from hanoi_ctr.workbook.sheetspec import Chart, Conditional, Sheet, SheetBuilder, Sparkline, WorkbookSpec, options, style
 from hanoi_ctr.workbook.render import render
+from hanoi_ctr.workbook.sheetspec import (
+    Chart,
+    Conditional,
+    Sheet,
+    SheetBuilder,
+    Sparkline,
+    WorkbookSpec,
+    options,
+    style,
+)
 
 PERCENT = style(num_format="0%")
 

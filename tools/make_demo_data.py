@@ -53,8 +53,8 @@ sys.path.insert(0, str(REPO))
 
 from hanoi_ctr import load_catalog  # noqa: E402
 from hanoi_ctr.periods import parse_period, window  # noqa: E402
-from hanoi_ctr.synthetic.values import Mix, Synthetic, generate, rng  # noqa: E402
 from hanoi_ctr.synthetic.files import Written, write_submissions  # noqa: E402
+from hanoi_ctr.synthetic.values import Mix, Synthetic, generate, rng  # noqa: E402
 
 OUT = REPO / "fixtures" / "submissions"
 SEED = 2020

@@ -5,13 +5,17 @@ empty, its constraints, a description, its unit, and how the workbook labels
 and formats it. Tables (see `tables`) list field names; the polars, pandera
 and Frictionless schemas and the workbook headers are all rendered from here.
 
-Allowed imports: the standard library only.
+The allowed values of a rule or a closed list come from their one
+declaration: `rules` (aggregation rules, value types) and `vocabulary`
+(statuses, levels, kinds, outcomes …, with their labels).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from hanoi_ctr.declare import rules, vocabulary
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
 
@@ -22,27 +26,27 @@ PROGRAM_CODE_PATTERN = r"^\d{2}-CTr/TU$"
 PERIOD_PATTERN = r"^\d{4}(-Q[1-4]|-H[12]|-\d{4})?$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
-VALUE_TYPES = ("percent", "count", "number", "rank", "score", "boolean")
+VALUE_TYPES = tuple(rules.VALUE_TYPES)
 DIRECTIONS = ("increase", "decrease", "range")
-AGG_UNITS = ("sum", "ratio", "mean", "weighted_mean", "min", "max", "share_meeting_target", "none")
-AGG_TIME = ("sum", "last", "mean")
+AGG_UNITS = tuple(rules.UNIT_RULES)
+AGG_TIME = tuple(rules.TIME_RULES)
 CUMULATIVE_SCOPES = ("none", "year", "term")
 FREQUENCIES = ("quarter", "half", "year")
-UNIT_KINDS = ("thanh_pho", "quan", "huyen", "thi_xa", "phuong", "xa", "thi_tran", "agency")
-LEVELS = ("city", "district", "ward", "agency")
+UNIT_KINDS = vocabulary.UNIT_KINDS.values
+LEVELS = vocabulary.LEVELS.values
 ASSIGNABLE_LEVELS = ("district", "ward")
 TASK_KINDS = ("nghi_quyet", "de_an", "de_tai", "chuyen_de", "ke_hoach", "chuong_trinh", "other")
-TASK_STATUSES = ("not_started", "in_progress", "completed", "cancelled")
-TITLE_STATUSES = ("confirmed", "short_form_only", "unknown")
+TASK_STATUSES = vocabulary.TASK_STATUSES.values
+TITLE_STATUSES = vocabulary.TITLE_STATUSES.values
 PROGRAM_LINKS = ("stated", "inferred")
 TARGET_KINDS = ("term_end", "milestone")
-SEVERITIES = ("error", "warning")
-STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data", "no_target")
+SEVERITIES = vocabulary.SEVERITIES.values
+STATUSES = vocabulary.STATUSES.values
 VALUE_SOURCES = ("reported", "rollup")
 TARGET_SOURCES = ("own", "city", "implicit")
 BASELINE_SOURCES = ("target_row", "baseline_year", "earliest_value", "running_total_start")
 COMPLETENESS_SCOPES = ("city", "district", "unit", "program")
-OUTCOMES = ("accepted", "partial", "rejected", "duplicate")
+OUTCOMES = vocabulary.OUTCOMES.values
 FORMATS = ("template", "xlsx", "csv", "unknown")
 
 

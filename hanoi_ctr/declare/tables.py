@@ -14,7 +14,6 @@ from typing import Any, Literal, Mapping
 
 from hanoi_ctr.declare.fields import (
     FIELDS,
-    LEVELS,
     TASK_KINDS,
     UNIT_KINDS,
     Field,

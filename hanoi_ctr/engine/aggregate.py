@@ -18,32 +18,26 @@ Allowed imports: the standard library, polars, `catalog`, `compare`,
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import date, timedelta
+from datetime import timedelta
 
 import polars as pl
 
-from hanoi_ctr.catalog import Catalog, with_levels
-from hanoi_ctr.engine.compare import own_bounds
-from hanoi_ctr.periods import Calendar, window
+from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.catalog.model import EARLIEST, LATEST
+from hanoi_ctr.catalog.targets import own_bounds
+from hanoi_ctr.declare import rules
 from hanoi_ctr.engine.spans import enclosing, end_of, first_of, window_ends, with_span
+from hanoi_ctr.periods import Calendar, window
 
-#: Aggregations that combine a numerator and a denominator rather than values.
-POOLED = ("ratio", "weighted_mean", "share_meeting_target")
 CELL = ["_bk", "_bl", "unit_code", "indicator_code"]
-_EARLIEST, _LATEST = date(1900, 1, 1), date(2999, 12, 31)
-
-
-def city_code(catalog: Catalog) -> str:
-    """Return the code of the city (the unit of level `city`)."""
-    return with_levels(catalog.units).filter(pl.col("level") == "city")["unit_code"][0]
+#: The rule properties every stage of the engine carries with an indicator (see `rules.rule_columns`).
+RULE_COLUMNS = ["_scale", "_pooled", "_rolls_up", "_value_from_parts", "_takes_last", "_flow", "_boolean"]
 
 
 def indicator_rules(indicators: pl.DataFrame) -> pl.DataFrame:
-    """Return each indicator's arithmetic: aggregations, scope, frequency and `_scale`."""
-    scale = (pl.when(pl.col("agg_units") == "ratio").then(pl.col("ratio_scale").fill_null(1.0))
-             .when(pl.col("agg_units") == "share_meeting_target").then(100.0).otherwise(1.0))
-    return indicators.select("indicator_code", "value_type", "agg_units", "agg_time", "cumulative_scope",
-                             "frequency", _scale=scale)
+    """Return each indicator's arithmetic: its rules, scope, frequency and their properties."""
+    return rules.rule_columns(indicators).select(
+        "indicator_code", "value_type", "agg_units", "agg_time", "cumulative_scope", "frequency", *RULE_COLUMNS)
 
 
 def reports(values: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
@@ -69,14 +63,9 @@ def _latest(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(order, nulls_last=False).unique(CELL, keep="last", maintain_order=True)
 
 
-def to_city(placed: pl.DataFrame, catalog: Catalog, city: str) -> pl.DataFrame:
+def to_city(placed: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     """Make an agency's values for indicators explicitly assigned to it the city's own values."""
-    agencies = with_levels(catalog.units).filter(pl.col("level") == "agency").select("unit_code").unique()
-    explicit = (catalog.assignments.drop_nulls("unit_code").join(agencies, on="unit_code", how="semi")
-                .select("unit_code", "indicator_code").unique().with_columns(_city=pl.lit(True)))
-    mapped = placed.join(explicit, on=["unit_code", "indicator_code"], how="left").with_columns(
-        unit_code=pl.when(pl.col("_city")).then(pl.lit(city)).otherwise(pl.col("unit_code"))).drop("_city")
-    return _latest(mapped)
+    return _latest(catalog.speaking_for(placed))
 
 
 def hierarchy(catalog: Catalog, lasts: pl.Series, calendar: Calendar) -> pl.DataFrame:
@@ -85,22 +74,19 @@ def hierarchy(catalog: Catalog, lasts: pl.Series, calendar: Calendar) -> pl.Data
     Columns: `_bl`, unit_code, parent_code, unit_level, depth (city 0) and
     `_vt` (last day of the unit record). Agencies are not in the hierarchy.
     """
-    ends = window_ends(lasts, calendar).rename({"last": "_bl"})
-    units = (with_levels(catalog.units).filter(pl.col("level") != "agency")
-             .select("unit_code", "parent_code", unit_level="level",
-                     _vf=pl.col("valid_from").fill_null(_EARLIEST),
-                     _vt=pl.col("valid_to").fill_null(_LATEST)))
-    tree = ends.join(units, how="cross").filter(pl.col("_vf") <= pl.col("end_date"),
-                                                pl.col("_vt") >= pl.col("end_date"))
-    tree = tree.select("_bl", "unit_code", "parent_code", "unit_level", "_vt",
-                       depth=pl.when(pl.col("parent_code").is_null()).then(pl.lit(0, pl.Int64)))
-    for _ in range(8):  # each pass settles one more level
-        if tree["depth"].null_count() == 0:
-            break
-        parents = tree.select("_bl", parent_code="unit_code", _pd="depth")
-        tree = tree.join(parents, on=["_bl", "parent_code"], how="left").with_columns(
-            depth=pl.coalesce("depth", pl.col("_pd") + 1)).drop("_pd")
-    return tree.drop_nulls("depth")
+    ends = window_ends(lasts, calendar)
+    trees = {day: catalog.hierarchy_on(day) for day in ends["end_date"].unique().to_list()}
+    records = catalog.units.select("unit_code", "valid_from", _vt=pl.col("valid_to").fill_null(LATEST))
+    parts = []
+    for last, day in ends.iter_rows():
+        # The record in force that day: its last day tells a reused code's units apart.
+        tree = trees[day].join(records.filter(pl.col("valid_from").fill_null(EARLIEST) <= day,
+                                              pl.col("_vt") >= day).drop("valid_from"), on="unit_code")
+        parts.append(tree.select(pl.lit(last, pl.Int64).alias("_bl"), "unit_code", "parent_code",
+                                 unit_level="level", _vt="_vt", depth="depth"))
+    schema = {"_bl": pl.Int64, "unit_code": pl.String, "parent_code": pl.String, "unit_level": pl.String,
+              "_vt": pl.Date, "depth": pl.Int64}
+    return pl.concat([pl.DataFrame(schema=schema), *parts], how="vertical")
 
 
 def epochs(catalog: Catalog, lasts: list[int], calendar: Calendar) -> dict[int, int]:
@@ -139,40 +125,25 @@ def expected(catalog: Catalog, bases: pl.DataFrame, calendar: Calendar) -> pl.Da
 
 def agencies_to_city(frame: pl.DataFrame, catalog: Catalog, city: str) -> pl.DataFrame:
     """Return the frame with agency codes replaced by the city's (for cells due from agencies)."""
-    agencies = with_levels(catalog.units).filter(pl.col("level") == "agency")["unit_code"].implode()
+    agencies = pl.Series(sorted(catalog.agencies), dtype=pl.String).implode()
     return frame.with_columns(unit_code=pl.when(pl.col("unit_code").is_in(agencies)).then(pl.lit(city))
                               .otherwise(pl.col("unit_code"))).unique(CELL)
 
 
-def own_measures(placed: pl.DataFrame, rules: pl.DataFrame, met: pl.DataFrame) -> pl.DataFrame:
+def own_measures(placed: pl.DataFrame, rules_: pl.DataFrame, met: pl.DataFrame) -> pl.DataFrame:
     """Add each reported value's own figure `_own` and the parts `_oa`, `_ob` its parent combines.
 
-    A ratio combines numerators and denominators; a weighted mean value ×
-    weight and weight (weight = denominator); a share of units meeting their
-    target counts 1 or 0 per unit that can be assessed (a yes/no value 1
-    meets); everything else combines the value itself.
+    What a unit contributes is its unit rule's (`rules.UNIT_RULES`): a ratio
+    its numerator and denominator, a weighted mean value × weight and weight,
+    a share of units meeting their target 1 or 0 per unit that can be judged,
+    everything else its value.
     """
-    frame = placed.join(rules, on="indicator_code", how="left").join(met, on=["unit_code", "indicator_code"],
-                                                                     how="left")
-    num, den, agg = pl.col("numerator"), pl.col("denominator"), pl.col("agg_units")
-    parts = num.is_not_null() & den.is_not_null()
-    own = pl.coalesce(pl.col("value"), pl.when((agg == "ratio") & parts & (den > 0)).then(
-        pl.col("_scale") * num / den))
-    lo, hi = pl.col("_lo"), pl.col("_hi")
-    meets = (lo.is_null() | (own >= lo)) & (hi.is_null() | (own <= hi))
-    assessable = lo.is_not_null() | hi.is_not_null()
-    a = (pl.when(agg == "ratio").then(pl.when(parts).then(num))
-         .when(agg == "weighted_mean").then(pl.when(den.is_not_null()).then(own * den))
-         .when(agg == "share_meeting_target").then(
-             pl.when(parts).then(num).when(own.is_null()).then(None)
-             .when(pl.col("value_type") == "boolean").then((own >= 1).cast(pl.Float64))
-             .when(assessable).then(meets.cast(pl.Float64)))
-         .otherwise(own))
-    b = (pl.when(agg == "ratio").then(pl.when(parts).then(den))
-         .when(agg == "weighted_mean").then(den)
-         .when(agg == "share_meeting_target").then(
-             pl.when(parts).then(den).when(a.is_not_null()).then(1.0))
-         .otherwise(pl.when(own.is_not_null()).then(1.0)))
+    frame = placed.join(rules_, on="indicator_code", how="left").join(met, on=["unit_code", "indicator_code"],
+                                                                      how="left")
+    num, den = pl.col("numerator"), pl.col("denominator")
+    own = rules.own_value(pl.col("value"), num, den)
+    a, b = rules.contributions(rules.Parts(own=own, numerator=num, denominator=den, lo=pl.col("_lo"),
+                                           hi=pl.col("_hi"), boolean=pl.col("_boolean")))
     return frame.with_columns(_own=own, _oa=a, _ob=b).drop("_lo", "_hi")
 
 
@@ -184,14 +155,14 @@ def cells(catalog: Catalog, placed: pl.DataFrame, due: pl.DataFrame, tree: pl.Da
     are left out; ingestion reports them as `unit-inactive` or
     `indicator-not-assigned`.
     """
-    rules = indicator_rules(catalog.indicators)
-    own = own_measures(placed, rules, own_bounds(catalog.targets, catalog.indicators)).select(
+    rule_frame = indicator_rules(catalog.indicators)
+    own = own_measures(placed, rule_frame, own_bounds(catalog.targets, catalog.indicators)).select(
         *CELL, "_bf", "_own", "_oa", "_ob", _on="numerator", _od="denominator", _rp="period",
         reporter_code="reporter_code", sha256="sha256", sheet="sheet", row="row")
     frame = own.join(due.with_columns(_exp=pl.lit(True)), on=CELL, how="full", coalesce=True)
     frame = frame.join(tree, on=["_bl", "unit_code"], how="inner").with_columns(
         _exp=pl.col("_exp").fill_null(False), _bf=first_of(pl.col("_bk"), pl.col("_bl")))
-    return frame.join(rules.drop("frequency", "value_type"), on="indicator_code", how="left")
+    return frame.join(rule_frame.drop("frequency", "value_type"), on="indicator_code", how="left")
 
 
 def roll_up(frame: pl.DataFrame, tree: pl.DataFrame, tolerance: float) -> pl.DataFrame:
@@ -204,12 +175,12 @@ def roll_up(frame: pl.DataFrame, tree: pl.DataFrame, tolerance: float) -> pl.Dat
     complete rollup by more than `tolerance`, relative).
     """
     done, carry = [], None
-    rules = frame.select("indicator_code", "agg_units", "agg_time", "cumulative_scope", "_scale").unique()
+    rules_ = frame.select("indicator_code", "agg_units", "agg_time", "cumulative_scope", *RULE_COLUMNS).unique()
     for depth in range(int(frame["depth"].max() or 0), -1, -1):
         layer = frame.filter(pl.col("depth") == depth)
         if carry is not None:
             new = (carry.join(layer, on=CELL, how="anti").select(CELL)
-                   .join(tree, on=["_bl", "unit_code"], how="inner").join(rules, on="indicator_code")
+                   .join(tree, on=["_bl", "unit_code"], how="inner").join(rules_, on="indicator_code")
                    .with_columns(_exp=pl.lit(False), _bf=first_of(pl.col("_bk"), pl.col("_bl"))))
             layer = pl.concat([layer, new], how="diagonal_relaxed").join(carry, on=CELL, how="left")
         layer = _settle(layer, tolerance)
@@ -220,7 +191,7 @@ def roll_up(frame: pl.DataFrame, tree: pl.DataFrame, tolerance: float) -> pl.Dat
 
 def _children(layer: pl.DataFrame) -> pl.DataFrame:
     contributes = pl.col("_a").is_not_null() & pl.col("_b").is_not_null()
-    return (layer.filter(pl.col("agg_units") != "none", pl.col("parent_code").is_not_null())
+    return (layer.filter(pl.col("_rolls_up"), pl.col("parent_code").is_not_null())
             .group_by("_bk", "_bl", "indicator_code", unit_code="parent_code")
             .agg(_sa=pl.col("_a").filter(contributes).sum(), _sb=pl.col("_b").filter(contributes).sum(),
                  _nc=contributes.sum(), _min=pl.col("value").min(), _max=pl.col("value").max(),
@@ -234,13 +205,10 @@ def _settle(layer: pl.DataFrame, tolerance: float) -> pl.DataFrame:
                           ("_max", pl.Float64), ("n_expected", pl.Int64), ("n_reported", pl.Int64)):
         if column not in layer.columns:
             layer = layer.with_columns(pl.lit(None, dtype).alias(column))
-    agg, sa, sb = pl.col("agg_units"), pl.col("_sa"), pl.col("_sb")
-    pooled = agg.is_in(POOLED)
-    ratio = pl.when(sb > 0).then(sa / sb)
-    roll = pl.when(pl.col("_nc") > 0).then(
-        pl.when(agg == "sum").then(sa).when(agg == "mean").then(ratio).when(agg == "min").then(pl.col("_min"))
-        .when(agg == "max").then(pl.col("_max")).when(agg.is_in(["ratio", "share_meeting_target"]))
-        .then(pl.col("_scale") * ratio).when(agg == "weighted_mean").then(ratio))
+    sa, sb = pl.col("_sa"), pl.col("_sb")
+    pooled = pl.col("_pooled")
+    roll = pl.when(pl.col("_nc") > 0).then(rules.children_value(rules.Children(
+        sum_a=sa, sum_b=sb, minimum=pl.col("_min"), maximum=pl.col("_max"), scale=pl.col("_scale"))))
     layer = layer.with_columns(_roll=roll)
     own, rolled = pl.col("_own"), pl.col("_roll")
     gap = (own - rolled).abs()

@@ -14,30 +14,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from hanoi_ctr.catalog.targets import bounds, held_to, milestone_points
 from hanoi_ctr.settings import Settings
 
-#: Aggregations whose value means the same at every level (a rate, an average, a
-#: worst/best case), so a unit without its own target can be held to the city's.
-COMPARABLE_AGG = ("ratio", "mean", "weighted_mean", "min", "max", "share_meeting_target")
-#: Value types never held to the city's target: a district's count is not the city's
-#: total, and a district's rank is not a rank among provinces.
-NOT_COMPARABLE_TYPES = ("count", "rank")
-_NUMBERS = ("target_value", "target_min", "target_max", "target_delta")
 _KEY = ["unit_code", "indicator_code"]
-
-
-def bounds(direction: pl.Expr, value: pl.Expr, low: pl.Expr, high: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Return (lo, hi): the interval a value must lie in to meet a target (a null bound is open).
-
-    `increase` is met from the target value, or from the bottom of a range;
-    `decrease` up to the target value, or the top of a range; `range` inside
-    [min, max] (a single value is the range [value, value]).
-    """
-    lo = (pl.when(direction == "increase").then(pl.coalesce(value, low, high))
-          .when(direction == "range").then(pl.coalesce(low, value)))
-    hi = (pl.when(direction == "decrease").then(pl.coalesce(value, high, low))
-          .when(direction == "range").then(pl.coalesce(high, value)))
-    return lo, hi
 
 
 def meets(x: pl.Expr, lo: pl.Expr, hi: pl.Expr) -> pl.Expr:
@@ -67,76 +47,6 @@ def goal(direction: pl.Expr, lo: pl.Expr, hi: pl.Expr, baseline: pl.Expr) -> pl.
     """Return the point progress is measured towards: the bound to reach from the baseline."""
     return (pl.when(direction == "increase").then(lo).when(direction == "decrease").then(hi)
             .when(baseline < lo).then(lo).when(baseline > hi).then(hi))
-
-
-def target_rows(targets: pl.DataFrame, indicators: pl.DataFrame) -> pl.LazyFrame:
-    """Return each unit's term-end target row (the latest year) with the indicator's direction."""
-    term_end = (targets.lazy().filter(pl.col("target_kind") == "term_end").sort("year")
-                .unique(_KEY, keep="last"))
-    return term_end.join(indicators.lazy().select("indicator_code", "direction"), on="indicator_code")
-
-
-def own_bounds(targets: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
-    """Return (unit_code, indicator_code, _lo, _hi): what meets each unit's own term-end target.
-
-    Used by `share_meeting_target`; rows given only as a change from the
-    baseline are skipped (they need the unit's data to resolve).
-    """
-    rows = target_rows(targets, indicators)
-    lo, hi = bounds(pl.col("direction"), pl.col("target_value"), pl.col("target_min"), pl.col("target_max"))
-    return rows.select(*_KEY, _lo=lo, _hi=hi).filter(
-        pl.col("_lo").is_not_null() | pl.col("_hi").is_not_null()).collect()
-
-
-def resolve_targets(rows: pl.LazyFrame, targets: pl.DataFrame, indicators: pl.DataFrame,
-                    city_code: str, end_year: int) -> pl.LazyFrame:
-    """Add the target in force: source, year, value/min/max/delta and the row's own baseline.
-
-    A unit's own term-end row wins; a yes/no value of a unit without children
-    is held to 1 by the end of the term (`end_year`); a unit without either is
-    held to the city's row when the indicator is comparable across levels;
-    otherwise there is no target.
-    """
-    ends = target_rows(targets, indicators).with_columns(
-        _has=pl.any_horizontal(pl.col(c).is_not_null() for c in _NUMBERS))
-    own = ends.select(*_KEY, *[pl.col(c).alias(f"_own_{c}") for c in (*_NUMBERS, "year", "baseline_value",
-                                                                        "baseline_year", "_has")])
-    city = ends.filter(pl.col("unit_code") == city_code, pl.col("_has")).select(
-        "indicator_code", *[pl.col(c).alias(f"_city_{c}") for c in (*_NUMBERS, "year")])
-    ind = indicators.lazy().select("indicator_code", "direction", "value_type", "agg_units")
-    out = rows.lazy().join(ind, on="indicator_code", how="left").join(own, on=_KEY, how="left").join(
-        city, on="indicator_code", how="left")
-    comparable = (pl.col("agg_units").is_in(COMPARABLE_AGG) | (pl.col("value_type") == "percent")) & (
-        ~pl.col("value_type").is_in(NOT_COMPARABLE_TYPES)) & (pl.col("agg_units") != "sum")
-    is_leaf = pl.col("n_expected").is_null()
-    source = (pl.when(pl.col("_own__has").fill_null(False)).then(pl.lit("own"))
-              .when((pl.col("value_type") == "boolean") & is_leaf).then(pl.lit("implicit"))
-              .when((pl.col("unit_code") != city_code) & comparable & pl.col("_city_year").is_not_null())
-              .then(pl.lit("city")))
-    out = out.with_columns(target_source=source)
-    pick = {c: pl.when(pl.col("target_source") == "own").then(pl.col(f"_own_{c}"))
-            .when(pl.col("target_source") == "city").then(pl.col(f"_city_{c}")) for c in (*_NUMBERS, "year")}
-    implicit = pl.col("target_source") == "implicit"
-    pick["target_value"] = pl.when(implicit).then(1.0).otherwise(pick["target_value"])
-    pick["year"] = pl.when(implicit).then(pl.lit(end_year)).otherwise(pick["year"])
-    return out.with_columns(
-        **{k: v for k, v in pick.items() if k != "year"},
-        target_year=pick["year"],
-        _row_baseline=pl.col("_own_baseline_value"),
-        _row_baseline_year=pl.col("_own_baseline_year"),
-    ).drop(pl.selectors.starts_with("_own_", "_city_"))
-
-
-def milestone_points(targets: pl.DataFrame, indicators: pl.DataFrame) -> pl.LazyFrame:
-    """Return every target row as a point (owner, indicator, year, value/min/max/delta, direction).
-
-    `owner` is the unit whose rows they are; a unit held to the city's target
-    follows the city's milestones too.
-    """
-    directions = indicators.lazy().select("indicator_code", "direction")
-    return targets.lazy().join(directions, on="indicator_code").select(
-        owner=pl.col("unit_code"), indicator_code="indicator_code", year="year", direction="direction",
-        m_value="target_value", m_min="target_min", m_max="target_max", m_delta="target_delta")
 
 
 def expected_path(rows: pl.LazyFrame, points: pl.LazyFrame, city_code: str) -> pl.LazyFrame:
@@ -255,7 +165,8 @@ def compare(rows: pl.LazyFrame | pl.DataFrame, targets: pl.DataFrame, indicators
     indicator_code, `_vt`, year, value) and `earliest` (unit_code,
     indicator_code, `_vt`, period, t, value) are the baseline candidates.
     """
-    out = resolve_targets(rows.lazy(), targets, indicators, city_code, end_year).join(
+    leaf = rows.lazy().with_columns(_leaf=pl.col("n_expected").is_null())
+    out = held_to(leaf, targets, indicators, city_code, end_year).drop("_leaf", "target_text").join(
         indicators.lazy().select("indicator_code", "cumulative_scope"), on="indicator_code", how="left")
     out = _baseline(out, year_values, earliest, baseline_year)
     out = out.with_columns(target_value=pl.coalesce(

@@ -21,8 +21,8 @@ from datetime import datetime
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.periods import Calendar, DeadlineRule, Period, deadline_passed_at, parse_period
 from hanoi_ctr.engine.spans import bounds, with_span
+from hanoi_ctr.periods import Calendar, DeadlineRule, Period, deadline_passed_at, parse_period
 
 _Q = ["_q", "unit_code"]
 

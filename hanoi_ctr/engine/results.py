@@ -20,29 +20,28 @@ from datetime import datetime
 
 import polars as pl
 
+from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.declare.issues import Issue, issues_frame
+from hanoi_ctr.declare.schemas import polars_schema
+from hanoi_ctr.declare.tables import TABLES
 from hanoi_ctr.engine.aggregate import (
     agencies_to_city,
     cells,
-    city_code,
     expected,
     hierarchy,
     reports,
     roll_up,
     to_city,
 )
-from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.engine.compare import compare
 from hanoi_ctr.engine.coverage import completeness, ledger_from_values
-from hanoi_ctr.declare.issues import Issue, issues_frame
 from hanoi_ctr.engine.outliers import cumulative_decreases, outliers, rollup_mismatches
-from hanoi_ctr.periods import Period, parse_period
-from hanoi_ctr.intake.revisions import current
-from hanoi_ctr.declare.schemas import polars_schema
 from hanoi_ctr.engine.series import UNIT, at, earliest, over_time, plan, projection, trend, year_values
-from hanoi_ctr.settings import Settings
 from hanoi_ctr.engine.spans import QUARTERS_IN, bounds, first_of
-from hanoi_ctr.declare.tables import TABLES
 from hanoi_ctr.engine.tasks import task_status, task_summary
+from hanoi_ctr.intake.revisions import current
+from hanoi_ctr.periods import Period, parse_period
+from hanoi_ctr.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -84,12 +83,12 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
     placed = reports(current(history), catalog.indicators)
     schedule = plan(catalog.indicators, period)
     grid, due, tree = _grid(catalog, placed, schedule, term, settings)
-    spans = over_time(grid, schedule, term.first, term.baseline_years, settings.calendar)  # type: ignore[arg-type]
+    spans = over_time(grid, schedule, term.first, term.baseline_years, settings.calendar)
     trend_rows = trend(spans, schedule, term.first)
     status = task_status(catalog.tasks, period, task_progress, as_of)
     files = ledger_from_values(history) if ledger is None else ledger
     coverage = completeness(catalog, period, placed, files, due=due, tree=tree,
-                            calendar=settings.calendar,  # type: ignore[arg-type]
+                            calendar=settings.calendar,
                             rule=settings.deadline_rule, as_of=as_of)
     results = _results(spans, trend_rows, grid, schedule, catalog, term, settings, period)
     return Results(
@@ -126,12 +125,12 @@ def _grid(catalog: Catalog, placed: pl.DataFrame, schedule: pl.DataFrame, term: 
           settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Return (cells rolled up across units, cells due as assigned, hierarchy) for every frequency period."""
     calendar = settings.calendar
-    city = city_code(catalog)
+    city = catalog.city
     bases = _frequency_periods(schedule, term.baseline_years[0] * 4)
-    tree = hierarchy(catalog, bases["_bl"], calendar)  # type: ignore[arg-type]
-    due = expected(catalog, bases.filter(pl.col("_bl") >= term.first), calendar)  # type: ignore[arg-type]
+    tree = hierarchy(catalog, bases["_bl"], calendar)
+    due = expected(catalog, bases.filter(pl.col("_bl") >= term.first), calendar)
     ends = schedule.select("indicator_code", "_el")
-    mapped = (to_city(placed, catalog, city).join(ends, on="indicator_code")
+    mapped = (to_city(placed, catalog).join(ends, on="indicator_code")
               .filter(pl.col("_bl") <= pl.col("_el")).drop("_el"))
     grid = roll_up(cells(catalog, mapped, agencies_to_city(due, catalog, city), tree), tree,
                    settings.rollup_tolerance)
@@ -171,7 +170,7 @@ def _results(spans: pl.DataFrame, trend_rows: pl.DataFrame, grid: pl.DataFrame, 
             .join(beside(pl.col("_pf"), pl.col("_pl"), "previous_value"), on=UNIT, how="left")
             .join(beside(pl.lit(term_first), pl.col("_el"), "term_to_date"), on=UNIT, how="left")
             .join(beside(ytd_first, pl.col("_el"), "_ytd"), on=UNIT, how="left")
-            .join(projection(trend_rows, grid, schedule, term_first, term.end, settings.calendar),  # type: ignore[arg-type]
+            .join(projection(trend_rows, grid, schedule, term_first, term.end, settings.calendar),
                   on=UNIT, how="left"))
     elapsed = pl.col("_el") - first_of(pl.lit("year"), pl.col("_el")) + 1
     limits = catalog.indicators.select("indicator_code", _min="min_value", _max="max_value")
@@ -184,7 +183,7 @@ def _results(spans: pl.DataFrame, trend_rows: pl.DataFrame, grid: pl.DataFrame, 
         compared_value=pl.when(pl.col("_flow")).then(pl.col("_ytd") * 4 / elapsed).otherwise(pl.col("value")),
         _t=pl.col("_el") + 1,
     )
-    return compare(rows, catalog.targets, catalog.indicators, city_code=city_code(catalog),
+    return compare(rows, catalog.targets, catalog.indicators, city_code=catalog.city,
                    baseline_year=term.baseline_year, end_year=term.end_year, year_values=year_values(spans),
                    earliest=earliest(spans, trend_rows, schedule, term_first), settings=settings)
 

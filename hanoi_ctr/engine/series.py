@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from hanoi_ctr.engine.aggregate import POOLED, indicator_rules
-from hanoi_ctr.periods import Calendar, Period
+from hanoi_ctr.declare import rules
+from hanoi_ctr.engine.aggregate import RULE_COLUMNS, indicator_rules
 from hanoi_ctr.engine.spans import (
     KIND_RANK,
     QUARTERS_IN,
@@ -31,6 +31,7 @@ from hanoi_ctr.engine.spans import (
     label,
     window_ends,
 )
+from hanoi_ctr.periods import Calendar, Period
 
 SPAN = ["indicator_code", "unit_code", "_sf", "_sl"]
 #: A unit is a code and the record in force (its last day, `_vt`): codes are reused after 2025-07-01.
@@ -76,10 +77,7 @@ def plan(indicators: pl.DataFrame, period: Period) -> pl.DataFrame:
     schedule = pl.DataFrame(rows, schema={
         "frequency": pl.String, "_elabel": pl.String, "_ef": pl.Int64, "_el": pl.Int64, "_tk": pl.String,
         "_pf": pl.Int64, "_pl": pl.Int64})
-    rules = indicator_rules(indicators).join(schedule, on="frequency")
-    flow = ((pl.col("agg_time") == "sum") & ~pl.col("agg_units").is_in(POOLED)) | (
-        pl.col("cumulative_scope") == "year")
-    return rules.with_columns(_flow=flow)
+    return indicator_rules(indicators).join(schedule, on="frequency")
 
 
 def _memberships(cells: pl.DataFrame, schedule: pl.DataFrame, term_first: int, baseline_years: list[int],
@@ -151,34 +149,32 @@ def over_time(cells: pl.DataFrame, schedule: pl.DataFrame, term_first: int, base
         # `last` of the children's side counts only if the span's final period has one.
         [pl.when(pl.col("_parent_final") == pl.col("_final")).then(pl.col(c)).alias(c)
          for c in ("_r_last", "_ra_last", "_rb_last", "_ne_last", "_nr_last")])
-    return _choose(grouped.join(schedule.select("indicator_code", "agg_units", "agg_time", "_scale"),
+    return _choose(grouped.join(schedule.select("indicator_code", "agg_units", "agg_time", *RULE_COLUMNS),
                                 on="indicator_code"))
 
 
 def _choose(g: pl.DataFrame) -> pl.DataFrame:
-    time, pooled = pl.col("agg_time"), pl.col("agg_units").is_in(POOLED)
+    takes_last, pooled = pl.col("_takes_last"), pl.col("_pooled")
     n = pl.col("n_periods_expected")
-    scale = pl.when(pl.col("agg_units") == "weighted_mean").then(1.0).otherwise(pl.col("_scale"))
 
     def combine(last: str, total: str, mean: str, a: str, b: str, n_ab: str, n_have: pl.Expr) -> pl.Expr:
-        pooled_value = pl.when((pl.col(n_ab) == n) & (pl.col(b) > 0)).then(scale * pl.col(a) / pl.col(b))
-        return (pl.when(time == "last").then(pl.col(last)).when(pooled).then(pooled_value)
-                .when(n_have < n).then(None).when(time == "sum").then(pl.col(total))
-                .otherwise(pl.col(mean)))
+        return rules.span_value(rules.Span(
+            last=pl.col(last), total=pl.col(total), mean=pl.col(mean), sum_a=pl.col(a), sum_b=pl.col(b),
+            n_periods=n, n_values=n_have, n_parts=pl.col(n_ab), scale=pl.col("_scale"), pooled=pooled))
 
     value = combine("_v_last", "_v_sum", "_v_mean", "_a_sum", "_b_sum", "_n_ab", pl.col("n_periods_reported"))
     rolled = combine("_r_last", "_r_sum", "_r_mean", "_ra_sum", "_rb_sum", "_n_rab", pl.col("_n_r"))
     out = g.with_columns(value=value, _rolled=rolled).with_columns(
         numerator=pl.when(pooled & pl.col("value").is_not_null()).then(
-            pl.when(time == "last").then(pl.col("_a_last")).otherwise(pl.col("_a_sum"))),
+            pl.when(takes_last).then(pl.col("_a_last")).otherwise(pl.col("_a_sum"))),
         denominator=pl.when(pooled & pl.col("value").is_not_null()).then(
-            pl.when(time == "last").then(pl.col("_b_last")).otherwise(pl.col("_b_sum"))),
+            pl.when(takes_last).then(pl.col("_b_last")).otherwise(pl.col("_b_sum"))),
         value_source=pl.when(pl.col("value").is_null()).then(None)
-        .when(time == "last").then(pl.col("_src_last"))
+        .when(takes_last).then(pl.col("_src_last"))
         .when(pl.col("_all_reported")).then(pl.lit("reported")).otherwise(pl.lit("rollup")),
-        n_expected=pl.when(time == "last").then(pl.col("_ne_last"))
+        n_expected=pl.when(takes_last).then(pl.col("_ne_last"))
         .when(pl.col("_kids")).then(pl.col("_ne_sum")),
-        n_reported=pl.when(time == "last").then(pl.col("_nr_last"))
+        n_reported=pl.when(takes_last).then(pl.col("_nr_last"))
         .when(pl.col("_kids")).then(pl.col("_nr_sum")),
     )
     return out.with_columns(
@@ -232,7 +228,8 @@ def earliest(spans: pl.DataFrame, trend_rows: pl.DataFrame, schedule: pl.DataFra
 def fit(points: pl.DataFrame, at_t: int, minimum: int = 3) -> pl.DataFrame:
     """Return (UNIT…, `_fit`): the least-squares line through (t, y) per unit, evaluated at `at_t`."""
     x, y = pl.col("t") - at_t, pl.col("y")
-    g = points.drop_nulls("y").group_by(UNIT).agg(
+    # Sorted, so that the sums (and the last digit of the fit) do not depend on the rows' order.
+    g = points.drop_nulls("y").sort(*UNIT, "t").group_by(UNIT, maintain_order=True).agg(
         _n=pl.len(), _sx=x.sum(), _sy=y.sum(), _sxx=(x * x).sum(), _sxy=(x * y).sum())
     det = pl.col("_n") * pl.col("_sxx") - pl.col("_sx") ** 2
     slope = (pl.col("_n") * pl.col("_sxy") - pl.col("_sx") * pl.col("_sy")) / det

@@ -20,21 +20,21 @@ from datetime import date
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.declare import rules
 from hanoi_ctr.declare.conform import Conformed, conform
 from hanoi_ctr.declare.issues import CODES, Issue
-from hanoi_ctr.intake.layout import BOOLEAN_LABELS, TASK_STATUS_LABELS
+from hanoi_ctr.declare.tables import TABLES
+from hanoi_ctr.declare.vocabulary import TASK_STATUSES, YES_NO
 from hanoi_ctr.intake.normalize import choice, is_marker, number, text
 from hanoi_ctr.intake.normalize import date as parse_date
-from hanoi_ctr.periods import TIMEZONE, Calendar, PeriodError, parse_period, window
 from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW
-from hanoi_ctr.declare.tables import TABLES
+from hanoi_ctr.periods import TIMEZONE, Calendar, PeriodError, parse_period, window
 
 POSITION = ("file", "sha256", "sheet", "row")
-_BOOLEANS = BOOLEAN_LABELS | {"có": 1.0, "không": 0.0, "yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0,
-                              "1": 1.0, "0": 0.0, "đạt yêu cầu": 1.0, "chưa đạt": 0.0}
-_STATUSES = TASK_STATUS_LABELS | {s: s for s in TASK_STATUS_LABELS.values()} | {
-    "hoàn thành": "completed", "đang triển khai": "in_progress", "chưa triển khai": "not_started",
-    "dừng": "cancelled", "hủy": "cancelled"}
+#: What offices type for a yes/no value (labels and synonyms) → 1.0 or 0.0.
+_BOOLEANS = {spelling: float(value) for spelling, value in YES_NO.readings().items()}
+#: What offices type for a task status (codes, labels and synonyms) → the status.
+_STATUSES = TASK_STATUSES.readings()
 
 
 @dataclass(frozen=True)
@@ -158,8 +158,9 @@ def _check_indicator_rows(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, 
     f, flags = _periods(f, ctx)
     f, unit_flags = _units(f, ctx)
     flags += unit_flags
-    indicators = ctx.catalog.indicators.select(
-        "indicator_code", "value_type", "agg_units", "min_value", "max_value", "decimals", "ratio_scale")
+    indicators = rules.rule_columns(ctx.catalog.indicators).select(
+        "indicator_code", "value_type", "min_value", "max_value", "decimals", "ratio_scale", "_value_from_parts",
+        "_needs_denominator", "_whole", "_boolean")
     known = pl.col("indicator_code").is_in(indicators["indicator_code"].implode())
     flags += [
         _flag(f, pl.col("indicator_code").is_null(), "missing-value", "indicator_code"),
@@ -178,13 +179,12 @@ def _check_indicator_rows(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, 
 def _values(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """Parse value, numerator and denominator; flag type, range and ratio problems."""
     markers = ctx.catalog.markers["marker"].to_list()
-    is_ratio = pl.col("agg_units") == "ratio"
-    needs_weight = is_ratio | (pl.col("agg_units") == "weighted_mean")
+    is_ratio, needs_weight = pl.col("_value_from_parts"), pl.col("_needs_denominator")
     f = f.with_columns(
         _marker=pl.when(is_marker("value", markers)).then(pl.col("value"))
         .when(pl.col("value").is_null() & is_marker("numerator", markers)).then(pl.col("numerator"))
         .when(pl.col("value").is_null() & is_marker("denominator", markers)).then(pl.col("denominator")),
-        _value=pl.when(pl.col("value_type") == "boolean").then(choice("value", _BOOLEANS, pl.Float64))
+        _value=pl.when(pl.col("_boolean")).then(choice("value", _BOOLEANS, pl.Float64))
         .otherwise(number("value")),
         _num=number("numerator"), _den=number("denominator"),
     )
@@ -193,10 +193,10 @@ def _values(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataFr
     f = f.with_columns(_final=pl.when(is_ratio & pl.col("_value").is_null() & (pl.col("_den") > 0))
                        .then(computed).otherwise(pl.col("_value")))
     tol = pl.max_horizontal(0.5 * pl.lit(10.0).pow(-pl.col("decimals")), 0.005 * computed.abs())
-    whole = pl.col("value_type").is_in(["count", "rank"])
+    whole = pl.col("_whole")
     rng = pl.format("[{} … {}]", pl.col("min_value").fill_null(float("-inf")),
                     pl.col("max_value").fill_null(float("inf")))
-    boolean = pl.col("value_type") == "boolean"
+    boolean = pl.col("_boolean")
     expected_kind = (pl.when(boolean).then(pl.lit("Đạt/Không đạt")).otherwise(pl.lit("số")),
                      pl.when(boolean).then(pl.lit("yes/no")).otherwise(pl.lit("a number")))
     flags = [
@@ -240,7 +240,7 @@ def _check_task_rows(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.Da
     known = pl.col("task_code").is_in(tasks["task_code"].implode())
     f = f.join(tasks, on="task_code", how="left").with_columns(
         _status=choice("status", _STATUSES, pl.String), _done=parse_date("completed_on"))
-    statuses = ", ".join(TASK_STATUS_LABELS)
+    statuses = ", ".join(TASK_STATUSES.labels("vi").values())
     flags += [
         _flag(f, pl.col("task_code").is_null(), "missing-value", "task_code"),
         _flag(f, pl.col("task_code").is_not_null() & ~known, "unknown-task", "task_code"),

@@ -34,16 +34,16 @@ import polars as pl
 
 from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.declare.issues import Issue, issues_frame
-from hanoi_ctr.locks import exclusive
+from hanoi_ctr.declare.schemas import empty_frame
+from hanoi_ctr.intake.checks import Checked, Context, check
 from hanoi_ctr.intake.normalize import date as parse_date
 from hanoi_ctr.intake.normalize import text
-from hanoi_ctr.periods import TIMEZONE, Period, deadline, deadline_passed_at, parse_period
 from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW, RawFile, read_file
 from hanoi_ctr.intake.revisions import INDICATOR_KEY
-from hanoi_ctr.declare.schemas import empty_frame
-from hanoi_ctr.settings import Settings
 from hanoi_ctr.intake.store import Store
-from hanoi_ctr.intake.checks import Checked, Context, check
+from hanoi_ctr.locks import exclusive
+from hanoi_ctr.periods import TIMEZONE, Period, deadline, deadline_passed_at, parse_period
+from hanoi_ctr.settings import Settings
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
 
@@ -161,7 +161,7 @@ def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: 
     received = [now + timedelta(microseconds=i) for i in range(len(ordered))]
     indicators = _concat(ordered, received, "indicators", INDICATOR_RAW, expected)
     tasks = _concat(ordered, received, "tasks", TASK_RAW, expected)
-    ctx = Context(catalog, now.astimezone(TIMEZONE).date(), settings.calendar)  # type: ignore[arg-type]
+    ctx = Context(catalog, now.astimezone(TIMEZONE).date(), settings.calendar)
     checked = check(indicators, tasks, ctx)
     file_issues = [i for raw in raws for i in raw.issues]
     names = {r.sha256: r.path.name for r in raws}
@@ -237,8 +237,8 @@ def _late(checked: Checked, names: dict[str, str], settings: Settings) -> list[I
     for s in _submissions(checked).iter_rows(named=True):
         p = parse_period(s["period"])
         when = s["submitted_at"] or s["received_at"]
-        if when >= deadline_passed_at(p, settings.calendar, settings.deadline_rule):  # type: ignore[arg-type]
-            due = deadline(p, settings.calendar, settings.deadline_rule)  # type: ignore[arg-type]
+        if when >= deadline_passed_at(p, settings.calendar, settings.deadline_rule):
+            due = deadline(p, settings.calendar, settings.deadline_rule)
             issues.append(Issue("late-submission", file=names[s["sha256"]], sha256=s["sha256"],
                                 unit_code=s["unit_code"], period=s["period"], detail=due.strftime("%d/%m/%Y")))
     return issues

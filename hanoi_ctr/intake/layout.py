@@ -45,17 +45,6 @@ INDICATOR_INPUTS = ("value", "numerator", "denominator", "note")
 TASK_COLUMNS = ("task_code", "title_vi", "due_period", "status", "completed_on", "note")
 TASK_INPUTS = ("status", "completed_on", "note")
 
-#: Task statuses as offered in the template's drop-down list → contract value.
-TASK_STATUS_LABELS = {
-    "Chưa thực hiện": "not_started",
-    "Đang thực hiện": "in_progress",
-    "Đã hoàn thành": "completed",
-    "Dừng thực hiện": "cancelled",
-}
-
-#: Yes/no answers for boolean indicators in the drop-down list → value.
-BOOLEAN_LABELS = {"Đạt": 1.0, "Không đạt": 0.0}
-
 META_KEYS = ("template_version", "unit_code", "period", "catalog_version", "indicator_codes", "task_codes")
 
 

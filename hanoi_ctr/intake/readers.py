@@ -29,9 +29,9 @@ from typing import Collection
 
 import polars as pl
 
-from hanoi_ctr.intake import layout
 from hanoi_ctr.declare.fields import FIELDS
 from hanoi_ctr.declare.issues import Issue
+from hanoi_ctr.intake import layout
 from hanoi_ctr.intake.normalize import fold
 from hanoi_ctr.settings import Settings
 

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import polars as pl
 
-from hanoi_ctr.intake.revisions import INDICATOR_KEY, TASK_KEY, current
 from hanoi_ctr.declare.schemas import empty_frame
+from hanoi_ctr.intake.revisions import INDICATOR_KEY, TASK_KEY, current
 
 _PARTS = {"ledger": "ledger", "values": "indicator_values", "tasks": "task_progress", "issues": "issues"}
 

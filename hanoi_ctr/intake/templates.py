@@ -24,26 +24,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from hanoi_ctr.intake import layout as L
+import polars as pl
+
 from hanoi_ctr.atomic import atomic_path
 from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.catalog.targets import held_to, target_rows
+from hanoi_ctr.declare import rules
+from hanoi_ctr.declare.fields import UNIT_CODE_PATTERN
+from hanoi_ctr.declare.vocabulary import TASK_STATUSES, YES_NO
+from hanoi_ctr.errors import ConfigError
+from hanoi_ctr.intake import layout as L
+from hanoi_ctr.periods import Calendar, Period, parse_period, window
 from hanoi_ctr.workbook.display import number as number_vi
 from hanoi_ctr.workbook.display import period_vi, target_text
-from hanoi_ctr.errors import ConfigError
-from hanoi_ctr.declare.fields import UNIT_CODE_PATTERN
-from hanoi_ctr.periods import Calendar, Period, parse_period, window
 
 __all__ = ["Filled", "IndicatorLine", "TaskLine", "TemplateSpec", "make_templates", "template_name",
            "template_specs", "write_template"]
 
-CITY_CODE = "01"
-#: Indicators whose numerator and denominator are reported (and drive the rollup).
-PART_AGGREGATIONS = ("ratio", "weighted_mean")
-_TARGET_COLUMNS = ("target_value", "target_min", "target_max", "target_delta", "target_text")
 
 INDICATOR_LABELS = {  # column → (Vietnamese label, width)
     "indicator_code": ("Mã chỉ tiêu", 10), "name_vi": ("Tên chỉ tiêu", 50), "unit_label": ("Đơn vị tính", 14),
@@ -86,11 +87,12 @@ class IndicatorLine:
     baseline: float | None
     baseline_from_city: bool
     target: str
-
-    @property
-    def has_parts(self) -> bool:
-        """Tell whether the unit reports a numerator and a denominator."""
-        return self.agg_units in PART_AGGREGATIONS
+    #: The unit reports a numerator and a denominator (a ratio's parts, a weighted mean's weight).
+    has_parts: bool = False
+    #: Whole numbers only.
+    whole: bool = False
+    #: A yes/no answer.
+    boolean: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,12 +129,6 @@ class TemplateSpec:
         }
 
 
-def _latest(rows: list[dict[str, Any]], *columns: str) -> dict[str, Any] | None:
-    """Return the term-end (else latest-year) row with any of the columns set."""
-    rows = [r for r in rows if any(r[c] is not None for c in columns)]
-    return max(rows, key=lambda r: (r["target_kind"] == "term_end", r["year"]), default=None)
-
-
 @dataclass(frozen=True)
 class _Lookups:
     """Catalog facts for one period, indexed once for every unit's template."""
@@ -144,54 +140,74 @@ class _Lookups:
     unit_names: dict[str, str]
     due: dict[str, list[str]]
     indicators: dict[str, dict[str, Any]]
-    targets: dict[tuple[str, str], list[dict[str, Any]]]
+    held: dict[tuple[str, str], dict[str, Any]]
+    city_baselines: dict[str, float]
     tasks: dict[str, list[dict[str, Any]]]
     markers: tuple[tuple[str, str], ...]
 
 
 def _lookups(catalog: Catalog, period: Period, calendar: Calendar) -> _Lookups:
-    """Index the catalog for the period: units in force, due indicators, targets, tasks."""
+    """Index the catalog for the period: units in force, due indicators, their targets, tasks."""
     span = window(period, calendar)
-    units = catalog.units_on(span[1]).sort("unit_code")
+    units = catalog.units_at(period, calendar).sort("unit_code")
+    due_pairs = catalog.due(period, calendar)
     due: dict[str, list[str]] = {}
-    for unit, code in catalog.due(period, calendar).iter_rows():
+    for unit, code in due_pairs.iter_rows():
         due.setdefault(unit, []).append(code)
-    targets: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    in_term = catalog.targets.filter(catalog.targets["year"] <= catalog.term["end_year"])
-    for row in in_term.iter_rows(named=True):
-        targets.setdefault((row["indicator_code"], row["unit_code"]), []).append(row)
     tasks: dict[str, list[dict[str, Any]]] = {}
     for row in catalog.tasks.sort("task_code").iter_rows(named=True):
         tasks.setdefault(row["lead_unit_code"], []).append(row)
+    indicators = rules.rule_columns(catalog.indicators)
     return _Lookups(
         period=period, window=span, term_start=date(catalog.term["start_year"], 1, 1),
         catalog_version=catalog.version, unit_names=dict(units.select("unit_code", "name_vi").iter_rows()),
-        due=due, indicators={r["indicator_code"]: r for r in catalog.indicators.iter_rows(named=True)},
-        targets=targets, tasks=tasks,
+        due=due, indicators={r["indicator_code"]: r for r in indicators.iter_rows(named=True)},
+        held=_held(catalog, due_pairs, units), city_baselines=_city_baselines(catalog), tasks=tasks,
         markers=tuple(catalog.markers.select("marker", "meaning_vi").iter_rows()),
     )
 
 
+def _held(catalog: Catalog, due: pl.DataFrame, units: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
+    """Return the target each unit is held to for each indicator due from it (`catalog.targets.held_to`)."""
+    parents = due.join(units.select("unit_code", "parent_code"), on="unit_code").select(
+        unit_code="parent_code", indicator_code="indicator_code").drop_nulls().unique()
+    rows = due.join(parents.with_columns(_parent=pl.lit(True)), on=["unit_code", "indicator_code"], how="left")
+    rows = rows.with_columns(_leaf=pl.col("_parent").is_null(), _sender=pl.col("unit_code")).drop("_parent")
+    # An agency that sends the city's statistic is held to the city's own target.
+    rows = catalog.speaking_for(rows)
+    end_year = int(catalog.term["end_year"])  # type: ignore[call-overload]
+    held = held_to(rows.lazy(), catalog.targets, catalog.indicators, catalog.city, end_year).collect()
+    return {(r["_sender"], r["indicator_code"]): r for r in held.iter_rows(named=True)}
+
+
+def _city_baselines(catalog: Catalog) -> dict[str, float]:
+    """Return the baseline of the city's term-end target row per indicator, where it has one."""
+    rows = target_rows(catalog.targets, catalog.indicators).filter(
+        pl.col("unit_code") == catalog.city, pl.col("baseline_value").is_not_null()).collect()
+    return dict(rows.select("indicator_code", "baseline_value").iter_rows())
+
+
 def _indicator_line(look: _Lookups, unit: str, code: str) -> IndicatorLine:
-    """Build one indicator row: the unit's own baseline and target, else the city's."""
+    """Build one indicator row: the target the unit is held to, and that target's baseline."""
     ind = look.indicators[code]
-    own, city = look.targets.get((code, unit), []), look.targets.get((code, CITY_CODE), [])
-    if ind["agg_units"] == "share_meeting_target" and unit != CITY_CODE:
-        city = []  # the city's target is a share of units meeting theirs, not a unit's own value
-    base = _latest(own, "baseline_value")
-    base_from_city = base is None and unit != CITY_CODE
-    base = base or _latest(city, "baseline_value")
-    target = _latest(own, *_TARGET_COLUMNS)
-    city_target = _latest([r for r in city if r["target_kind"] == "term_end"], *_TARGET_COLUMNS)
-    # A city figure shown to a district or ward is marked, lest it be read as the unit's own.
-    shown = target_text(target) if target else (
-        ("TP: " if unit != CITY_CODE else "") + target_text(city_target) if city_target else "")
+    held = look.held.get((unit, code), {})
+    source = held.get("target_source")
+    if source == "implicit":
+        shown = YES_NO.label("1")
+    elif source in ("own", "city"):
+        # A city target shown to a district or ward is marked, lest it be read as the unit's own.
+        shown = ("TP: " if source == "city" else "") + target_text(held)
+    else:
+        shown = ""
+    baseline = (held.get("_row_baseline") if source == "own"
+                else look.city_baselines.get(code) if source == "city" else None)
     return IndicatorLine(
         code=code, name=ind["name_vi"], unit_label=ind["unit_label"], value_type=ind["value_type"],
         agg_units=ind["agg_units"], decimals=ind["decimals"], min_value=ind["min_value"],
         max_value=ind["max_value"], ratio_scale=ind["ratio_scale"], numerator_label=ind["numerator_label_vi"],
-        denominator_label=ind["denominator_label_vi"], baseline=base["baseline_value"] if base else None,
-        baseline_from_city=base_from_city and base is not None, target=shown,
+        denominator_label=ind["denominator_label_vi"], baseline=baseline,
+        baseline_from_city=source == "city" and baseline is not None, target=shown,
+        has_parts=ind["_needs_denominator"], whole=ind["_whole"], boolean=ind["_boolean"],
     )
 
 
@@ -363,7 +379,7 @@ def _write_input(ws: Any, row: int, col: int, value: Any, cell_format: Any, date
 def _instructions(spec: TemplateSpec) -> list[str]:
     """Return the instruction lines, in Vietnamese."""
     markers = "; ".join(f"“{m}”: {meaning}" for m, meaning in spec.markers)
-    statuses = ", ".join(f"“{s}”" for s in L.TASK_STATUS_LABELS)
+    statuses = ", ".join(f"“{s}”" for s in TASK_STATUSES.labels("vi").values())
     lines = [
         f"Tệp này là mẫu báo cáo {period_vi(spec.period)} ({spec.period}) của đơn vị {spec.unit_name} "
         f"(mã {spec.unit_code}), gồm các chỉ tiêu đơn vị phải báo cáo trong kỳ"
@@ -377,7 +393,7 @@ def _instructions(spec: TemplateSpec) -> list[str]:
         "(ví dụ 90%). Không nhập đơn vị tính vào ô số.",
         "Với chỉ tiêu tỷ lệ và chỉ tiêu bình quân gia quyền, nhập tử số và mẫu số; giá trị sẽ được tính "
         "từ tử số và mẫu số (không bắt buộc nhập giá trị). Với các chỉ tiêu khác, ô tử số và mẫu số bị khóa.",
-        f"Với chỉ tiêu đạt/không đạt, chọn “{'” hoặc “'.join(L.BOOLEAN_LABELS)}” trong danh sách.",
+        f"Với chỉ tiêu đạt/không đạt, chọn “{'” hoặc “'.join(YES_NO.labels('vi').values())}” trong danh sách.",
         f"Nếu không có số liệu, nhập một trong các ký hiệu: {markers}. Ký hiệu này nghĩa là "
         "“không có số liệu”, khác với số 0: chỉ nhập 0 khi kết quả thực sự bằng 0.",
         "Cột “Mục tiêu” và “Giá trị cơ sở” ghi “TP:” khi đó là chỉ tiêu chung của Thành phố "
@@ -471,13 +487,13 @@ def _value_validation(line: IndicatorLine) -> dict[str, Any]:
     base = {"error_type": "information", "input_title": "Giá trị thực hiện",
             "error_title": "Giá trị chưa hợp lệ"}
     no_data = "Không có số liệu: nhập ký hiệu (ví dụ “-”), không nhập 0."
-    if line.value_type == "boolean":
-        choices = list(L.BOOLEAN_LABELS)
+    if line.boolean:
+        choices = list(YES_NO.labels("vi").values())
         return base | {"validate": "list", "source": choices,
                        "input_message": f"Chọn “{choices[0]}” hoặc “{choices[1]}”. {no_data}",
                        "error_message": f"Chỉ chọn “{choices[0]}” hoặc “{choices[1]}”, hoặc ký hiệu "
                                         "không có số liệu. Bấm OK để giữ giá trị đã nhập."}
-    whole = line.value_type in ("count", "rank")
+    whole = line.whole
     lo, hi = line.min_value, line.max_value
     rule = ("số nguyên" if whole else "số") + (f" từ {number_vi(lo)}" if lo is not None else "") + (
         f" đến {number_vi(hi)}" if hi is not None else "")
@@ -545,7 +561,7 @@ def _task_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec, filled: Filled) -> N
     """Write the task sheet: one row per task the unit leads, with status, date and note inputs."""
     _header_rows(ws, fmt, spec, L.TASK_COLUMNS, TASK_LABELS)
     col = {name: i for i, name in enumerate(L.TASK_COLUMNS)}
-    statuses = list(L.TASK_STATUS_LABELS)
+    statuses = list(TASK_STATUSES.labels("vi").values())
     for row, task in enumerate(spec.tasks, start=L.FIRST_DATA_ROW - 1):
         ws.write_string(row, col["task_code"], task.code, fmt(_FIXED, align="center"))
         ws.write_string(row, col["title_vi"], task.title, fmt(_FIXED, text_wrap=True, valign="top"))

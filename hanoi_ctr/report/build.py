@@ -23,14 +23,24 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.workbook.display import target_text
+from hanoi_ctr.declare import rules
 from hanoi_ctr.engine.results import Results
-from hanoi_ctr.report.method import method_sections
 from hanoi_ctr.periods import deadline, window
+from hanoi_ctr.report.method import method_sections
 from hanoi_ctr.settings import Settings
-from hanoi_ctr.workbook.sheetspec import (Chart, Conditional, Sheet, SheetBuilder, Sparkline, Style, WorkbookSpec,
-                                 options, style)
+from hanoi_ctr.workbook.display import target_text
 from hanoi_ctr.workbook.render import render
+from hanoi_ctr.workbook.sheetspec import (
+    Chart,
+    Conditional,
+    Sheet,
+    SheetBuilder,
+    Sparkline,
+    Style,
+    WorkbookSpec,
+    options,
+    style,
+)
 
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data", "no_target")
 STATUS_COLORS = {"achieved": "#63BE7B", "on_track": "#BDD7EE", "at_risk": "#FFD966", "off_track": "#F4B084",
@@ -184,8 +194,8 @@ def _value_style(indicator: dict, percent: bool) -> Style:
 
 def _is_percent(indicator: dict, value_source: str | None) -> bool:
     """Percent indicators, and shares of child units meeting their target, display as percentages."""
-    return indicator["value_type"] == "percent" or (
-        indicator["agg_units"] == "share_meeting_target" and value_source == "rollup")
+    return rules.value_type(indicator["value_type"]).percent or (
+        rules.unit_rule(indicator["agg_units"]).rollup_is_percent and value_source == "rollup")
 
 
 def _scaled(value: float | None, percent: bool) -> float | None:
@@ -206,7 +216,7 @@ def _city(inputs: ReportInputs) -> str:
 
 def _units(inputs: ReportInputs) -> pl.DataFrame:
     """Return the units in force at the end of the reported period (codes are reused across 2025)."""
-    end = window(inputs.results.period, inputs.settings.calendar)[1]  # type: ignore[arg-type]
+    end = window(inputs.results.period, inputs.settings.calendar)[1]
     return inputs.catalog.units_on(end)
 
 
@@ -216,8 +226,8 @@ def _units(inputs: ReportInputs) -> pl.DataFrame:
 def _overview(inputs: ReportInputs, text: dict) -> Sheet:
     b = SheetBuilder(text["sheets"]["overview"])
     period, settings = inputs.results.period, inputs.settings
-    start, end = window(period, settings.calendar)  # type: ignore[arg-type]
-    due = deadline(period, settings.calendar, settings.deadline_rule)  # type: ignore[arg-type]
+    start, end = window(period, settings.calendar)
+    due = deadline(period, settings.calendar, settings.deadline_rule)
     b.line(text["title"], TITLE, span=10)
     for label, value, cell_style in (
         (text["period"], str(period), None), (text["window"], f"{start:%d/%m/%Y} – {end:%d/%m/%Y}", None),

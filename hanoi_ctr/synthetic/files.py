@@ -34,13 +34,15 @@ from typing import Any, Callable, Iterable
 
 import polars as pl
 
-from hanoi_ctr.intake import layout as L
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.periods import deadline_passed_at, parse_period
+from hanoi_ctr.declare import rules
 from hanoi_ctr.declare.schemas import polars_schema
+from hanoi_ctr.declare.vocabulary import TASK_STATUSES
+from hanoi_ctr.intake import layout as L
+from hanoi_ctr.intake.templates import Filled, template_specs, write_template
+from hanoi_ctr.periods import deadline_passed_at, parse_period
 from hanoi_ctr.settings import Settings
 from hanoi_ctr.synthetic.values import Synthetic, rng
-from hanoi_ctr.intake.templates import Filled, template_specs, write_template
 
 __all__ = ["BAD_CODES", "FORMATS", "Written", "default_name", "write_submissions"]
 
@@ -57,7 +59,7 @@ _LONG = ("unit_code", "period", "indicator_code", "value", "numerator", "denomin
          "reported_by")
 _LONG_TASKS = ("unit_code", "period", "task_code", "status", "completed_on", "note", "submitted_at",
                "reported_by")
-_STATUS_LABEL = {v: k for k, v in L.TASK_STATUS_LABELS.items()}
+_STATUS_LABEL = TASK_STATUSES.labels("vi")
 _SHEET = "Số liệu"
 _LABELS = {"file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String}
 
@@ -152,7 +154,7 @@ class _Writer:
         self.s, self.catalog, self.out, self.format = synthetic, catalog, out, format
         self.messy_share, self.bad_share, self.settings = messy, bad, settings
         self.codes = tuple(c for c in codes if format != "template" or c not in _KEY_CODES)
-        self.rules = {r["indicator_code"]: r for r in catalog.indicators.iter_rows(named=True)}
+        self.rules = {r["indicator_code"]: r for r in rules.rule_columns(catalog.indicators).iter_rows(named=True)}
         self.units = set(catalog.units["unit_code"])
         order = {c: (r["display_order"], c) for c, r in self.rules.items()}
         self.cells: dict[tuple[str, str, int], list[dict]] = {}
@@ -200,7 +202,7 @@ class _Writer:
     def _spoil(self, code: str, cell: dict, rule: dict, r: random.Random) -> dict[str, Any]:
         """Return the cells that make a row raise exactly `code`."""
         value, lo, hi = cell["value"], rule["min_value"], rule["max_value"]
-        whole = rule["value_type"] in ("count", "rank")
+        whole = rule["_whole"]
         if code == "unknown-unit":
             typo = cell["unit_code"] + cell["unit_code"][-1]
             return {"unit_code": typo if typo not in self.units else "999"}
@@ -296,8 +298,8 @@ class _Writer:
         period = sub["period"]
         if period not in self.specs:  # built once per quarter for all its units: the catalog is indexed once
             units = self.s.submissions.filter(pl.col("period") == period)["unit_code"].unique().to_list()
-            calendar = self.settings.calendar  # type: ignore[assignment]
-            self.specs[period] = template_specs(self.catalog, period, units, calendar)  # type: ignore
+            calendar = self.settings.calendar
+            self.specs[period] = template_specs(self.catalog, period, units, calendar)
         spec = self.specs[period][sub["unit_code"]]
         r = rng(self.s.seed, "file", stem, "template")
         rows = {row.cells["indicator_code"]: row for row in self._indicator_rows(sub, r)}
@@ -340,7 +342,7 @@ class _Writer:
             # Lateness is judged per file × unit × quarter with rows accepted, once.
             key = (name, sub["unit_code"], sub["period"])
             period, rule = parse_period(sub["period"]), self.settings.deadline_rule
-            late_at = deadline_passed_at(period, self.settings.calendar, rule)  # type: ignore[arg-type]
+            late_at = deadline_passed_at(period, self.settings.calendar, rule)
             if sub["submitted_at"] >= late_at and key not in self.late:
                 self.late.add(key)
                 self.expected.append({"file": name, "sheet": None, "row": None, "column": None,
@@ -389,7 +391,7 @@ def _number(x: float | None, rule: dict, whole: bool = False) -> int | float | N
     """Return a number as an office would type it: whole for counts and parts, else with its decimals."""
     if x is None:
         return None
-    return int(x) if whole or rule["value_type"] in ("count", "rank", "boolean") else x
+    return int(x) if whole or rule["_whole"] or rule["_boolean"] else x
 
 
 def _text(x: int | float, rule: dict) -> str:
@@ -407,7 +409,7 @@ def _messy_numbers(x: int | float, rule: dict, format: str) -> list[tuple[str, s
     out = [("stray-spaces", f"\u00a0{plain} ")]
     if "." in plain:
         out.append(("comma-decimal", plain.replace(".", ",")))
-    if rule["value_type"] == "percent":
+    if rule["_percent"]:
         out.append(("percent-sign", plain.replace(".", ",") + "%"))
     if isinstance(x, int) and abs(x) >= 1000:
         out.append(("thousands-separator", f"{x:,}".replace(",", " ")))
@@ -422,12 +424,12 @@ def _can_spoil(code: str, cell: dict, rule: dict) -> bool:
     """Tell whether a cell can be spoiled so that it raises exactly `code` and nothing else."""
     if cell["value"] is None:
         return False
-    ratio, kind = rule["agg_units"] == "ratio", rule["value_type"]
+    ratio = rule["_value_from_parts"]
     share = ratio and rule["max_value"] is not None and rule["max_value"] <= rule["ratio_scale"]
     return {
-        "missing-value": not ratio, "type-error": True, "non-integer": kind in ("count", "rank"),
-        "out-of-range": not ratio and kind != "boolean" and (rule["min_value"] is not None
-                                                             or rule["max_value"] is not None),
+        "missing-value": not ratio, "type-error": True, "non-integer": rule["_whole"],
+        "out-of-range": not ratio and not rule["_boolean"] and (rule["min_value"] is not None
+                                                                or rule["max_value"] is not None),
         "numerator-exceeds-denominator": share,
         "ratio-inconsistent": ratio and _inconsistent(cell, rule) is not None,
     }.get(code, True)

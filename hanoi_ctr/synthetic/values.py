@@ -38,8 +38,9 @@ from typing import Any, Iterable, Mapping
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog, with_levels
-from hanoi_ctr.periods import TIMEZONE, Period, deadline, parse_period, window
+from hanoi_ctr.declare import rules
 from hanoi_ctr.declare.schemas import polars_schema
+from hanoi_ctr.periods import TIMEZONE, Calendar, Period, deadline, parse_period, window
 from hanoi_ctr.settings import Settings
 
 __all__ = ["HINTS", "PACES", "Mix", "Synthetic", "generate", "rng"]
@@ -240,8 +241,8 @@ def _versions(seed: int, mix: Mix, settings: Settings, unit: str, q: Period) -> 
     factor = 0.3 if draw < 0.5 else 1.0 if draw < 0.8 else 3.0  # a unit's usual timeliness
     if r.random() < mix.missing * factor:
         return []
-    due = deadline(q, settings.calendar, settings.deadline_rule)  # type: ignore[arg-type]
-    first = window(q, settings.calendar)[1] + timedelta(days=1)  # type: ignore[arg-type]
+    due = deadline(q, settings.calendar, settings.deadline_rule)
+    first = window(q, settings.calendar)[1] + timedelta(days=1)
     late = r.random() < mix.late * factor
     day = (due + timedelta(days=r.randint(1, 25)) if late
            else max(first, due - timedelta(days=r.randint(0, 4))))
@@ -269,17 +270,17 @@ class _Rule:
     @property
     def share(self) -> bool:
         """Tell whether a ratio is a share of its denominator (numerator ≤ denominator)."""
-        return self.agg_units == "ratio" and self.max_value is not None and self.max_value <= self.ratio_scale
+        return self._value_from_parts and self.max_value is not None and self.max_value <= self.ratio_scale
 
     def clamp(self, x: float) -> float:
         """Keep x within the indicator's bounds (amounts are never negative; rates of change may be)."""
-        lo = self.min_value if self.min_value is not None else (0.0 if self.value_type != "percent" else None)
+        lo = self.min_value if self.min_value is not None else (0.0 if not self._percent else None)
         x = max(x, lo) if lo is not None else x
         return min(x, self.max_value) if self.max_value is not None else x
 
     def round(self, x: float) -> float:
         """Round x as the indicator is reported: whole counts, ranks and yes/no, else its decimals."""
-        return float(round(x)) if self.value_type in ("count", "rank", "boolean") else round(x, self.decimals)
+        return float(round(x)) if self._whole or self._boolean else round(x, self.decimals)
 
 
 def _goal(row: Mapping[str, Any] | None, base: float | None) -> float | None:
@@ -320,7 +321,7 @@ def _derive(row: Mapping[str, Any], base: float | None, goal: float | None, n_un
 class _Model:
     """Draw paths of values per unit × indicator, and the progress of tasks."""
 
-    def __init__(self, catalog: Catalog, seed: int, mix: Mix, calendar: str) -> None:
+    def __init__(self, catalog: Catalog, seed: int, mix: Mix, calendar: Calendar) -> None:
         self.catalog, self.seed, self.mix, self.calendar = catalog, seed, mix, calendar
         term = catalog.term
         # Quarter ordinals: the term's first quarter, the baseline (the quarter before) and the term's last.
@@ -361,7 +362,7 @@ class _Model:
         return out
 
     def _end(self, e: int) -> date:
-        return window(Period.quarter(e // 4, e % 4 + 1), self.calendar)[1]  # type: ignore[arg-type]
+        return window(Period.quarter(e // 4, e % 4 + 1), self.calendar)[1]
 
     def version(self, unit: str, e: int) -> tuple[date | None, str]:
         """Return (first day, level) of the unit's version in force at the end of quarter e."""
@@ -374,7 +375,7 @@ class _Model:
         """Return (unit_code, indicator_code, level) assigned in the quarter with ordinal e."""
         if e not in self._assigned:
             q = Period.quarter(e // 4, e % 4 + 1)
-            assigned = self.catalog.assigned(q, self.calendar)  # type: ignore[arg-type]
+            assigned = self.catalog.assigned(q, self.calendar)
             levels = self.catalog.units_on(self._end(e)).select("unit_code", "level")
             self._assigned[e] = assigned.join(levels, on="unit_code", how="left")
         return self._assigned[e]
@@ -384,17 +385,17 @@ class _Model:
         first = self.assigned(self.start)
         counts = dict(first.group_by("indicator_code").len().iter_rows())
         out = {}
-        for row in self.catalog.indicators.iter_rows(named=True):
+        for row in rules.rule_columns(self.catalog.indicators).iter_rows(named=True):
             code, hint = row["indicator_code"], HINTS.get(row["indicator_code"], {})
             base, goal = self.targets.get((code, self.city), (None, None))
             base = base if base is not None else hint.get("base")
             n = counts.get(code, 1)
             base, goal = _derive(row, base, goal, n)
-            parts = row["agg_units"] in ("ratio", "weighted_mean")
-            mode = ("boolean" if row["value_type"] == "boolean"
-                    else "rank" if row["value_type"] == "rank" and n >= 3
+            parts = row["_needs_denominator"]
+            mode = ("boolean" if row["_boolean"]
+                    else "rank" if row["_ranks"] and n >= 3
                     else "running" if row["cumulative_scope"] in ("year", "term")
-                    else "flow" if row["agg_time"] == "sum" and not parts
+                    else "flow" if row["_adds_up"] and not parts
                     else "level")
             out[code] = _Rule(row, mode, base, goal, hint.get("den", 200.0 * n) if parts else None)
         return out
@@ -424,7 +425,7 @@ class _Model:
             pace = r.uniform(*PACES[klass])
             own_base, own_goal = self.targets.get((code, unit), (None, None))
             s = self.share(unit, since, level, code)
-            extensive = rule.agg_units == "sum" and level not in ("city", "agency")
+            extensive = rule._additive and level not in ("city", "agency")
             if rule.mode == "running" and rule.cumulative_scope == "term":
                 base, goal = 0.0, own_goal if own_goal is not None else rule.goal * s
             elif extensive:  # a share of the city's amount, growing as the city's does
@@ -455,7 +456,7 @@ class _Model:
         """Return the level on the pair's path at the end of quarter e (never overshooting a range target)."""
         cap = 1.0 if rule.direction == "range" else 1.3
         x = p["base"] + (p["goal"] - p["base"]) * min(p["pace"] * self._t(e), cap)
-        if noisy and rule.value_type not in ("count", "rank"):  # stocks of things do not wobble
+        if noisy and not rule._whole:  # stocks of things do not wobble
             sd = 0.04 * abs(p["goal"] - p["base"]) + 0.01 * abs(p["base"])
             x += rng(self.seed, "noise", p["unit"], rule.indicator_code, e).gauss(0, sd)
         return rule.clamp(x)
@@ -490,7 +491,7 @@ class _Model:
             return rule.round(x), None, None
         noise = rng(self.seed, "den", unit, code, e).gauss(0, 0.05)
         den = float(max(1, round(p["den"] * (1 + 0.01 * (e - self.start) / 4) * math.exp(noise))))
-        if rule.agg_units == "weighted_mean":
+        if not rule._value_from_parts:  # a weighted mean: the value and its weight
             return rule.round(x), None, den
         num = float(round(x / rule.ratio_scale * den))
         num = min(num, den) if rule.share else num
@@ -551,14 +552,14 @@ class _Model:
     def _corrected(rule: _Rule, cell: dict, r: random.Random) -> dict:
         """Return a cell's corrected value (and numerator): a small change that shows."""
         sign = r.choice((-1, 1))
-        if cell["denominator"] is not None and rule.agg_units == "ratio":
+        if cell["denominator"] is not None and rule._value_from_parts:
             num, den = cell["numerator"], cell["denominator"]
             top = den if rule.share else math.inf
             new = num + sign * r.randint(1, 3)
             new = new if 0 <= new <= top else num - sign * r.randint(1, 3)
             new = min(max(new, 0.0), top)
             return {"numerator": new, "value": rule.round(rule.ratio_scale * new / den)}
-        step = 1.0 if rule.value_type in ("count", "rank") else max(10.0 ** -rule.decimals,
+        step = 1.0 if rule._whole else max(10.0 ** -rule.decimals,
                                                                    abs(cell["value"]) * r.uniform(0.01, 0.04))
         new = rule.round(rule.clamp(cell["value"] + sign * step))
         new = new if new != cell["value"] else rule.round(rule.clamp(cell["value"] - sign * step))
@@ -586,6 +587,6 @@ class _Model:
             return "cancelled", None
         if e >= done:
             quarter = Period.quarter(done // 4, done % 4 + 1)
-            first_day = window(quarter, self.calendar)[0]  # type: ignore[arg-type]
+            first_day = window(quarter, self.calendar)[0]
             return "completed", first_day + timedelta(days=r.randint(0, 80))
         return ("in_progress" if e >= started else "not_started"), None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hanoi_ctr.periods import Period, parse_period
+from hanoi_ctr.periods import Period, parse_period  # noqa: F401 (doctests)
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 

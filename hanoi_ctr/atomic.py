@@ -2,8 +2,6 @@
 
 A reader (or a crash) never sees a half-written file where the last good
 one was: the rename either happens completely or not at all.
-
-Allowed imports: the standard library only.
 """
 
 from __future__ import annotations

@@ -2,8 +2,6 @@
 
 Problems in submitted data are never exceptions: they are `Issue` records.
 An exception means the run cannot go on until someone fixes its set-up.
-
-Allowed imports: the standard library and `issues`.
 """
 
 from __future__ import annotations

@@ -6,8 +6,6 @@ lock of its period while it writes the workbook and Parquet files. The lock
 is an OS file lock (`flock`): it works the same with or without a Prefect
 server, across processes and machines sharing a POSIX file system, and it is
 released by the OS if the process dies.
-
-Allowed imports: the standard library and `errors`.
 """
 
 from __future__ import annotations

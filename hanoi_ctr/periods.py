@@ -134,6 +134,29 @@ class Period:
             return NotImplemented
         return self.sort_key < other.sort_key
 
+    @property
+    def first_ordinal(self) -> int:
+        """Return the ordinal of the first quarter covered (quarters numbered year × 4 + quarter − 1).
+
+        >>> Period.quarter(2024, 3).first_ordinal, Period.of_year(2024).last_ordinal
+        (8098, 8099)
+        """
+        return self._first_ordinal()
+
+    @property
+    def last_ordinal(self) -> int:
+        """Return the ordinal of the last quarter covered."""
+        return self._last_ordinal()
+
+    @classmethod
+    def from_ordinal(cls, n: int) -> Period:
+        """Return the quarter with ordinal n.
+
+        >>> str(Period.from_ordinal(8098))
+        '2024-Q3'
+        """
+        return _quarter_from_ordinal(n)
+
     def _first_ordinal(self) -> int:
         """Return the ordinal of the first quarter covered."""
         if self.kind == "quarter":

@@ -9,7 +9,7 @@ import pytest
 from hanoi_ctr.declare.fields import FIELDS, LEVELS, UNIT_KINDS
 from hanoi_ctr.declare.issues import CODES
 from hanoi_ctr.declare.schemas import POLARS_TYPES, pandera_schema, polars_schema
-from hanoi_ctr.declare.tables import LEVEL_OF_KIND, TABLES
+from hanoi_ctr.declare.tables import LEVEL_OF_KIND, SHEETS, TABLES
 
 CONTRACT_CODES = {
     "file": "file-unreadable file-too-large unsupported-format empty-file missing-column "
@@ -45,6 +45,15 @@ def test_every_table_builds_and_its_keys_are_its_fields(name):
     assert list(pandera_schema(name).columns) == list(table.field_names)
 
 
+@pytest.mark.parametrize("name", sorted(SHEETS))
+def test_every_sheet_table_names_declared_fields_with_headers_in_both_languages(name):
+    table = SHEETS[name]
+    assert table.kind == "sheet" and set(table.field_names) <= set(FIELDS)
+    assert set(table.overrides) <= set(table.field_names)
+    for f in table.fields:
+        assert f.label_vi and f.label_en and f.label_vi != f.label_en or f.label_vi == "SHA-256", f.name
+
+
 @pytest.mark.parametrize("name", sorted(TABLES))
 def test_foreign_keys_point_at_real_columns_of_the_same_type(name):
     table = TABLES[name]
@@ -57,7 +66,7 @@ def test_foreign_keys_point_at_real_columns_of_the_same_type(name):
 
 
 def test_every_field_is_used_and_typed():
-    used = {n for t in TABLES.values() for n in t.field_names}
+    used = {n for t in (*TABLES.values(), *SHEETS.values()) for n in t.field_names}
     assert used == set(FIELDS), set(FIELDS) - used
     for f in FIELDS.values():
         assert f.type in POLARS_TYPES and f.description and f.label_vi and f.label_en

@@ -14,14 +14,16 @@ import pytest
 from conftest import DEMO_NOW, ROOT
 
 from hanoi_ctr.declare.issues import Issue, issues_frame
-from hanoi_ctr.report.build import (
-    LABELS,
-    STATUSES,
-    ReportInputs,
-    build_report,
-    program_sheet_name,
-    write_workbook,
-)
+from hanoi_ctr.declare.vocabulary import STATUSES
+from hanoi_ctr.report.build import build_report, write_workbook
+from hanoi_ctr.report.inputs import ReportInputs
+from hanoi_ctr.report.labels import words
+from hanoi_ctr.report.program import program_sheet_name
+from hanoi_ctr.report.styles import headers
+
+LABELS = {lang: words(lang) | {"cols": headers("sheet_indicators", lang), "unit_cols": headers("sheet_units", lang),
+                               "issue_cols": headers("sheet_issues", lang), "task_cols": headers("sheet_tasks", lang)}
+          for lang in ("vi", "en")}
 
 SNAPSHOT = ROOT / "tests" / "snapshots" / "report-2024-Q4.txt"
 

@@ -9,9 +9,6 @@ once per file: a pandera validation has a fixed cost of ~15 ms.
 Position columns `file`, `sheet` and `row` (the row number as the user sees
 it) travel with the frame; they are kept when the table declares them and
 otherwise only used to place issues.
-
-Allowed imports: the standard library, polars, pandera, `fields`, `tables`,
-`schemas`, `issues`.
 """
 
 from __future__ import annotations

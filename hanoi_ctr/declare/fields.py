@@ -320,6 +320,17 @@ _FIELDS: tuple[Field, ...] = (
     _f("n_not_reported", "integer", "Tasks with no status reported yet.", "Chưa báo cáo", "Not reported",
        required=True, minimum=0, width=7),
     _f("n_overdue", "integer", "Tasks overdue.", "Quá hạn", "Overdue", required=True, minimum=0, width=7),
+    # --- shown in workbooks only -------------------------------------------
+    _f("target", "string", "The target as shown: its wording, value, range, bound or change from the baseline.",
+       "Mục tiêu", "Target", width=16),
+    _f("coverage", "string", "Reports with a value of those expected from the units beneath (n_reported/n_expected).",
+       "Số đơn vị báo cáo", "Units reporting", width=10),
+    _f("trend", "string", "A sparkline of the values from the start of the term.", "Xu hướng", "Trend", width=16),
+    _f("unit_name", "string", "Name of the unit in force at the end of the period.", "Đơn vị", "Unit", width=30),
+    _f("parent_name", "string", "Name of the parent unit in force at the end of the period.", "Trực thuộc",
+       "Parent", width=24),
+    _f("lead_name", "string", "Name of the lead agency.", "Cơ quan chủ trì", "Lead agency", width=28),
+    _f("message", "string", "Message in the workbook's language.", "Nội dung", "Message", width=70),
 )
 
 FIELDS: dict[str, Field] = {f.name: f for f in _FIELDS}

@@ -5,8 +5,6 @@ from the code (`error` blocks the row or file, `warning` does not), a
 position (file, sheet, row as the user sees it, column), the offending value
 and a message in Vietnamese and English. Checks build `Issue` values; one
 place, `CODES`, decides what each code means and whether it blocks.
-
-Allowed imports: the standard library, polars and `schemas`.
 """
 
 from __future__ import annotations

@@ -3,9 +3,6 @@
 The JSON files in `schemas/` and the catalog's `datapackage.json` are
 outputs of `render_files`; `hanoi-ctr schemas export` writes them and a
 test fails when what is committed differs from what the code renders.
-
-Allowed imports: the standard library, polars, pandera (lazily), `fields`
-and `tables`.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 Catalog tables ship as CSV in the catalog directory; submission tables are
 what ingestion produces; output tables are what a rollup writes. Every
-table is rendered to polars, pandera and Frictionless schemas by `schemas`.
-
-Allowed imports: the standard library and `fields`.
+such table is rendered to polars, pandera and Frictionless schemas by
+`schemas`. Sheet tables (`SHEETS`) are the tables of the rollup workbook:
+which declared columns a sheet shows, in which order, with the workbook's
+headers, widths and number formats (a sheet may word a header more
+shortly than the column's declaration does).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from hanoi_ctr.declare.fields import (
     Field,
 )
 
-TableKind = Literal["catalog", "submission", "output"]
+TableKind = Literal["catalog", "submission", "output", "sheet"]
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,85 @@ _TABLES: tuple[Table, ...] = (
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in _TABLES}
+
+
+def _short(vi: str, en: str, width: float | None = None, **kw: object) -> dict[str, object]:
+    return {"label_vi": vi, "label_en": en, **({"width": width} if width is not None else {}), **kw}
+
+
+_SHEETS: tuple[Table, ...] = (
+    Table(
+        "sheet_indicators", "sheet", "A program sheet: each indicator at city level against its target.",
+        ("indicator_code", "name_vi", "unit_label", "baseline_value", "target", "value", "previous_value", "change",
+         "achievement", "result_status", "projection", "projection_meets_target", "coverage", "trend"),
+        overrides={
+            "indicator_code": _short("Mã", "Code", 9), "name_vi": _short("Chỉ tiêu", "Indicator", 48),
+            "unit_label": _short("Đơn vị tính", "Unit", 12), "baseline_value": _short("Cơ sở", "Baseline", 11),
+            "value": _short("Kết quả", "Value", 11), "previous_value": _short("Kỳ trước", "Previous", 11),
+            "change": _short("Thay đổi", "Change", 10), "achievement": _short("Mức đạt", "Achievement", 10),
+            "result_status": _short("Đánh giá", "Status", 16),
+            "projection": _short("Dự báo cuối nhiệm kỳ", "Projection to term end", 13),
+            "projection_meets_target": _short("Dự báo đạt", "Projection meets", 10),
+            "coverage": _short("Số đơn vị báo cáo", "Units reporting", 10),
+        },
+    ),
+    Table(
+        "sheet_units", "sheet", "The units sheet: each unit's reporting and timeliness, and its status counts.",
+        ("unit_code", "unit_name", "unit_level", "parent_name", "n_expected", "n_received", "n_on_time", "n_late",
+         "reporting_rate", "on_time_rate", "value_rate"),
+        overrides={
+            "unit_code": _short("Mã", "Code", 10), "unit_level": _short("Cấp", "Level", 9),
+            "n_expected": _short("Báo cáo phải nộp", "Submissions expected", 10),
+            "n_received": _short("Đã nộp", "Received", 10), "n_on_time": _short("Đúng hạn", "On time", 10),
+            "n_late": _short("Muộn", "Late", 10), "reporting_rate": _short("Tỷ lệ báo cáo", "Reporting rate", 10),
+            "on_time_rate": _short("Tỷ lệ đúng hạn", "On-time rate", 10),
+            "value_rate": _short("Tỷ lệ chỉ tiêu có số liệu", "Values reported", 10),
+        },
+    ),
+    Table(
+        "sheet_rates", "sheet", "Completeness and timeliness for the city and per program (overview).",
+        ("scope", "n_expected", "n_received", "n_on_time", "reporting_rate", "on_time_rate", "value_rate"),
+        overrides={
+            "scope": _short("Phạm vi", "Scope"), "n_expected": _short("Báo cáo phải nộp", "Submissions expected"),
+            "n_received": _short("Đã nộp", "Received"), "n_on_time": _short("Đúng hạn", "On time"),
+            "reporting_rate": _short("Tỷ lệ báo cáo", "Reporting rate"),
+            "on_time_rate": _short("Tỷ lệ đúng hạn", "On-time rate"),
+            "value_rate": _short("Tỷ lệ chỉ tiêu có số liệu", "Values reported"),
+        },
+    ),
+    Table(
+        "sheet_tasks", "sheet", "The tasks sheet: every task with its lead agency, due period and status.",
+        ("task_code", "program_code", "title_vi", "lead_name", "due_period", "status", "completed_on", "overdue"),
+        overrides={
+            "task_code": _short("Mã", "Code", 9), "program_code": _short("Chương trình", "Program", 11),
+            "title_vi": _short("Nhiệm vụ", "Task", 60), "due_period": _short("Thời hạn", "Due", 10),
+            "status": _short("Tình trạng", "Status", 16), "completed_on": _short("Ngày hoàn thành", "Completed on", 12),
+            "overdue": _short("Quá hạn", "Overdue", 9),
+        },
+    ),
+    Table(
+        "sheet_issues", "sheet", "The data-issues sheet: every issue with its position and message.",
+        ("file", "sheet", "row", "column", "value", "code", "severity", "message"),
+        overrides={
+            "file": _short("Tệp", "File", 34), "sheet": _short("Trang tính", "Sheet", 12),
+            "row": _short("Dòng", "Row", 7), "column": _short("Cột", "Column", 16),
+            "value": _short("Giá trị", "Value", 16), "code": _short("Mã lỗi", "Code", 26),
+            "severity": _short("Mức độ", "Severity", 10),
+        },
+    ),
+    Table(
+        "sheet_inputs", "sheet", "The input files of a rollup with their SHA-256 (method sheet).",
+        ("file_name", "sha256", "received_at", "unit_code", "period", "outcome"),
+        overrides={
+            "file_name": _short("Tệp", "File"), "received_at": _short("Thời điểm nhận", "Received at"),
+            "unit_code": _short("Đơn vị", "Unit"), "period": _short("Kỳ", "Period"),
+            "outcome": _short("Kết quả", "Outcome"),
+        },
+    ),
+)
+
+#: The tables of the rollup workbook's sheets (not exported as schemas).
+SHEETS: dict[str, Table] = {t.name: t for t in _SHEETS}
 CATALOG_TABLES: tuple[str, ...] = tuple(t.name for t in _TABLES if t.kind == "catalog")
 
 #: Unit kind → level in the hierarchy.

@@ -10,9 +10,6 @@ force on the last day of that period: a unit's own figure stands, its
 children's rollup is kept beside it, and coverage counts the expected reports
 beneath it. Missing stays missing: a child without a value changes no
 aggregate, only its coverage.
-
-Allowed imports: the standard library, polars, `catalog`, `compare`,
-`periods` and `spans`.
 """
 
 from __future__ import annotations

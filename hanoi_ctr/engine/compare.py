@@ -6,8 +6,6 @@ target row's, else the unit's value in the baseline year, else its earliest
 value in the term), the path expected from baseline to target (linear, or
 through the annual milestones), and a status from progress ÷ expected
 progress. The rules are in docs/METHOD.md; this module only computes.
-
-Allowed imports: the standard library, polars and `settings`.
 """
 
 from __future__ import annotations

@@ -10,8 +10,6 @@ closes it), and as on time when it was submitted (else received) before the
 deadline of the period it was sent for. Values are counted per unit ×
 indicator due in the quarter; a value left empty (a no-data marker) was not
 reported, a ratio sent as numerator and denominator was.
-
-Allowed imports: the standard library, polars, `catalog`, `periods` and `spans`.
 """
 
 from __future__ import annotations
@@ -22,7 +20,8 @@ import polars as pl
 
 from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.engine.spans import bounds, with_span
-from hanoi_ctr.periods import Calendar, DeadlineRule, Period, deadline_passed_at, parse_period
+from hanoi_ctr.intake.lateness import on_time, with_deadlines
+from hanoi_ctr.periods import Calendar, DeadlineRule, Period
 
 _Q = ["_q", "unit_code"]
 
@@ -36,12 +35,7 @@ def submissions(ledger: pl.DataFrame, period: Period, calendar: Calendar, rule: 
         files = files.filter(pl.col("received_at") <= as_of)
     first, last = bounds(period)
     files = with_span(files, "period", "_r").filter(pl.col("_r_last").is_between(first, last))
-    deadlines = pl.DataFrame(
-        {"period": (names := files["period"].unique().to_list()),
-         "_deadline": [deadline_passed_at(parse_period(p), calendar, rule) for p in names]},
-        schema={"period": pl.String, "_deadline": pl.Datetime("us", "UTC")})
-    sent = pl.coalesce("submitted_at", "received_at")
-    return (files.join(deadlines, on="period").with_columns(_on_time=sent < pl.col("_deadline"))
+    return (with_deadlines(files, calendar, rule).with_columns(_on_time=on_time())
             .group_by(_q="_r_last", unit_code="unit_code").agg(pl.col("_on_time").any()))
 
 

@@ -9,8 +9,6 @@ too every other value is identical and no score is given. Running totals
 (`cumulative_scope` year or term) must not fall within their scope. Every
 warning is placed at the file, sheet and row of the value concerned; only
 values of frequency periods that end within the requested period are checked.
-
-Allowed imports: the standard library, polars and `issues`.
 """
 
 from __future__ import annotations

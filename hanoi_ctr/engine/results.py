@@ -7,10 +7,6 @@ timeliness, follows the tasks and raises the plausibility warnings. It reads
 no file and writes none; every frame it returns matches a declared output
 table (`results`, `trend`, `completeness`, `task_status`, `task_summary`,
 `issues`). The rules, with worked examples, are in docs/METHOD.md.
-
-Allowed imports: the standard library, polars, `aggregate`, `catalog`,
-`compare`, `coverage`, `issues`, `outliers`, `periods`, `revisions`,
-`schemas`, `series`, `settings`, `spans`, `tables` and `task_tracking`.
 """
 
 from __future__ import annotations

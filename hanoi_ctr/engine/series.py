@@ -10,8 +10,6 @@ and the term to date. `sum` adds, `last` takes the final frequency period,
 denominators. A span with a frequency period missing has no value (`last`:
 when its final period is missing): a total is never presented as complete
 when it is not; the counts say what is there.
-
-Allowed imports: the standard library, polars, `aggregate`, `periods` and `spans`.
 """
 
 from __future__ import annotations

@@ -5,8 +5,6 @@ years (``ordinal = year × 4 + quarter − 1``): 2024-Q3 is 8098–8098, 2024-H1
 is 8096–8097, 2024 is 8096–8099. Spans let the engine map report periods to
 an indicator's frequency period, test containment and order periods with
 plain integer joins instead of parsing strings row by row.
-
-Allowed imports: the standard library, polars and `periods`.
 """
 
 from __future__ import annotations
@@ -22,22 +20,13 @@ QUARTERS_IN = {"quarter": 1, "half": 2, "year": 4}
 KIND_RANK = {"quarter": 0, "half": 1, "year": 2, "term": 3}
 
 
-def ordinal(quarter: Period) -> int:
-    """Return the ordinal of a quarter.
-
-    >>> ordinal(Period.quarter(2024, 3))
-    8098
-    """
-    return quarter.year * 4 + quarter.index - 1
-
-
 def bounds(period: Period) -> tuple[int, int]:
-    """Return the first and last quarter ordinals of a period.
+    """Return the first and last quarter ordinals of a period (`Period.first_ordinal`, `last_ordinal`).
 
     >>> bounds(Period.half(2024, 1)), bounds(Period.of_year(2024))
     ((8096, 8097), (8096, 8099))
     """
-    return ordinal(period.first_quarter), ordinal(period.last_quarter)
+    return period.first_ordinal, period.last_ordinal
 
 
 def enclosing(kind: PeriodKind, last: int) -> Period:
@@ -46,8 +35,7 @@ def enclosing(kind: PeriodKind, last: int) -> Period:
     >>> str(enclosing("half", 8098)), str(enclosing("year", 8098))
     ('2024-H2', '2024')
     """
-    year, index = divmod(last, 4)
-    quarter = Period.quarter(year, index + 1)
+    quarter = Period.from_ordinal(last)
     return quarter if kind == "quarter" else quarter.parent(kind)
 
 

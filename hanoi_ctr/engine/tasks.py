@@ -6,8 +6,6 @@ period ends by the end of the requested period, and overdue when its due
 period ended before the requested period ends and it is neither completed
 nor cancelled (a task never reported counts as not completed). Tasks without
 a due period are never due nor overdue.
-
-Allowed imports: the standard library, polars, `periods`, `revisions` and `spans`.
 """
 
 from __future__ import annotations

@@ -1,21 +1,22 @@
 """Check submitted rows against the catalog; accept the good, reject the bad, report all.
 
 Input is the raw text frames of a whole batch of files, concatenated (with
-`file`, `sha256`, `sheet` and `row` on every row), so every rule runs once
-as a vectorised polars expression or join, and the declared pandera schema
-validates the accepted rows once. Each problem is an `Issue` at the file,
-sheet, row and column the user sees; a row with an error is rejected and
-the rest of its file is kept. For every file: rows read = rows accepted +
-rows rejected.
-
-Allowed imports: the standard library, polars, `catalog`, `conform`,
-`issues`, `layout`, `normalize`, `periods`, `readers`, `tables`.
+`file`, `sha256`, `sheet` and `row` on every row). The rows are first read
+(`_read_*`: periods parsed once per spelling, units and indicators looked up,
+values parsed), then every named row check runs once over the whole batch as
+a vectorised polars expression, and the declared pandera schema validates
+the accepted rows once. Each check is a function registered with the issue
+codes it raises (`ROW_CHECKS`, `checks_for(code)`), so a rule is found by its
+code. Each problem is an `Issue` at the file, sheet, row and column the user
+sees; a row with an error is rejected and the rest of its file is kept. For
+every file: rows read = rows accepted + rows rejected.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable, Literal
 
 import polars as pl
 
@@ -35,6 +36,8 @@ POSITION = ("file", "sha256", "sheet", "row")
 _BOOLEANS = {spelling: float(value) for spelling, value in YES_NO.readings().items()}
 #: What offices type for a task status (codes, labels and synonyms) → the status.
 _STATUSES = TASK_STATUSES.readings()
+
+Rows = Literal["indicators", "tasks"]
 
 
 @dataclass(frozen=True)
@@ -56,28 +59,74 @@ class Context:
     calendar: Calendar = "calendar"
 
 
+# --- the registry of row checks ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One named rule over rows: the codes it raises, the rows it applies to, and the check itself."""
+
+    name: str
+    codes: tuple[str, ...]
+    rows: tuple[Rows, ...]
+    run: Callable[[pl.DataFrame, Context], list[pl.DataFrame]]
+
+    @property
+    def description(self) -> str:
+        """Return what the check checks (its docstring's first line)."""
+        return (self.run.__doc__ or "").strip().splitlines()[0]
+
+
+ROW_CHECKS: list[RowCheck] = []
+
+
+def row_check(*codes: str, rows: tuple[Rows, ...] = ("indicators", "tasks")
+              ) -> Callable[[Callable[[pl.DataFrame, Context], list[pl.DataFrame]]],
+                            Callable[[pl.DataFrame, Context], list[pl.DataFrame]]]:
+    """Register a row check raising `codes` on the given rows."""
+    unknown = [c for c in codes if c not in CODES]
+    if unknown:
+        raise KeyError(f"unknown issue codes {unknown}")
+
+    def register(run: Callable[[pl.DataFrame, Context], list[pl.DataFrame]]
+                 ) -> Callable[[pl.DataFrame, Context], list[pl.DataFrame]]:
+        ROW_CHECKS.append(RowCheck(run.__name__, codes, rows, run))
+        return run
+
+    return register
+
+
+def checks_for(code: str) -> list[RowCheck]:
+    """Return the row checks that raise an issue code."""
+    return [c for c in ROW_CHECKS if code in c.codes]
+
+
 def check(indicators: pl.DataFrame, tasks: pl.DataFrame, ctx: Context) -> Checked:
     """Check raw indicator and task rows of a batch; see the module docstring.
 
     Both frames have the position columns, `expected_period` (the period a
     template was issued for, or null) and the raw text columns of `readers`.
     """
-    ind_ok, ind_flags = _check_indicator_rows(_prepare(indicators, INDICATOR_RAW), ctx)
-    task_ok, task_flags = _check_task_rows(_prepare(tasks, TASK_RAW), ctx)
-    ind_issues = _to_issues(ind_flags, indicators)
-    task_issues = _to_issues(task_flags, tasks)
-    values = _accepted(ind_ok, ind_flags, "indicator_values")
-    progress = _accepted(task_ok, task_flags, "task_progress")
+    ind = _read_indicators(_prepare(indicators, INDICATOR_RAW), ctx)
+    task = _read_tasks(_prepare(tasks, TASK_RAW), ctx)
+    ind_flags, task_flags = _run(ind, ctx, "indicators"), _run(task, ctx, "tasks")
+    values = _accepted(ind.filter(pl.col("_indicator_known")), ind_flags, "indicator_values")
+    progress = _accepted(task, task_flags, "task_progress")
     counts = _counts(indicators, tasks, values.frame, progress.frame)
-    return Checked(values.frame, progress.frame, ind_issues + task_issues + values.issues + progress.issues,
-                   counts)
+    issues = _to_issues(ind_flags, indicators) + _to_issues(task_flags, tasks) + values.issues + progress.issues
+    return Checked(values.frame, progress.frame, issues, counts)
+
+
+def _run(f: pl.DataFrame, ctx: Context, rows: Rows) -> pl.DataFrame:
+    """Return the flags of every check that applies to these rows."""
+    return _flags([flag for c in ROW_CHECKS if rows in c.rows for flag in c.run(f, ctx)])
 
 
 def _prepare(raw: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
     return raw.with_columns(_rid=pl.int_range(pl.len(), dtype=pl.Int64), **{c: text(c) for c in columns})
 
 
-# --- flags: one frame of (_rid, code, column, value, detail) per rule -------------
+# --- flags: one frame of (_rid, code, column, value, detail) per finding ------------
 
 _FLAG_SCHEMA = {"_rid": pl.Int64, "code": pl.String, "column": pl.String, "value": pl.String,
                 "detail_vi": pl.String, "detail_en": pl.String}
@@ -98,8 +147,11 @@ def _flags(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat([pl.DataFrame(schema=_FLAG_SCHEMA), *parts], how="vertical")
 
 
-def _periods(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
-    """Parse periods once per distinct text; flag invalid, out-of-term, future and mismatched ones."""
+# --- reading the rows: what the checks look at --------------------------------------
+
+
+def _read_periods(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Add `_period`, `_start`, `_end`, `_in_term`: each period parsed once per distinct spelling."""
     term = ctx.catalog.term
     rows = []
     for spelled in f["period"].drop_nulls().unique().to_list():
@@ -112,22 +164,11 @@ def _periods(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataF
         rows.append({"period": spelled, "_period": str(p), "_start": start, "_end": end, "_in_term": in_term})
     table = pl.DataFrame(rows, schema={"period": pl.String, "_period": pl.String, "_start": pl.Date,
                                        "_end": pl.Date, "_in_term": pl.Boolean})
-    f = f.join(table, on="period", how="left")
-    term_text = f"{term['start_year']}-{term['end_year']}"
-    expected = pl.col("expected_period")
-    flags = [
-        _flag(f, pl.col("period").is_null(), "missing-value", "period"),
-        _flag(f, pl.col("period").is_not_null() & pl.col("_period").is_null(), "invalid-period", "period"),
-        _flag(f, ~pl.col("_in_term").fill_null(True), "period-out-of-term", "period", detail=term_text),
-        _flag(f, pl.col("_start") > ctx.today, "future-period", "period"),
-        _flag(f, expected.is_not_null() & pl.col("_period").is_not_null() & (pl.col("_period") != expected),
-              "period-mismatch", "period", detail=expected),
-    ]
-    return f, flags
+    return f.join(table, on="period", how="left")
 
 
-def _units(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
-    """Flag unknown units and units that did not exist during the period; mark the rest `_unit_ok`."""
+def _read_units(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Add `_unit_known`, `_unit_inactive` (no record of it during the period) and `_unit_ok`."""
     units = ctx.catalog.units
     known = pl.col("unit_code").is_in(units["unit_code"].implode())
     existed = (
@@ -138,12 +179,8 @@ def _units(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataFra
         .select("_rid").unique()
     )
     inactive = known & pl.col("_start").is_not_null() & ~pl.col("_rid").is_in(existed["_rid"].implode())
-    f = f.with_columns(_unit_ok=known & ~inactive)
-    return f, [
-        _flag(f, pl.col("unit_code").is_null(), "missing-value", "unit_code"),
-        _flag(f, pl.col("unit_code").is_not_null() & ~known, "unknown-unit", "unit_code"),
-        _flag(f, inactive, "unit-inactive", "unit_code", detail=pl.col("_period")),
-    ]
+    return f.with_columns(_unit_known=known, _unit_inactive=inactive).with_columns(
+        _unit_ok=pl.col("_unit_known") & ~pl.col("_unit_inactive"))
 
 
 def _assigned_pairs(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
@@ -154,32 +191,22 @@ def _assigned_pairs(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     return pl.concat([pl.DataFrame(schema=schema), *frames], how="vertical")
 
 
-def _check_indicator_rows(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
-    f, flags = _periods(f, ctx)
-    f, unit_flags = _units(f, ctx)
-    flags += unit_flags
+def _read_indicators(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Read indicator rows: periods, units, the indicator's rules and assignment, the values typed."""
+    f = _read_units(_read_periods(f, ctx), ctx)
     indicators = rules.rule_columns(ctx.catalog.indicators).select(
         "indicator_code", "value_type", "min_value", "max_value", "decimals", "ratio_scale", "_value_from_parts",
         "_needs_denominator", "_whole", "_boolean")
-    known = pl.col("indicator_code").is_in(indicators["indicator_code"].implode())
-    flags += [
-        _flag(f, pl.col("indicator_code").is_null(), "missing-value", "indicator_code"),
-        _flag(f, pl.col("indicator_code").is_not_null() & ~known, "unknown-indicator", "indicator_code"),
-    ]
     assigned = _assigned_pairs(f, ctx).with_columns(_assigned=pl.lit(True))
+    f = f.with_columns(_indicator_known=pl.col("indicator_code").is_in(indicators["indicator_code"].implode()))
     f = f.join(indicators, on="indicator_code", how="left").join(
         assigned, on=["_period", "unit_code", "indicator_code"], how="left")
-    flags.append(_flag(f, known & pl.col("_unit_ok") & pl.col("_period").is_not_null() & pl.col("_assigned").is_null(),
-                       "indicator-not-assigned", "indicator_code", detail=pl.col("unit_code")))
-    f, value_flags = _values(f.filter(known), ctx)
-    flags += value_flags + [_duplicates(f, ("sha256", "unit_code", "_period", "indicator_code"), "indicator_code")]
-    return f, _flags(flags)
+    return _read_values(f, ctx)
 
 
-def _values(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
-    """Parse value, numerator and denominator; flag type, range and ratio problems."""
+def _read_values(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Add `_marker` (a no-data marker), `_value`, `_num`, `_den` and `_final` (the value used)."""
     markers = ctx.catalog.markers["marker"].to_list()
-    is_ratio, needs_weight = pl.col("_value_from_parts"), pl.col("_needs_denominator")
     f = f.with_columns(
         _marker=pl.when(is_marker("value", markers)).then(pl.col("value"))
         .when(pl.col("value").is_null() & is_marker("numerator", markers)).then(pl.col("numerator"))
@@ -188,41 +215,151 @@ def _values(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, list[pl.DataFr
         .otherwise(number("value")),
         _num=number("numerator"), _den=number("denominator"),
     )
-    reported = pl.col("_marker").is_null()
-    computed = pl.col("ratio_scale") * pl.col("_num") / pl.col("_den")
-    f = f.with_columns(_final=pl.when(is_ratio & pl.col("_value").is_null() & (pl.col("_den") > 0))
-                       .then(computed).otherwise(pl.col("_value")))
-    tol = pl.max_horizontal(0.5 * pl.lit(10.0).pow(-pl.col("decimals")), 0.005 * computed.abs())
-    whole = pl.col("_whole")
-    rng = pl.format("[{} … {}]", pl.col("min_value").fill_null(float("-inf")),
-                    pl.col("max_value").fill_null(float("inf")))
+    return f.with_columns(_final=pl.when(pl.col("_value_from_parts") & pl.col("_value").is_null()
+                                         & (pl.col("_den") > 0)).then(_computed()).otherwise(pl.col("_value")))
+
+
+def _computed() -> pl.Expr:
+    return pl.col("ratio_scale") * pl.col("_num") / pl.col("_den")
+
+
+def _read_tasks(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Read task rows: periods, units, the task's lead agency, the status and date typed."""
+    f = _read_units(_read_periods(f, ctx), ctx)
+    tasks = ctx.catalog.tasks.select("task_code", "lead_unit_code")
+    return f.with_columns(_task_known=pl.col("task_code").is_in(tasks["task_code"].implode())).join(
+        tasks, on="task_code", how="left").with_columns(
+        _status=choice("status", _STATUSES, pl.String), _done=parse_date("completed_on"))
+
+
+# --- periods and units (indicator and task rows) ----------------------------------------
+
+
+@row_check("missing-value", "invalid-period")
+def period_readable(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The period is given and reads as a quarter, half year, year or term."""
+    return [_flag(f, pl.col("period").is_null(), "missing-value", "period"),
+            _flag(f, pl.col("period").is_not_null() & pl.col("_period").is_null(), "invalid-period", "period")]
+
+
+@row_check("period-out-of-term")
+def period_in_term(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The period lies within the catalog's term."""
+    term = ctx.catalog.term
+    return [_flag(f, ~pl.col("_in_term").fill_null(True), "period-out-of-term", "period",
+                  detail=f"{term['start_year']}-{term['end_year']}")]
+
+
+@row_check("future-period")
+def period_started(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The period has started."""
+    return [_flag(f, pl.col("_start") > ctx.today, "future-period", "period")]
+
+
+@row_check("period-mismatch")
+def period_of_the_file(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The period is the one the file (its template or its name) or the caller declares."""
+    expected = pl.col("expected_period")
+    return [_flag(f, expected.is_not_null() & pl.col("_period").is_not_null() & (pl.col("_period") != expected),
+                  "period-mismatch", "period", detail=expected)]
+
+
+@row_check("missing-value", "unknown-unit", "unit-inactive")
+def unit_in_force(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The unit is given, in the catalog, and existed during the period."""
+    return [_flag(f, pl.col("unit_code").is_null(), "missing-value", "unit_code"),
+            _flag(f, pl.col("unit_code").is_not_null() & ~pl.col("_unit_known"), "unknown-unit", "unit_code"),
+            _flag(f, pl.col("_unit_inactive"), "unit-inactive", "unit_code", detail=pl.col("_period"))]
+
+
+# --- indicator rows -----------------------------------------------------------------------
+
+
+@row_check("missing-value", "unknown-indicator", rows=("indicators",))
+def indicator_known(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The indicator is given and in the catalog."""
+    return [_flag(f, pl.col("indicator_code").is_null(), "missing-value", "indicator_code"),
+            _flag(f, pl.col("indicator_code").is_not_null() & ~pl.col("_indicator_known"), "unknown-indicator",
+                  "indicator_code")]
+
+
+@row_check("indicator-not-assigned", rows=("indicators",))
+def indicator_assigned(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The indicator is assigned to the unit in the period."""
+    mask = (pl.col("_indicator_known") & pl.col("_unit_ok") & pl.col("_period").is_not_null()
+            & pl.col("_assigned").is_null())
+    return [_flag(f, mask, "indicator-not-assigned", "indicator_code", detail=pl.col("unit_code"))]
+
+
+def _reported() -> pl.Expr:
+    """Rows of a known indicator that report a figure (not a no-data marker)."""
+    return pl.col("_indicator_known") & pl.col("_marker").is_null()
+
+
+@row_check("type-error", rows=("indicators",))
+def values_are_numbers(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """Value, numerator and denominator are numbers (or yes/no for a yes/no indicator)."""
     boolean = pl.col("_boolean")
     expected_kind = (pl.when(boolean).then(pl.lit("Đạt/Không đạt")).otherwise(pl.lit("số")),
                      pl.when(boolean).then(pl.lit("yes/no")).otherwise(pl.lit("a number")))
-    flags = [
-        _flag(f, reported & pl.col("value").is_not_null() & pl.col("_value").is_null(), "type-error", "value",
+    return [
+        _flag(f, _reported() & pl.col("value").is_not_null() & pl.col("_value").is_null(), "type-error", "value",
               detail=expected_kind),
-        *[_flag(f, reported & pl.col(c).is_not_null() & pl.col(n).is_null(), "type-error", c,
+        *[_flag(f, _reported() & pl.col(c).is_not_null() & pl.col(n).is_null(), "type-error", c,
                 detail=("số", "a number")) for c, n in (("numerator", "_num"), ("denominator", "_den"))],
-        _flag(f, reported & pl.col("_final").is_null() & pl.col("value").is_null()
+    ]
+
+
+@row_check("missing-value", rows=("indicators",))
+def values_given(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A figure is given: the value (or a ratio's parts), and the parts the indicator's rule needs."""
+    is_ratio, needs_weight = pl.col("_value_from_parts"), pl.col("_needs_denominator")
+    return [
+        _flag(f, _reported() & pl.col("_final").is_null() & pl.col("value").is_null()
               & ~(is_ratio & pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null()),
               "missing-value", "value"),
-        *[_flag(f, reported & needs_weight & pl.col(c).is_null() & ~(~is_ratio & pl.lit(c == "numerator")),
+        *[_flag(f, _reported() & needs_weight & pl.col(c).is_null() & ~(~is_ratio & pl.lit(c == "numerator")),
                 "missing-value", c) for c in ("numerator", "denominator")],
-        _flag(f, reported & whole & (pl.col("_value") != pl.col("_value").round(0)), "non-integer", "value"),
-        # A value computed from numerator/denominator is range-checked by the two rules below instead.
-        _flag(f, reported & ((pl.col("_value") < pl.col("min_value")) | (pl.col("_value") > pl.col("max_value"))),
-              "out-of-range", "value", detail=rng),
-        _flag(f, reported & (pl.col("_num") < 0), "out-of-range", "numerator", detail="[0 …]"),
-        _flag(f, reported & (pl.col("_den") <= 0), "out-of-range", "denominator", detail="(0 …]"),
-        _flag(f, reported & is_ratio & (pl.col("max_value") <= pl.col("ratio_scale")) & (pl.col("_num") > pl.col("_den")),
-              "numerator-exceeds-denominator", "numerator", value=pl.col("numerator"), detail=pl.col("denominator")),
-        _flag(f, reported & is_ratio & pl.col("_value").is_not_null() & (pl.col("_den") > 0)
-              & ((pl.col("_value") - computed).abs() > tol), "ratio-inconsistent", "value",
-              detail=pl.format("{} × {}/{} = {}", pl.col("ratio_scale"), pl.col("_num"), pl.col("_den"),
-                               computed.round(3))),
     ]
-    return f, flags
+
+
+@row_check("non-integer", rows=("indicators",))
+def whole_numbers(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """Counts and ranks are whole numbers."""
+    return [_flag(f, _reported() & pl.col("_whole") & (pl.col("_value") != pl.col("_value").round(0)),
+                  "non-integer", "value")]
+
+
+@row_check("out-of-range", rows=("indicators",))
+def values_in_range(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The value lies in the indicator's range; numerators are ≥ 0 and denominators > 0."""
+    rng = pl.format("[{} … {}]", pl.col("min_value").fill_null(float("-inf")),
+                    pl.col("max_value").fill_null(float("inf")))
+    # A value computed from numerator/denominator is range-checked by the two rules below instead.
+    outside = (pl.col("_value") < pl.col("min_value")) | (pl.col("_value") > pl.col("max_value"))
+    return [_flag(f, _reported() & outside, "out-of-range", "value", detail=rng),
+            _flag(f, _reported() & (pl.col("_num") < 0), "out-of-range", "numerator", detail="[0 …]"),
+            _flag(f, _reported() & (pl.col("_den") <= 0), "out-of-range", "denominator", detail="(0 …]")]
+
+
+@row_check("numerator-exceeds-denominator", rows=("indicators",))
+def share_within_its_whole(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A share (its maximum at most its scale) cannot count more than its denominator."""
+    share = pl.col("_value_from_parts") & (pl.col("max_value") <= pl.col("ratio_scale"))
+    return [_flag(f, _reported() & share & (pl.col("_num") > pl.col("_den")), "numerator-exceeds-denominator",
+                  "numerator", value=pl.col("numerator"), detail=pl.col("denominator"))]
+
+
+@row_check("ratio-inconsistent", rows=("indicators",))
+def ratio_consistent(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A value sent with its parts agrees with scale × numerator ÷ denominator to the indicator's decimals."""
+    computed = _computed()
+    tol = pl.max_horizontal(0.5 * pl.lit(10.0).pow(-pl.col("decimals")), 0.005 * computed.abs())
+    mask = (_reported() & pl.col("_value_from_parts") & pl.col("_value").is_not_null() & (pl.col("_den") > 0)
+            & ((pl.col("_value") - computed).abs() > tol))
+    return [_flag(f, mask, "ratio-inconsistent", "value",
+                  detail=pl.format("{} × {}/{} = {}", pl.col("ratio_scale"), pl.col("_num"), pl.col("_den"),
+                                   computed.round(3)))]
 
 
 def _duplicates(f: pl.DataFrame, key: tuple[str, ...], column: str) -> pl.DataFrame:
@@ -232,29 +369,50 @@ def _duplicates(f: pl.DataFrame, key: tuple[str, ...], column: str) -> pl.DataFr
     return _flag(f, valid & (pl.col("_n") > 0), "duplicate-row", column, detail=pl.col("_first"))
 
 
-def _check_task_rows(f: pl.DataFrame, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
-    f, flags = _periods(f, ctx)
-    f, unit_flags = _units(f, ctx)
-    flags += unit_flags
-    tasks = ctx.catalog.tasks.select("task_code", "lead_unit_code")
-    known = pl.col("task_code").is_in(tasks["task_code"].implode())
-    f = f.join(tasks, on="task_code", how="left").with_columns(
-        _status=choice("status", _STATUSES, pl.String), _done=parse_date("completed_on"))
+@row_check("duplicate-row", rows=("indicators",))
+def indicator_once_per_file(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A file gives each unit × period × indicator once."""
+    return [_duplicates(f.filter(pl.col("_indicator_known")), ("sha256", "unit_code", "_period", "indicator_code"),
+                        "indicator_code")]
+
+
+# --- task rows ------------------------------------------------------------------------------
+
+
+@row_check("missing-value", "unknown-task", rows=("tasks",))
+def task_known(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The task is given and in the catalog."""
+    return [_flag(f, pl.col("task_code").is_null(), "missing-value", "task_code"),
+            _flag(f, pl.col("task_code").is_not_null() & ~pl.col("_task_known"), "unknown-task", "task_code")]
+
+
+@row_check("task-not-assigned", rows=("tasks",))
+def task_led_by_the_unit(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The unit is the task's lead agency."""
+    return [_flag(f, pl.col("_task_known") & pl.col("_unit_ok") & (pl.col("lead_unit_code") != pl.col("unit_code")),
+                  "task-not-assigned", "task_code", detail=pl.col("unit_code"))]
+
+
+@row_check("missing-value", "invalid-choice", rows=("tasks",))
+def task_status_known(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The status is given and is one of the task statuses."""
     statuses = ", ".join(TASK_STATUSES.labels("vi").values())
-    flags += [
-        _flag(f, pl.col("task_code").is_null(), "missing-value", "task_code"),
-        _flag(f, pl.col("task_code").is_not_null() & ~known, "unknown-task", "task_code"),
-        _flag(f, known & pl.col("_unit_ok") & (pl.col("lead_unit_code") != pl.col("unit_code")),
-              "task-not-assigned", "task_code",
-              detail=pl.col("unit_code")),
-        _flag(f, pl.col("status").is_null(), "missing-value", "status"),
-        _flag(f, pl.col("status").is_not_null() & pl.col("_status").is_null(), "invalid-choice", "status",
-              detail=statuses),
-        _flag(f, pl.col("completed_on").is_not_null() & pl.col("_done").is_null(), "type-error", "completed_on",
-              detail=("ngày dạng dd/mm/yyyy", "a date dd/mm/yyyy")),
-        _duplicates(f, ("sha256", "unit_code", "_period", "task_code"), "task_code"),
-    ]
-    return f, _flags(flags)
+    return [_flag(f, pl.col("status").is_null(), "missing-value", "status"),
+            _flag(f, pl.col("status").is_not_null() & pl.col("_status").is_null(), "invalid-choice", "status",
+                  detail=statuses)]
+
+
+@row_check("type-error", rows=("tasks",))
+def completion_date_readable(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """The completion date is a date."""
+    return [_flag(f, pl.col("completed_on").is_not_null() & pl.col("_done").is_null(), "type-error",
+                  "completed_on", detail=("ngày dạng dd/mm/yyyy", "a date dd/mm/yyyy"))]
+
+
+@row_check("duplicate-row", rows=("tasks",))
+def task_once_per_file(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A file gives each unit × period × task once."""
+    return [_duplicates(f, ("sha256", "unit_code", "_period", "task_code"), "task_code")]
 
 
 # --- results ----------------------------------------------------------------------

@@ -15,9 +15,6 @@ changed).
 Files are read on two threads (fastexcel releases the GIL); the rows of the
 whole batch are then checked together, so the fixed cost of schema
 validation is paid once per batch, not once per file.
-
-Allowed imports: the standard library, polars, `catalog`, `issues`,
-`periods`, `readers`, `revisions`, `settings`, `store`, `submissions`.
 """
 
 from __future__ import annotations
@@ -36,13 +33,14 @@ from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.declare.issues import Issue, issues_frame
 from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.intake.checks import Checked, Context, check
+from hanoi_ctr.intake.lateness import on_time, with_deadlines
 from hanoi_ctr.intake.normalize import date as parse_date
 from hanoi_ctr.intake.normalize import text
 from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW, RawFile, read_file
 from hanoi_ctr.intake.revisions import INDICATOR_KEY
 from hanoi_ctr.intake.store import Store
 from hanoi_ctr.locks import exclusive
-from hanoi_ctr.periods import TIMEZONE, Period, deadline, deadline_passed_at, parse_period
+from hanoi_ctr.periods import TIMEZONE, Period, parse_period
 from hanoi_ctr.settings import Settings
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
@@ -233,15 +231,10 @@ def _submissions(checked: Checked) -> pl.DataFrame:
 
 def _late(checked: Checked, names: dict[str, str], settings: Settings) -> list[Issue]:
     """Warn once per file × unit × period submitted after the period's deadline."""
-    issues = []
-    for s in _submissions(checked).iter_rows(named=True):
-        p = parse_period(s["period"])
-        when = s["submitted_at"] or s["received_at"]
-        if when >= deadline_passed_at(p, settings.calendar, settings.deadline_rule):
-            due = deadline(p, settings.calendar, settings.deadline_rule)
-            issues.append(Issue("late-submission", file=names[s["sha256"]], sha256=s["sha256"],
-                                unit_code=s["unit_code"], period=s["period"], detail=due.strftime("%d/%m/%Y")))
-    return issues
+    late = with_deadlines(_submissions(checked), settings.calendar, settings.deadline_rule).filter(~on_time())
+    return [Issue("late-submission", file=names[s["sha256"]], sha256=s["sha256"], unit_code=s["unit_code"],
+                  period=s["period"], detail=s["_due"].strftime("%d/%m/%Y"))
+            for s in late.sort("sha256", "unit_code", "period").iter_rows(named=True)]
 
 
 def _superseded(checked: Checked, current: pl.DataFrame, names: dict[str, str]) -> list[Issue]:

@@ -8,8 +8,6 @@ on `FIRST_DATA_ROW`. Row numbers here are 1-based, as the user sees them.
 
 The metadata sheet holds key/value pairs, with a digest over them so that
 an edited unit, period or code list is detected as `template-mismatch`.
-
-Allowed imports: the standard library only.
 """
 
 from __future__ import annotations

@@ -9,8 +9,6 @@ both at once (`1.234,5`, `1,234.5`: the last separator is the decimal one).
 A single separator is always the decimal one — Vietnamese offices write
 `90,5` — so `1,234` is 1.234, not 1234; for a count that makes it a
 `non-integer` issue rather than a silent thousandfold error.
-
-Allowed imports: the standard library and polars.
 """
 
 from __future__ import annotations

@@ -12,9 +12,6 @@ file-level issue (`file-too-large`, `unsupported-format`,
 `template-mismatch`). Every value it returns is text, with `sheet` and
 `row` (1-based, as the user sees it) beside it; typing and checking happen
 in `submissions`.
-
-Allowed imports: the standard library, polars, fastexcel, `fields`,
-`issues`, `layout`, `normalize`, `settings`.
 """
 
 from __future__ import annotations

@@ -6,8 +6,6 @@ wins (files of one ingest run are received in name order; a later row of
 the same file wins over an earlier one). Earlier values
 stay in history, so `current(values, as_of=t)` reproduces what was known
 at time `t`.
-
-Allowed imports: the standard library and polars.
 """
 
 from __future__ import annotations

@@ -13,8 +13,6 @@ it into place, so a crash leaves the store exactly as it was: a batch is
 either all there or not there. A file is received once (a second copy is a
 duplicate and changes nothing), so each file is kept exactly once. History is never rewritten; the values in
 force are derived with `revisions.current`.
-
-Allowed imports: the standard library, polars, `revisions`, `schemas`.
 """
 
 from __future__ import annotations

@@ -4,8 +4,6 @@ METHOD.md states every aggregation and comparison rule in both languages.
 Each section starts with a `## <key>` heading (a stable English key); inside
 it, a `### English: <title>` block and a `### Tiếng Việt: <title>` block
 hold the same content. Text before the first section is the preface.
-
-Allowed imports: the standard library and `errors`.
 """
 
 from __future__ import annotations

@@ -21,9 +21,6 @@ indicators, else from generic rules.
 Every draw comes from a `random.Random` seeded with the seed and the codes
 it concerns, so the same seed gives the same data and a unit's values do
 not depend on which other units or quarters were asked for.
-
-Allowed imports: the standard library, polars, `catalog`, `periods`,
-`schemas` and `settings`.
 """
 
 from __future__ import annotations
@@ -83,12 +80,6 @@ _PAIRS = {"unit_code": pl.String, "valid_from": pl.Date, "indicator_code": pl.St
 def rng(seed: int, *keys: object) -> random.Random:
     """Return a generator seeded with the seed and keys (stable across runs and platforms)."""
     return random.Random("\x1f".join(map(str, (seed, *keys))))
-
-
-def ordinal(q: Period) -> int:
-    """Number a quarter (or a period's last quarter) consecutively across years."""
-    last = q.last_quarter
-    return last.year * 4 + last.index - 1
 
 
 @dataclass(frozen=True)
@@ -202,7 +193,7 @@ def generate(catalog: Catalog, quarters: Iterable[Period | str], units: Iterable
         reporting = (set(due) | set(model.leads)) & in_force
         for unit in sorted(reporting if wanted is None else reporting & wanted):
             for code in due.get(unit, []):
-                model.path(unit, code, ordinal(q))  # every pair due has its pace, sent or not
+                model.path(unit, code, q.last_ordinal)  # every pair due has its pace, sent or not
             versions = _versions(seed, mix, settings, unit, q)
             if not versions:
                 missing.append({"unit_code": unit, "period": str(q)})
@@ -362,7 +353,7 @@ class _Model:
         return out
 
     def _end(self, e: int) -> date:
-        return window(Period.quarter(e // 4, e % 4 + 1), self.calendar)[1]
+        return window(Period.from_ordinal(e), self.calendar)[1]
 
     def version(self, unit: str, e: int) -> tuple[date | None, str]:
         """Return (first day, level) of the unit's version in force at the end of quarter e."""
@@ -374,7 +365,7 @@ class _Model:
     def assigned(self, e: int) -> pl.DataFrame:
         """Return (unit_code, indicator_code, level) assigned in the quarter with ordinal e."""
         if e not in self._assigned:
-            q = Period.quarter(e // 4, e % 4 + 1)
+            q = Period.from_ordinal(e)
             assigned = self.catalog.assigned(q, self.calendar)
             levels = self.catalog.units_on(self._end(e)).select("unit_code", "level")
             self._assigned[e] = assigned.join(levels, on="unit_code", how="left")
@@ -472,7 +463,7 @@ class _Model:
 
     def value(self, unit: str, code: str, q: Period) -> tuple[float | None, float | None, float | None]:
         """Return (value, numerator, denominator) of a unit's indicator in the report of quarter q."""
-        e = ordinal(q)
+        e = q.last_ordinal
         rule, p = self.rules[code], self.path(unit, code, e)
         quarters = _QUARTERS[rule.frequency]
         if rule.mode == "boolean":
@@ -569,7 +560,7 @@ class _Model:
         """Return the status of each task the unit leads, in the report of quarter q."""
         rows = []
         for task in self.leads.get(unit, []):
-            status, done = self._task(task, ordinal(q))
+            status, done = self._task(task, q.last_ordinal)
             rows.append({"unit_code": unit, "period": str(q), "task_code": task["task_code"],
                          "status": status, "completed_on": done, "note": None})
         return rows
@@ -578,7 +569,7 @@ class _Model:
         """Return a task's status at quarter e: started, done around its due date, or rarely cancelled."""
         r = rng(self.seed, "task", task["task_code"])
         started = self.start + r.randint(0, 5)
-        due = ordinal(parse_period(task["due_period"])) if task["due_period"] else started + r.randint(4, 22)
+        due = parse_period(task["due_period"]).last_ordinal if task["due_period"] else started + r.randint(4, 22)
         # Early, on time, late, or not done within the term.
         slip = r.choices([r.randint(-3, -1), 0, r.randint(1, 3), 99], weights=[0.25, 0.35, 0.25, 0.15])[0]
         done = max(started + 1, due + slip)
@@ -586,7 +577,7 @@ class _Model:
         if cancelled is not None and e >= cancelled:
             return "cancelled", None
         if e >= done:
-            quarter = Period.quarter(done // 4, done % 4 + 1)
+            quarter = Period.from_ordinal(done)
             first_day = window(quarter, self.calendar)[0]
             return "completed", first_day + timedelta(days=r.randint(0, 80))
         return ("in_progress" if e >= started else "not_started"), None

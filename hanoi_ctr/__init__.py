@@ -19,8 +19,8 @@ from hanoi_ctr.settings import Settings
 from hanoi_ctr.synthetic.files import Written, write_submissions
 from hanoi_ctr.synthetic.values import Mix, Synthetic
 from hanoi_ctr.synthetic.values import generate as generate_submissions
+from hanoi_ctr.version import __version__
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Batch",

@@ -16,7 +16,7 @@ PACKAGE = Path(hanoi_ctr.__file__).parent
 #: of a higher layer. A new package or top-level module must be placed here (and in
 #: docs/ARCHITECTURE.md, which draws the same picture).
 LAYERS: list[set[str]] = [
-    {"periods", "atomic"},          # time and files, standard library only
+    {"periods", "atomic", "version"},  # time, files and the version: standard library only
     {"declare"},                    # columns, tables, schemas, issue codes, aggregation rules
     {"errors"},                     # what stops a run
     {"settings", "locks"},          # how a run is configured; who may write
@@ -51,7 +51,7 @@ def _imports(path: Path) -> set[str]:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("hanoi_ctr."):
             found.add(node.module.split(".")[1])
         elif isinstance(node, ast.ImportFrom) and node.module == "hanoi_ctr":
-            found |= {a.name for a in node.names if a.name != "__version__"}
+            found |= {a.name for a in node.names}
         elif isinstance(node, ast.Import):
             found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("hanoi_ctr.")}
     return found

@@ -28,6 +28,7 @@ from hanoi_ctr.report.overview import overview_sheet
 from hanoi_ctr.report.program import program_sheet
 from hanoi_ctr.report.sheets import issues_sheet, method_sheet, tasks_sheet, units_sheet
 from hanoi_ctr.settings import Settings
+from hanoi_ctr.version import __version__
 from hanoi_ctr.workbook.render import render
 from hanoi_ctr.workbook.sheetspec import WorkbookSpec, options
 
@@ -40,8 +41,6 @@ def write_workbook(results: Results, path: Path | str, lang: str = "vi", *, cata
 
     `settings` None means the defaults (`Settings()`).
     """
-    from hanoi_ctr import __version__
-
     ledger = ledger if ledger is not None else empty_frame("ledger")
     received = ledger["received_at"].max() if ledger.height else None
     inputs = ReportInputs(results, catalog, ledger,

@@ -88,3 +88,18 @@ def test_library_source_never_imports_prefect():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(n.split(".")[0] == "prefect" for n in names), path
 
+
+
+def _imports_xlsxwriter(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "xlsxwriter" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "xlsxwriter":
+            return True
+    return False
+
+
+def test_one_module_writes_every_workbook():
+    writers = [p.relative_to(PACKAGE).as_posix() for p in sorted(PACKAGE.rglob("*.py"))
+               if _imports_xlsxwriter(p)]
+    assert writers == ["workbook/render.py"]

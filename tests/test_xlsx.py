@@ -7,14 +7,18 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
+from openpyxl.utils.protection import hash_password
 
 from hanoi_ctr.workbook.render import render
 from hanoi_ctr.workbook.sheetspec import (
+    Cell,
     Chart,
     Conditional,
+    Protection,
     Sheet,
     SheetBuilder,
     Sparkline,
+    Validation,
     WorkbookSpec,
     options,
     style,
@@ -79,3 +83,62 @@ def test_invalid_sheet_names_are_refused():
         Sheet("x" * 32)
     with pytest.raises(ValueError):
         Sheet("a/b")
+
+
+def _form(message: str = "Chọn một giá trị.") -> WorkbookSpec:
+    """Return a form like a template: validated inputs, a protected sheet, a hidden and a very hidden one."""
+    b = SheetBuilder("Nhập", options={"landscape": False, "fit_width": False, "paper": None})
+    b.put(0, 0, "Mã", style(bold=True))
+    b.put(0, 1, None, style(locked=False, border=1))
+    b.validate(0, 1, {"validate": "list", "source": ["Có", "Không"], "input_title": "Đạt?",
+                      "input_message": message, "error_type": "information",
+                      "error_message": "Chọn Có/Không."})
+    b.validations.append(Validation(1, 1, 3, 1, options(validate="decimal", criteria=">=", value=0)))
+    b.put(1, 0, "machine_name")
+    b.height(1, 30)
+    b.hide_row(1)
+    b.hide_row(2)
+    b.options["protection"] = Protection("secret", options(format_columns=True, format_rows=True))
+    sheets = (b.build(), Sheet("Tóm tắt", (Cell(0, 0, "Tổng"),)),
+              Sheet("Ẩn", (Cell(0, 0, "x"),), state="hidden"),
+              Sheet("_meta", (Cell(0, 0, "digest"),), protection=Protection(), state="very_hidden"))
+    return WorkbookSpec(sheets, options(created=datetime(2024, 1, 1)), active="Tóm tắt")
+
+
+def test_protection_validations_hidden_rows_and_sheets_read_back(tmp_path):
+    wb = openpyxl.load_workbook(render(_form(), tmp_path / "form.xlsx"))
+    ws = wb["Nhập"]
+    assert ws.protection.sheet and ws.protection.password == hash_password("secret")
+    assert not ws.protection.formatColumns and not ws.protection.formatRows and ws.protection.formatCells
+    assert ws["A1"].protection.locked and not ws["B1"].protection.locked
+    [choice, number] = sorted(ws.data_validations.dataValidation, key=lambda dv: str(dv.sqref))
+    assert (str(choice.sqref), choice.type, choice.formula1) == ("B1", "list", '"Có,Không"')
+    assert (choice.promptTitle, choice.prompt, choice.errorStyle) == (
+        "Đạt?", "Chọn một giá trị.", "information")
+    assert (str(number.sqref), number.type, number.operator, number.formula1) == (
+        "B2:B4", "decimal", "greaterThanOrEqual", "0")
+    assert ws.row_dimensions[2].hidden and ws.row_dimensions[2].ht == 30 and ws.row_dimensions[3].hidden
+    assert not ws.row_dimensions[1].hidden
+    assert ws.page_setup.orientation is None and ws.page_setup.paperSize is None
+    assert [wb[n].sheet_state for n in wb.sheetnames] == ["visible", "visible", "hidden", "veryHidden"]
+    assert wb["_meta"].protection.sheet and wb["_meta"].protection.password is None
+    assert wb.active.title == "Tóm tắt"
+    assert wb["Tóm tắt"].page_setup.paperSize == 9 and wb["Tóm tắt"].page_setup.orientation == "landscape"
+
+
+def test_the_same_form_gives_the_same_bytes(tmp_path):
+    first, second = render(_form(), tmp_path / "a.xlsx"), render(_form(), tmp_path / "b.xlsx")
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_validation_xlsxwriter_refuses_fails_the_render_and_writes_nothing(tmp_path):
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match=r"'Nhập'!\$B\$1"):
+        render(_form(message="x" * 256), tmp_path / "form.xlsx")  # Excel allows 255 characters
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sheet_states_and_the_active_sheet_are_checked():
+    with pytest.raises(ValueError):
+        Sheet("a", state="gone")
+    with pytest.raises(ValueError):
+        WorkbookSpec((Sheet("a"), Sheet("b", state="very_hidden")), active="b")

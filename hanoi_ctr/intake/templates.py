@@ -7,17 +7,16 @@ in Vietnamese, and a very hidden metadata sheet with a digest that ingestion
 checks. Where things go is fixed by `layout`; the reader relies on it.
 
 The content of a template is first built as a plain, immutable
-`TemplateSpec` from the catalog, then rendered with xlsxwriter (imported
-lazily, so importing this module stays light). The same inputs give the
-same bytes: the document timestamp is derived from the period.
+`TemplateSpec` from the catalog, then laid out as a `WorkbookSpec` (cells,
+styles, validations, protection, the very hidden metadata sheet) by
+`template_workbook` and written by the one workbook renderer,
+`workbook.render`. The same inputs give the same bytes: the document
+timestamp is derived from the period.
 
 `write_template(spec, path, filled=...)` renders the same workbook with its
 input cells already typed in (a `Filled`): what a reporting officer would
 send back. The synthetic submissions use it to write thousands of filled
 templates without a round trip through a spreadsheet library.
-
-Allowed imports: the standard library, polars (through `catalog`),
-`atomic`, `catalog`, `fields`, `layout`, `periods`.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from typing import Any, Iterable, Mapping
 
 import polars as pl
 
-from hanoi_ctr.atomic import atomic_path
 from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.catalog.targets import held_to, target_rows
 from hanoi_ctr.declare import rules
@@ -41,9 +39,22 @@ from hanoi_ctr.intake import layout as L
 from hanoi_ctr.periods import Calendar, Period, parse_period, window
 from hanoi_ctr.workbook.display import number as number_vi
 from hanoi_ctr.workbook.display import period_vi, target_text
+from hanoi_ctr.workbook.render import render
+from hanoi_ctr.workbook.sheetspec import (
+    A4,
+    CellValue,
+    Merge,
+    Protection,
+    Sheet,
+    SheetBuilder,
+    WorkbookSpec,
+    merge_styles,
+    options,
+    style,
+)
 
 __all__ = ["Filled", "IndicatorLine", "TaskLine", "TemplateSpec", "make_templates", "template_name",
-           "template_specs", "write_template"]
+           "template_specs", "template_workbook", "write_template"]
 
 
 INDICATOR_LABELS = {  # column → (Vietnamese label, width)
@@ -57,12 +68,21 @@ TASK_LABELS = {
 }
 
 # Colours: white input cells inside a grey table, so "fill the white cells" is unambiguous.
-_INPUT = {"bg_color": "#FFFFFF", "border": 1, "locked": False}
-_FIXED = {"bg_color": "#F2F2F2", "border": 1}
-_UNUSED = {"bg_color": "#BFBFBF", "border": 1}
-_LABEL = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter",
-          "align": "center"}
+_INPUT = style(bg_color="#FFFFFF", border=1, locked=False)
+_FIXED = style(bg_color="#F2F2F2", border=1)
+_UNUSED = style(bg_color="#BFBFBF", border=1)
+_LABEL = style(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, valign="vcenter", align="center")
 _DATE = "dd/mm/yyyy"
+_INPUT_DATE = merge_styles(_INPUT, style(num_format=_DATE))
+_NOTE = merge_styles(_INPUT, style(text_wrap=True))
+_CODE = merge_styles(_FIXED, style(align="center"))
+_NAME = merge_styles(_FIXED, style(text_wrap=True, valign="top"))
+_WRAPPED = merge_styles(_FIXED, style(text_wrap=True))
+_SIDE_LABEL = style(bold=True, align="right")
+_INDICATOR_COL = {name: i for i, name in enumerate(L.INDICATOR_COLUMNS)}
+_TASK_COL = {name: i for i, name in enumerate(L.TASK_COLUMNS)}
+#: Page set-up of the sheets nobody prints (instructions, metadata): the printer's defaults.
+_UNPRINTED = {"landscape": False, "fit_width": False, "paper": None}
 _ANY = 1e15  # a bound no reported number reaches: "any number" for Excel's validation
 
 
@@ -302,21 +322,7 @@ def _as_period(period: Period | str) -> Period:
     return period if isinstance(period, Period) else parse_period(period)
 
 
-# --- rendering -----------------------------------------------------------------
-
-
-class _Formats:
-    """Hand out one xlsxwriter format per distinct set of properties."""
-
-    def __init__(self, workbook: Any) -> None:
-        self._workbook, self._cache = workbook, {}
-
-    def __call__(self, *parts: dict[str, Any], **props: Any) -> Any:
-        merged = {k: v for part in parts for k, v in part.items()} | props
-        key = tuple(sorted(merged.items()))
-        if key not in self._cache:
-            self._cache[key] = self._workbook.add_format(merged)
-        return self._cache[key]
+# --- the workbook: the spec laid out as cells ---------------------------------------
 
 
 def write_template(spec: TemplateSpec, path: Path, filled: Filled | None = None) -> Path:
@@ -325,31 +331,28 @@ def write_template(spec: TemplateSpec, path: Path, filled: Filled | None = None)
     With `filled`, the input cells hold what it says (see `Filled`); codes it
     names that the spec does not list are refused with a ValueError.
     """
-    import xlsxwriter  # lazily: only writing a template needs it
+    return render(template_workbook(spec, filled), path)
 
+
+def template_workbook(spec: TemplateSpec, filled: Filled | None = None) -> WorkbookSpec:
+    """Return the workbook of a template, as plain data (filled in where `filled` says)."""
     filled = filled or Filled()
     _check_filled(spec, filled)
-    with atomic_path(path, suffix=".xlsx") as tmp:
-        # in_memory: xlsxwriter would otherwise stage every XML part in its own temp file.
-        workbook = xlsxwriter.Workbook(str(tmp), {
-            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-            "in_memory": True})
-        workbook.set_properties({
-            "title": f"Mẫu báo cáo {period_vi(spec.period)} — {spec.unit_name} ({spec.unit_code})",
-            "subject": "Báo cáo tiến độ thực hiện các chương trình công tác của Thành ủy Hà Nội",
-            # Fixed from the period, so the same inputs give the same bytes.
-            "author": "hanoi_ctr", "created": datetime.combine(spec.window[0], time(0)),
-            "comments": f"template_version={L.TEMPLATE_VERSION}; catalog_version={spec.catalog_version}",
-        })
-        fmt = _Formats(workbook)
-        _instruction_sheet(workbook.add_worksheet(L.INSTRUCTION_SHEET), fmt, spec)
-        _indicator_sheet(workbook.add_worksheet(L.INDICATOR_SHEET), fmt, spec, filled)
-        if spec.tasks:
-            _task_sheet(workbook.add_worksheet(L.TASK_SHEET), fmt, spec, filled)
-        _meta_sheet(workbook.add_worksheet(L.META_SHEET), spec)
-        workbook.worksheets()[0].activate()
-        workbook.close()
-    return path
+    sheets = [_instruction_sheet(spec), _indicator_sheet(spec, filled)]
+    if spec.tasks:
+        sheets.append(_task_sheet(spec, filled))
+    sheets.append(_meta_sheet(spec))
+    return WorkbookSpec(tuple(sheets), _properties(spec), active=L.INSTRUCTION_SHEET)
+
+
+def _properties(spec: TemplateSpec) -> tuple[tuple[str, Any], ...]:
+    """Return the document properties, timestamped from the period so that same inputs give same bytes."""
+    return options(
+        title=f"Mẫu báo cáo {period_vi(spec.period)} — {spec.unit_name} ({spec.unit_code})",
+        subject="Báo cáo tiến độ thực hiện các chương trình công tác của Thành ủy Hà Nội",
+        author="hanoi_ctr", created=datetime.combine(spec.window[0], time(0)),
+        comments=f"template_version={L.TEMPLATE_VERSION}; catalog_version={spec.catalog_version}",
+    )
 
 
 def _check_filled(spec: TemplateSpec, filled: Filled) -> None:
@@ -363,17 +366,13 @@ def _check_filled(spec: TemplateSpec, filled: Filled) -> None:
                              f"{', '.join(unknown + columns)}")
 
 
-def _write_input(ws: Any, row: int, col: int, value: Any, cell_format: Any, date_format: Any = None) -> None:
-    """Write what was typed into an input cell: a number, text, a date, or nothing."""
-    if value is None:
-        ws.write_blank(row, col, None, cell_format)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        ws.write_number(row, col, value, cell_format)
-    elif isinstance(value, date):
-        moment = value if isinstance(value, datetime) else datetime.combine(value, time(0))
-        ws.write_datetime(row, col, moment, date_format or cell_format)
-    else:
-        ws.write_string(row, col, str(value), cell_format)
+def _typed(value: Any) -> CellValue:
+    """Return what was typed into an input cell as a cell value: a number, a date, text, or nothing."""
+    if value is None or isinstance(value, (str, date)):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return str(value)  # anything else (True, a Decimal) is kept as the text it prints as
 
 
 def _instructions(spec: TemplateSpec) -> list[str]:
@@ -416,57 +415,43 @@ def _cell_name(row: int, col: int) -> str:
     return f"{chr(ord('A') + col - 1)}{row}"
 
 
-def _instruction_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec) -> None:
-    """Write the instruction sheet: a title and numbered, wrapped lines."""
-    ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 110)
-    ws.write_string(0, 0, f"HƯỚNG DẪN ĐIỀN MẪU BÁO CÁO {period_vi(spec.period).upper()}",
-                    fmt(bold=True, font_size=14))
-    ws.write_string(1, 0, f"{spec.unit_name} ({spec.unit_code})", fmt(italic=True))
-    wrap = fmt(text_wrap=True, valign="top")
+def _instruction_sheet(spec: TemplateSpec) -> Sheet:
+    """Build the instruction sheet: a title and numbered, wrapped lines."""
+    b = SheetBuilder(L.INSTRUCTION_SHEET, options=dict(_UNPRINTED))
+    b.width(0, 5)
+    b.width(1, 110)
+    b.put(0, 0, f"HƯỚNG DẪN ĐIỀN MẪU BÁO CÁO {period_vi(spec.period).upper()}",
+          style(bold=True, font_size=14))
+    b.put(1, 0, f"{spec.unit_name} ({spec.unit_code})", style(italic=True))
     for n, line in enumerate(_instructions(spec), start=1):
-        ws.write_string(2 + n, 0, f"{n}.", fmt(valign="top", align="right"))
-        ws.write_string(2 + n, 1, line, wrap)
-    ws.protect("", {"format_columns": True, "format_rows": True})
+        b.put(2 + n, 0, f"{n}.", style(valign="top", align="right"))
+        b.put(2 + n, 1, line, style(text_wrap=True, valign="top"))
+    b.options["protection"] = Protection("", options(format_columns=True, format_rows=True))
+    return b.build()
 
 
-def _header_rows(ws: Any, fmt: _Formats, spec: TemplateSpec, columns: tuple[str, ...],
+def _header_rows(b: SheetBuilder, spec: TemplateSpec, columns: tuple[str, ...],
                  labels: dict[str, tuple[str, int]]) -> None:
-    """Write title, unit row, hidden machine names and labels; set widths, panes and printing."""
+    """Place title, unit row, hidden machine names and labels; set widths, panes, printing, protection."""
     last = len(columns) - 1
-    ws.merge_range(L.TITLE_ROW - 1, 0, L.TITLE_ROW - 1, last,
-                   f"BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHƯƠNG TRÌNH CÔNG TÁC CỦA THÀNH ỦY — "
-                   f"{period_vi(spec.period).upper()}", fmt(bold=True, font_size=13, align="center"))
-    ws.merge_range(L.UNIT_ROW - 1, 0, L.UNIT_ROW - 1, last,
-                   f"Đơn vị: {spec.unit_name} ({spec.unit_code}) — Kỳ báo cáo: {period_vi(spec.period)} "
-                   f"({spec.period})", fmt(bold=True, align="center"))
+    title = (f"BÁO CÁO KẾT QUẢ THỰC HIỆN CÁC CHƯƠNG TRÌNH CÔNG TÁC CỦA THÀNH ỦY — "
+             f"{period_vi(spec.period).upper()}")
+    unit = (f"Đơn vị: {spec.unit_name} ({spec.unit_code}) — Kỳ báo cáo: {period_vi(spec.period)} "
+            f"({spec.period})")
+    b.merges.append(Merge(L.TITLE_ROW - 1, 0, L.TITLE_ROW - 1, last, title,
+                          style(bold=True, font_size=13, align="center")))
+    b.merges.append(Merge(L.UNIT_ROW - 1, 0, L.UNIT_ROW - 1, last, unit, style(bold=True, align="center")))
     for col, name in enumerate(columns):
         label, width = labels[name]
-        ws.write_string(L.MACHINE_HEADER_ROW - 1, col, name)
-        ws.write_string(L.LABEL_ROW - 1, col, label, fmt(_LABEL))
-        ws.set_column(col, col, width)
-    ws.set_row(L.MACHINE_HEADER_ROW - 1, None, None, {"hidden": True})
-    ws.freeze_panes(L.LABEL_ROW, 0)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, L.LABEL_ROW - 1)
-    # Units may widen columns or rows to read long names; nothing else.
-    ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": False})
-
-
-def _write_text(ws: Any, row: int, col: int, text: str, cell_format: Any) -> None:
-    """Write a string cell, or a formatted blank where there is no text."""
-    if text:
-        ws.write_string(row, col, text, cell_format)
-    else:
-        ws.write_blank(row, col, None, cell_format)
-
-
-def _validate(ws: Any, row: int, col: int, options: dict[str, Any]) -> None:
-    """Add a data validation to one cell; fail loudly where xlsxwriter would drop it."""
-    if ws.data_validation(row, col, row, col, options) != 0:
-        raise RuntimeError(f"data validation at row {row + 1}, column {col + 1} rejected: {options}")
+        b.put(L.MACHINE_HEADER_ROW - 1, col, name)
+        b.put(L.LABEL_ROW - 1, col, label, _LABEL)
+        b.width(col, width)
+    b.hide_row(L.MACHINE_HEADER_ROW - 1)
+    b.options.update(
+        freeze=(L.LABEL_ROW, 0), print_title_rows=(0, L.LABEL_ROW - 1),
+        landscape=True, paper=A4, fit_width=True,
+        # Units may widen columns or rows to read long names; nothing else.
+        protection=Protection("", options(format_columns=True, format_rows=True, autofilter=False)))
 
 
 def _bounds(lo: float | None, hi: float | None) -> dict[str, Any]:
@@ -514,75 +499,88 @@ def _part_validation(line: IndicatorLine, part: str) -> dict[str, Any]:
             "error_title": f"{title} chưa hợp lệ", "error_message": f"{title} phải là số ≥ 0."}
 
 
-def _date_validation(ws: Any, row: int, col: int, since: date, title: str) -> None:
-    """Add a date validation with a dd/mm/yyyy hint to one cell."""
+def _date_validation(since: date, title: str) -> dict[str, Any]:
+    """Return a date validation (on or after `since`) with a dd/mm/yyyy hint."""
     example = since.strftime("%d/%m/%Y")
-    _validate(ws, row, col, {
-        "validate": "date", "criteria": ">=", "value": since, "error_type": "information",
-        "input_title": title, "input_message": f"Nhập ngày dạng dd/mm/yyyy, ví dụ {example}.",
-        "error_title": "Ngày chưa hợp lệ",
-        "error_message": f"Nhập ngày dạng dd/mm/yyyy, từ {example} trở đi."})
+    return {"validate": "date", "criteria": ">=", "value": since, "error_type": "information",
+            "input_title": title, "input_message": f"Nhập ngày dạng dd/mm/yyyy, ví dụ {example}.",
+            "error_title": "Ngày chưa hợp lệ",
+            "error_message": f"Nhập ngày dạng dd/mm/yyyy, từ {example} trở đi."}
 
 
-def _indicator_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec, filled: Filled) -> None:
-    """Write the indicator sheet: header rows, reporter inputs, one validated row per indicator."""
-    _header_rows(ws, fmt, spec, L.INDICATOR_COLUMNS, INDICATOR_LABELS)
-    row = L.REPORTER_ROW - 1
-    # Each label sits just left of its input cell.
-    ws.write_string(row, L.REPORTED_BY_COLUMN - 2, "Người báo cáo:", fmt(bold=True, align="right"))
-    _write_input(ws, row, L.REPORTED_BY_COLUMN - 1, filled.reported_by, fmt(_INPUT))
-    ws.write_string(row, L.SUBMITTED_ON_COLUMN - 2, "Ngày gửi:", fmt(bold=True, align="right"))
-    _write_input(ws, row, L.SUBMITTED_ON_COLUMN - 1, filled.submitted_on, fmt(_INPUT, num_format=_DATE))
-    _date_validation(ws, row, L.SUBMITTED_ON_COLUMN - 1, spec.window[0], "Ngày gửi báo cáo")
-    col = {name: i for i, name in enumerate(L.INDICATOR_COLUMNS)}
-    for row, line in enumerate(spec.indicators, start=L.FIRST_DATA_ROW - 1):
-        ws.write_string(row, col["indicator_code"], line.code, fmt(_FIXED, align="center"))
-        ws.write_string(row, col["name_vi"], line.name, fmt(_FIXED, text_wrap=True, valign="top"))
-        ws.write_string(row, col["unit_label"], line.unit_label, fmt(_FIXED, text_wrap=True))
-        # A number cell with the indicator's decimals; a city baseline reads "TP: 78" yet stays a number.
-        number = ('"TP: "' if line.baseline_from_city else "") + "#,##0" + (
-            "." + "0" * line.decimals if line.decimals else "")
-        if line.baseline is None:
-            ws.write_blank(row, col["baseline"], None, fmt(_FIXED))
-        else:
-            ws.write_number(row, col["baseline"], line.baseline, fmt(_FIXED, num_format=number))
-        _write_text(ws, row, col["target"], line.target, fmt(_FIXED, text_wrap=True))
-        typed = filled.indicators.get(line.code, {})
-        _write_input(ws, row, col["value"], typed.get("value"), fmt(_INPUT))
-        _validate(ws, row, col["value"], _value_validation(line))
-        for part in ("numerator", "denominator"):
-            _write_input(ws, row, col[part], typed.get(part), fmt(_INPUT if line.has_parts else _UNUSED))
-            if line.has_parts:
-                _validate(ws, row, col[part], _part_validation(line, part))
-        _write_input(ws, row, col["note"], typed.get("note"), fmt(_INPUT, text_wrap=True))
-
-
-def _task_sheet(ws: Any, fmt: _Formats, spec: TemplateSpec, filled: Filled) -> None:
-    """Write the task sheet: one row per task the unit leads, with status, date and note inputs."""
-    _header_rows(ws, fmt, spec, L.TASK_COLUMNS, TASK_LABELS)
-    col = {name: i for i, name in enumerate(L.TASK_COLUMNS)}
+def _status_validation() -> dict[str, Any]:
+    """Return the validation of a task's status cell: one of the statuses."""
     statuses = list(TASK_STATUSES.labels("vi").values())
-    for row, task in enumerate(spec.tasks, start=L.FIRST_DATA_ROW - 1):
-        ws.write_string(row, col["task_code"], task.code, fmt(_FIXED, align="center"))
-        ws.write_string(row, col["title_vi"], task.title, fmt(_FIXED, text_wrap=True, valign="top"))
-        _write_text(ws, row, col["due_period"], task.due, fmt(_FIXED))
-        typed = filled.tasks.get(task.code, {})
-        _write_input(ws, row, col["status"], typed.get("status"), fmt(_INPUT))
-        # Only the four statuses mean anything here, so Excel's default "stop" applies.
-        _validate(ws, row, col["status"], {
-            "validate": "list", "source": statuses, "input_title": "Tình trạng nhiệm vụ",
+    # Only the four statuses mean anything here, so Excel's default "stop" applies.
+    return {"validate": "list", "source": statuses, "input_title": "Tình trạng nhiệm vụ",
             "input_message": "Chọn một tình trạng trong danh sách.", "error_title": "Tình trạng chưa hợp lệ",
-            "error_message": f"Chỉ chọn: {', '.join(statuses)}."})
-        _write_input(ws, row, col["completed_on"], typed.get("completed_on"), fmt(_INPUT, num_format=_DATE))
-        _date_validation(ws, row, col["completed_on"], spec.term_start, "Ngày hoàn thành")
-        _write_input(ws, row, col["note"], typed.get("note"), fmt(_INPUT, text_wrap=True))
+            "error_message": f"Chỉ chọn: {', '.join(statuses)}."}
 
 
-def _meta_sheet(ws: Any, spec: TemplateSpec) -> None:
-    """Write the metadata pairs and their digest as strings; protect and very-hide the sheet."""
+def _indicator_sheet(spec: TemplateSpec, filled: Filled) -> Sheet:
+    """Build the indicator sheet: header rows, reporter inputs, one validated row per indicator."""
+    b = SheetBuilder(L.INDICATOR_SHEET)
+    _header_rows(b, spec, L.INDICATOR_COLUMNS, INDICATOR_LABELS)
+    _reporter_row(b, spec, filled)
+    for row, line in enumerate(spec.indicators, start=L.FIRST_DATA_ROW - 1):
+        _indicator_row(b, row, line, filled.indicators.get(line.code, {}))
+    return b.build()
+
+
+def _reporter_row(b: SheetBuilder, spec: TemplateSpec, filled: Filled) -> None:
+    """Place who reported and the date sent, each input just right of its label."""
+    row = L.REPORTER_ROW - 1
+    b.put(row, L.REPORTED_BY_COLUMN - 2, "Người báo cáo:", _SIDE_LABEL)
+    b.put(row, L.REPORTED_BY_COLUMN - 1, _typed(filled.reported_by), _INPUT)
+    b.put(row, L.SUBMITTED_ON_COLUMN - 2, "Ngày gửi:", _SIDE_LABEL)
+    b.put(row, L.SUBMITTED_ON_COLUMN - 1, _typed(filled.submitted_on), _INPUT_DATE)
+    b.validate(row, L.SUBMITTED_ON_COLUMN - 1, _date_validation(spec.window[0], "Ngày gửi báo cáo"))
+
+
+def _indicator_row(b: SheetBuilder, row: int, line: IndicatorLine, typed: Mapping[str, Any]) -> None:
+    """Place one indicator's fixed cells and its validated input cells."""
+    col = _INDICATOR_COL
+    b.put(row, col["indicator_code"], line.code, _CODE)
+    b.put(row, col["name_vi"], line.name, _NAME)
+    b.put(row, col["unit_label"], line.unit_label, _WRAPPED)
+    # A number cell with the indicator's decimals; a city baseline reads "TP: 78" yet stays a number.
+    number = ('"TP: "' if line.baseline_from_city else "") + "#,##0" + (
+        "." + "0" * line.decimals if line.decimals else "")
+    baseline = _FIXED if line.baseline is None else merge_styles(_FIXED, style(num_format=number))
+    b.put(row, col["baseline"], line.baseline, baseline)
+    b.put(row, col["target"], line.target or None, _WRAPPED)
+    b.put(row, col["value"], _typed(typed.get("value")), _INPUT)
+    b.validate(row, col["value"], _value_validation(line))
+    for part in ("numerator", "denominator"):
+        b.put(row, col[part], _typed(typed.get(part)), _INPUT if line.has_parts else _UNUSED)
+        if line.has_parts:
+            b.validate(row, col[part], _part_validation(line, part))
+    b.put(row, col["note"], _typed(typed.get("note")), _NOTE)
+
+
+def _task_sheet(spec: TemplateSpec, filled: Filled) -> Sheet:
+    """Build the task sheet: one row per task the unit leads, with status, date and note inputs."""
+    b = SheetBuilder(L.TASK_SHEET)
+    _header_rows(b, spec, L.TASK_COLUMNS, TASK_LABELS)
+    col = _TASK_COL
+    for row, task in enumerate(spec.tasks, start=L.FIRST_DATA_ROW - 1):
+        typed = filled.tasks.get(task.code, {})
+        b.put(row, col["task_code"], task.code, _CODE)
+        b.put(row, col["title_vi"], task.title, _NAME)
+        b.put(row, col["due_period"], task.due or None, _FIXED)
+        b.put(row, col["status"], _typed(typed.get("status")), _INPUT)
+        b.validate(row, col["status"], _status_validation())
+        b.put(row, col["completed_on"], _typed(typed.get("completed_on")), _INPUT_DATE)
+        b.validate(row, col["completed_on"], _date_validation(spec.term_start, "Ngày hoàn thành"))
+        b.put(row, col["note"], _typed(typed.get("note")), _NOTE)
+    return b.build()
+
+
+def _meta_sheet(spec: TemplateSpec) -> Sheet:
+    """Build the metadata sheet: the pairs and their digest as text, protected and very hidden."""
     meta = spec.meta
+    b = SheetBuilder(L.META_SHEET, options=dict(_UNPRINTED, protection=Protection(), state="very_hidden"))
     for row, (key, value) in enumerate([*meta.items(), ("digest", L.meta_digest(meta))]):
-        ws.write_string(row, 0, key)
-        ws.write_string(row, 1, value)
-    ws.protect()
-    ws.very_hidden()
+        b.put(row, 0, key)
+        b.put(row, 1, value)
+    return b.build()

@@ -1,12 +1,13 @@
 """Write synthetic submissions as the files offices send, with labels of what each must raise.
 
 `write_submissions(synthetic, catalog, out_dir, format=...)` writes every
-submission version of a `Synthetic` as a filled template workbook (rendered
-directly by `templates.write_template`, no spreadsheet library in between),
-a plain long-table `.xlsx` (xlsxwriter) or a long-table CSV (UTF-8). Long
-tables may bundle several units and quarters in one file (`name`); task
-progress goes to a file of its own (`…_tasks.csv`), as the long task table
-has its own header.
+submission version of a `Synthetic` as a filled template workbook (written
+by `templates.write_template`, no round trip through a spreadsheet
+library), a plain long-table `.xlsx` or a long-table CSV (UTF-8); both
+kinds of workbook are specs rendered by `workbook.render`. Long tables may
+bundle several units and quarters in one file (`name`); task progress goes
+to a file of its own (`…_tasks.csv`), as the long task table has its own
+header.
 
 On request a share of rows is written the messy ways offices type them
 (comma decimals, `%` signs, numbers as text, stray spaces, decomposed
@@ -15,9 +16,6 @@ values — and a share of rows is spoiled, each labelled with the one issue
 code it must raise at its row and column. What was written comes back as a
 `Written`: the manifest, the expected issues, the messy cells, and the
 truth as ingestion must accept it, with file, sheet, row and SHA-256.
-
-Allowed imports: the standard library, polars, `catalog`, `layout`,
-`periods`, `schemas`, `settings`, `synthetic`, `templates`.
 """
 
 from __future__ import annotations
@@ -43,6 +41,8 @@ from hanoi_ctr.intake.templates import Filled, template_specs, write_template
 from hanoi_ctr.periods import deadline_passed_at, parse_period
 from hanoi_ctr.settings import Settings
 from hanoi_ctr.synthetic.values import Synthetic, rng
+from hanoi_ctr.workbook.render import render
+from hanoi_ctr.workbook.sheetspec import Cell, Sheet, WorkbookSpec, options, style
 
 __all__ = ["BAD_CODES", "FORMATS", "Written", "default_name", "write_submissions"]
 
@@ -61,6 +61,7 @@ _LONG_TASKS = ("unit_code", "period", "task_code", "status", "completed_on", "no
                "reported_by")
 _STATUS_LABEL = TASK_STATUSES.labels("vi")
 _SHEET = "Số liệu"
+_DAY = style(num_format="dd/mm/yyyy")
 _LABELS = {"file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String}
 
 
@@ -467,24 +468,12 @@ def _csv_cell(value: Any) -> str:
 
 def _xlsx(path: Path, header: tuple[str, ...], rows: list[_Row], created: datetime) -> None:
     """Write a plain long table on the first sheet: numbers as numbers, text as text, dates as dates."""
-    import xlsxwriter  # lazily: only writing a workbook needs it
-
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                               "strings_to_numbers": False, "in_memory": True})
-    workbook.set_properties({"author": "hanoi_ctr synthetic", "created": created})
-    day = workbook.add_format({"num_format": "dd/mm/yyyy"})
-    sheet = workbook.add_worksheet(_SHEET)
-    for col, name in enumerate(header):
-        sheet.write_string(0, col, name)
+    cells = [Cell(0, col, name) for col, name in enumerate(header)]
     for i, row in enumerate(rows, start=1):
         for col, name in enumerate(header):
             value = row.cells.get(name)
-            if value is None:
-                continue
-            if isinstance(value, (int, float)):
-                sheet.write_number(i, col, value)
-            elif isinstance(value, date):
-                sheet.write_datetime(i, col, datetime.combine(value, datetime.min.time()), day)
-            else:
-                sheet.write_string(i, col, value)
-    workbook.close()
+            if value is not None:  # an empty cell is left out, not written blank
+                cells.append(Cell(i, col, value, _DAY if isinstance(value, date) else None))
+    # A long table as an office exports it: no page set-up of its own.
+    sheet = Sheet(_SHEET, tuple(cells), landscape=False, fit_width=False, paper=None)
+    render(WorkbookSpec((sheet,), options(author="hanoi_ctr synthetic", created=created)), path)

@@ -1,14 +1,17 @@
-"""Render a `WorkbookSpec` with xlsxwriter: the one place that writes report workbooks.
+"""Render a `WorkbookSpec` with xlsxwriter: the one module that writes workbooks.
+
+The analysts' rollup, the per-unit submission templates and the synthetic
+long tables are all specs rendered here, and no other module imports
+xlsxwriter.
 
 Safe by construction: text is written with `write_string` (a note starting
 with `=`, `+`, `-` or `@` stays text, never a formula), numbers with
 `write_number` (NaN and ±inf become empty cells), and the workbook is created
 with `strings_to_formulas`, `strings_to_urls` and `strings_to_numbers` off.
-One format object is cached per distinct style. The document timestamp
-comes from the spec, so the same spec gives the same bytes. The file is
-written to a temporary path beside the target and renamed into place.
-
-Allowed imports: the standard library, xlsxwriter, `atomic`, `sheetspec`.
+One format object is cached per distinct style. A data validation that
+xlsxwriter refuses (it would silently drop it) is an error. The document
+timestamp comes from the spec, so the same spec gives the same bytes. The
+file is written to a temporary path beside the target and renamed into place.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from hanoi_ctr.atomic import atomic_path
-from hanoi_ctr.workbook.sheetspec import MAX_CELL_TEXT, CellValue, Sheet, Style, WorkbookSpec, thaw
+from hanoi_ctr.workbook.sheetspec import (
+    MAX_CELL_TEXT,
+    CellValue,
+    Sheet,
+    Style,
+    Validation,
+    WorkbookSpec,
+    thaw,
+)
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -57,15 +68,32 @@ def render(spec: WorkbookSpec, path: Path | str) -> Path:
         sheets = {s.name: workbook.add_worksheet(s.name) for s in spec.sheets}
         for sheet in spec.sheets:
             _render_sheet(workbook, sheets[sheet.name], sheet, formats)
+        if spec.active is not None:
+            sheets[spec.active].activate()
         workbook.close()
     return path
 
 
 def _render_sheet(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> None:
+    """Write one sheet: its grid, content, page set-up and guards."""
+    _grid(ws, sheet)
+    _content(workbook, ws, sheet, formats)
+    _page(ws, sheet)
+    _guards(ws, sheet)
+
+
+def _grid(ws: Any, sheet: Sheet) -> None:
+    """Set column widths, row heights and hidden rows and columns."""
     for col, width in sheet.widths:
         ws.set_column(col, col, width, None, {"hidden": col in sheet.hidden_columns})
-    for row, height in sheet.heights:
-        ws.set_row(row, height)
+    heights = dict(sheet.heights)
+    # One set_row call per row: a second call would undo the first's height or hidden flag.
+    for row in sorted(heights.keys() | set(sheet.hidden_rows)):
+        ws.set_row(row, heights.get(row), None, {"hidden": row in sheet.hidden_rows})
+
+
+def _content(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> None:
+    """Write cells, merged ranges, conditional formats, charts and sparklines."""
     for cell in sheet.cells:
         write_value(ws, cell.row, cell.col, cell.value, formats(cell.style))
     for m in sheet.merges:
@@ -81,6 +109,10 @@ def _render_sheet(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> No
     for s in sheet.sparklines:
         ws.add_sparkline(s.row, s.col, {
             "range": _range(sheet.name, s.first_row, s.first_col, s.last_row, s.last_col), **thaw(s.options)})
+
+
+def _page(ws: Any, sheet: Sheet) -> None:
+    """Set the filter, frozen panes, print titles and area, orientation, paper and tab colour."""
     if sheet.autofilter:
         ws.autofilter(*sheet.autofilter)
     if sheet.freeze:
@@ -93,9 +125,31 @@ def _render_sheet(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> No
         ws.set_landscape()
     if sheet.fit_width:
         ws.fit_to_pages(1, 0)
-    ws.set_paper(9)  # A4
+    if sheet.paper is not None:
+        ws.set_paper(sheet.paper)
     if sheet.tab_color:
         ws.set_tab_color(sheet.tab_color)
+
+
+def _guards(ws: Any, sheet: Sheet) -> None:
+    """Add the data validations, protect the sheet and set whether it shows."""
+    for validation in sheet.validations:
+        _validate(ws, validation)
+    guard = sheet.protection
+    if guard is not None:
+        ws.protect(guard.password, thaw(guard.options) if guard.options else {})
+    if sheet.state == "hidden":
+        ws.hide()
+    elif sheet.state == "very_hidden":
+        ws.very_hidden()
+
+
+def _validate(ws: Any, v: Validation) -> None:
+    """Add one data validation; fail loudly where xlsxwriter would drop it with a warning."""
+    rule = thaw(v.options)
+    if ws.data_validation(v.first_row, v.first_col, v.last_row, v.last_col, rule) != 0:
+        where = _range(ws.name, v.first_row, v.first_col, v.last_row, v.last_col)
+        raise RuntimeError(f"data validation at {where} refused by xlsxwriter: {rule}")
 
 
 def write_value(ws: Any, row: int, col: int, value: CellValue, fmt: Any = None) -> None:

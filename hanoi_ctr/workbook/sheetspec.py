@@ -1,14 +1,16 @@
 """A workbook as plain data: what goes in which cell, with which style.
 
-Reports are built as a `WorkbookSpec` in pure code — sheets holding cells,
-merges, column widths, tables, conditional formats, charts and sparklines at
-absolute positions — and rendered once by `xlsx.render`. The spec is
-immutable and comparable, so a test can snapshot it and review the diff.
+Every workbook the library writes (the analysts' rollup, the per-unit
+submission templates, the synthetic long tables) is built as a
+`WorkbookSpec` in pure code — sheets holding cells, merges, column widths
+and row heights, hidden rows, tables, conditional formats, charts,
+sparklines and data validations at absolute positions, with page set-up,
+protection and visibility — and rendered once by `render.render`. The spec
+is immutable and comparable, so a test can snapshot it and review the diff.
 
 Styles are tuples of (xlsxwriter format property, value) pairs, so that the
-renderer can cache one format per distinct style.
-
-Allowed imports: the standard library only.
+renderer can cache one format per distinct style; other xlsxwriter options
+are frozen the same way by `options` and thawed by the renderer.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ Style = tuple[tuple[str, Any], ...]
 #: Excel's limits that a spec must respect.
 MAX_SHEET_NAME = 31
 MAX_CELL_TEXT = 32_767
+#: How a sheet shows in the tab bar: very hidden sheets can be unhidden only by a macro.
+SHEET_STATES = ("visible", "hidden", "very_hidden")
+#: xlsxwriter's paper size for A4.
+A4 = 9
 
 
 def style(**props: Any) -> Style:
@@ -102,8 +108,32 @@ class Sparkline:
 
 
 @dataclass(frozen=True)
+class Validation:
+    """A data validation on a range (one cell where first and last agree); `options` are xlsxwriter's."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    options: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Protection:
+    """Sheet protection: a password (empty for none) and xlsxwriter's `protect` options."""
+
+    password: str = ""
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Sheet:
-    """One worksheet and everything placed on it."""
+    """One worksheet and everything placed on it.
+
+    `heights` sets rows' heights in points and `hidden_rows` hides rows
+    (keeping any height set); `paper` is xlsxwriter's paper size, or None to
+    leave the printer's default; `state` is one of `SHEET_STATES`.
+    """
 
     name: str
     cells: tuple[Cell, ...] = ()
@@ -120,19 +150,33 @@ class Sheet:
     print_area: tuple[int, int, int, int] | None = None
     landscape: bool = True
     fit_width: bool = True
+    paper: int | None = A4
     tab_color: str | None = None
+    hidden_rows: tuple[int, ...] = ()
+    validations: tuple[Validation, ...] = ()
+    protection: Protection | None = None
+    state: str = "visible"
 
     def __post_init__(self) -> None:
         if not 0 < len(self.name) <= MAX_SHEET_NAME or any(c in self.name for c in "[]:*?/\\"):
             raise ValueError(f"invalid sheet name {self.name!r}")
+        if self.state not in SHEET_STATES:
+            raise ValueError(f"sheet state must be one of {', '.join(SHEET_STATES)}, not {self.state!r}")
 
 
 @dataclass(frozen=True)
 class WorkbookSpec:
-    """A whole workbook: its sheets in order and its document properties."""
+    """A whole workbook: its sheets in order, its document properties and the sheet it opens on."""
 
     sheets: tuple[Sheet, ...]
     properties: tuple[tuple[str, Any], ...] = ()
+    #: The sheet shown when the file is opened (the first one if None); it must be visible.
+    active: str | None = None
+
+    def __post_init__(self) -> None:
+        visible = {s.name for s in self.sheets if s.state == "visible"}
+        if self.active is not None and self.active not in visible:
+            raise ValueError(f"the active sheet {self.active!r} is not a visible sheet of the workbook")
 
     def sheet(self, name: str) -> Sheet:
         """Return a sheet by name."""
@@ -152,6 +196,8 @@ class SheetBuilder:
     conditionals: list[Conditional] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     sparklines: list[Sparkline] = field(default_factory=list)
+    validations: list[Validation] = field(default_factory=list)
+    hidden_rows: list[int] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
 
     def put(self, row: int, col: int, value: CellValue, cell_style: Style | None = None) -> None:
@@ -186,6 +232,15 @@ class SheetBuilder:
         """Set a row's height in points (for wrapped header rows)."""
         self.heights[row] = height
 
+    def hide_row(self, row: int) -> None:
+        """Hide a row (its height, if set, is kept)."""
+        if row not in self.hidden_rows:
+            self.hidden_rows.append(row)
+
+    def validate(self, row: int, col: int, rule: Mapping[str, Any]) -> None:
+        """Validate what is typed into one cell with xlsxwriter's `data_validation` options."""
+        self.validations.append(Validation(row, col, row, col, options(**rule)))
+
     def width(self, col: int, width: float) -> None:
         """Set a column's width (the widest setting wins)."""
         self.widths[col] = max(width, self.widths.get(col, 0))
@@ -194,8 +249,9 @@ class SheetBuilder:
         """Return the finished, immutable sheet."""
         return Sheet(
             self.name, tuple(self.cells), tuple(self.merges), tuple(sorted(self.widths.items())),
-            heights=tuple(sorted(self.heights.items())), conditionals=tuple(self.conditionals), charts=tuple(self.charts),
-            sparklines=tuple(self.sparklines), **self.options,
+            heights=tuple(sorted(self.heights.items())), conditionals=tuple(self.conditionals),
+            charts=tuple(self.charts), sparklines=tuple(self.sparklines),
+            hidden_rows=tuple(sorted(self.hidden_rows)), validations=tuple(self.validations), **self.options,
         )
 
 
@@ -223,6 +279,7 @@ def thaw(value: Any) -> Any:
 
 
 __all__ = [
-    "Cell", "CellValue", "Chart", "Conditional", "Merge", "Sheet", "SheetBuilder", "Sparkline", "Style",
-    "WorkbookSpec", "merge_styles", "options", "style", "thaw",
+    "A4", "SHEET_STATES", "Cell", "CellValue", "Chart", "Conditional", "Merge", "Protection", "Sheet",
+    "SheetBuilder", "Sparkline", "Style", "Validation", "WorkbookSpec", "merge_styles", "options", "style",
+    "thaw",
 ]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hanoi_ctr.declare.issues import CODES
 from hanoi_ctr.intake.ingest import validate
 from hanoi_ctr.intake.readers import read_file
+from hanoi_ctr.settings import Settings
 
 NOW = datetime(2026, 1, 15, tzinfo=timezone.utc)
 CLEAN_XLSX = (ROOT / "tests" / "data" / "submissions" / "submission-long-table.xlsx").read_bytes()
@@ -28,7 +29,7 @@ def _outcome_is_accounted(raw) -> bool:
 def test_random_bytes_never_crash_a_reader(tmp_path_factory, data, suffix):
     path = tmp_path_factory.mktemp("fuzz") / f"random{suffix}"
     path.write_bytes(data)
-    raw = read_file(path)
+    raw = read_file(path, Settings())
     assert _outcome_is_accounted(raw)
 
 
@@ -37,7 +38,7 @@ def test_random_bytes_never_crash_a_reader(tmp_path_factory, data, suffix):
 def test_truncated_workbooks_are_unreadable_not_crashes(tmp_path_factory, cut):
     path = tmp_path_factory.mktemp("cut") / "cut.xlsx"
     path.write_bytes(CLEAN_XLSX[:cut])
-    raw = read_file(path)
+    raw = read_file(path, Settings())
     assert any(i.code in ("file-unreadable", "empty-file", "missing-column") for i in raw.issues)
 
 

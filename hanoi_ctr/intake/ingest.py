@@ -71,14 +71,15 @@ def list_submissions(inbox: Path | str) -> list[Path]:
     )
 
 
-def read_submissions(paths: Iterable[Path | str], settings: Settings = Settings(),
+def read_submissions(paths: Iterable[Path | str], settings: Settings | None = None,
                      known: Collection[str] = (), progress: Callable[[int, int], None] | None = None
                      ) -> list[RawFile]:
     """Read files into raw text frames (two threads); problems become issues, never exceptions.
 
     Files whose SHA-256 is in `known` are hashed, not parsed (they will be `duplicate-file`).
-    `progress(done, total)` is called after each file.
+    `progress(done, total)` is called after each file. `settings` None means the defaults.
     """
+    settings = settings or Settings()
     paths = [Path(p) for p in paths]
     raws = []
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -89,15 +90,19 @@ def read_submissions(paths: Iterable[Path | str], settings: Settings = Settings(
     return raws
 
 
-def validate(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = Settings(), *,
+def validate(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | None = None, *,
              period: Period | str | None = None, now: datetime | None = None) -> Batch:
-    """Read and check files without storing anything; return what an ingest would record."""
+    """Read and check files without storing anything; return what an ingest would record.
+
+    `settings` None means the defaults (`Settings()`), not the environment.
+    """
+    settings = settings or Settings()
     now = _now(now)
     raws = _drop_duplicates(read_submissions(paths, settings), set())
     return _process(raws, catalog, settings, period, now, current=None)
 
 
-def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = Settings(), *,
+def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | None = None, *,
            period: Period | str | None = None, now: datetime | None = None,
            progress: Callable[[int, int], None] | None = None) -> Batch:
     """Ingest files into the archive of `settings.archive`; return this run's batch.
@@ -106,7 +111,9 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings = S
         period: the period this inbox is for; rows of another period are `period-mismatch`.
         now: the time of receipt (default: the current time); also decides `future-period`.
         progress: called with (files read, files in all) as reading goes.
+        settings: None means the defaults (`Settings()`), not the environment.
     """
+    settings = settings or Settings()
     now = _now(now)
     store = Store(settings.archive)
     # Files already in the ledger are hashed, not parsed: they are duplicates whatever they hold.

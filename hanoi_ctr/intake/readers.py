@@ -93,7 +93,7 @@ def _sha256_of_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_file(path: Path | str, settings: Settings = Settings(), known: Collection[str] = ()) -> RawFile:
+def read_file(path: Path | str, settings: Settings, known: Collection[str] = ()) -> RawFile:
     """Read one submission file; problems become issues on the returned RawFile.
 
     A file whose SHA-256 is in `known` (already received) is hashed but not parsed: the RawFile

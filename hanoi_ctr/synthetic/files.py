@@ -101,7 +101,7 @@ def default_name(unit: str, period: str, version: int) -> str:
 def write_submissions(synthetic: Synthetic, catalog: Catalog, out_dir: Path | str, *, format: str = "csv",
                       name: Callable[[str, str, int], str] = default_name, messy: float = 0.0,
                       bad: float = 0.0, codes: Iterable[str] = tuple(BAD_CODES),
-                      settings: Settings = Settings()) -> Written:
+                      settings: Settings | None = None) -> Written:
     """Write every submission version of `synthetic` into out_dir; return the manifest and the truth.
 
     Args:
@@ -121,7 +121,7 @@ def write_submissions(synthetic: Synthetic, catalog: Catalog, out_dir: Path | st
     unknown = sorted(set(codes) - set(BAD_CODES))
     if unknown:
         raise ValueError(f"not codes a spoiled row can carry: {', '.join(unknown)}")
-    writer = _Writer(synthetic, catalog, Path(out_dir), format, messy, bad, codes, settings)
+    writer = _Writer(synthetic, catalog, Path(out_dir), format, messy, bad, codes, settings or Settings())
     groups: dict[str, list[dict]] = {}
     for sub in synthetic.submissions.sort("period", "unit_code", "version").iter_rows(named=True):
         groups.setdefault(name(sub["unit_code"], sub["period"], sub["version"]), []).append(sub)

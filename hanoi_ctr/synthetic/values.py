@@ -163,14 +163,14 @@ class Synthetic:
 
 
 def generate(catalog: Catalog, quarters: Iterable[Period | str], units: Iterable[str] | None = None, *,
-             seed: int = 0, mix: Mix = Mix(), settings: Settings = Settings()) -> Synthetic:
+             seed: int = 0, mix: Mix = Mix(), settings: Settings | None = None) -> Synthetic:
     """Generate the submissions of units for quarters, deterministically from the seed.
 
     Args:
         quarters: the report quarters (half-year and yearly indicators are due
             in the quarter that closes their period, as in `Catalog.due`).
         units: unit codes (default: every unit in force with something due or a task to lead).
-        settings: the calendar and the deadline rule that decide lateness.
+        settings: the calendar and the deadline rule that decide lateness (None: the defaults).
 
     Raises:
         ValueError: a period is not a quarter, or a unit is not in the catalog.
@@ -182,6 +182,7 @@ def generate(catalog: Catalog, quarters: Iterable[Period | str], units: Iterable
     unknown = sorted((wanted or set()) - set(catalog.units["unit_code"]))
     if unknown:
         raise ValueError(f"not units of the catalog: {', '.join(unknown)}")
+    settings = settings or Settings()
     model = _Model(catalog, seed, mix, settings.calendar)
     subs: list[dict] = []
     missing, cells, tasks = [], [], []

@@ -21,7 +21,6 @@ from hanoi_ctr.synthetic.values import Mix, Synthetic
 from hanoi_ctr.synthetic.values import generate as generate_submissions
 from hanoi_ctr.version import __version__
 
-
 __all__ = [
     "Batch",
     "CODES",

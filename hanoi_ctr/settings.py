@@ -49,6 +49,8 @@ class Settings:
     at_risk: float = 0.7
     #: A district's own figure and its wards' rollup disagree beyond this relative tolerance.
     rollup_tolerance: float = 0.01
+    #: A sum over fewer than this share of its expected reports is `incomplete`: not judged.
+    complete_coverage: float = 1.0
     #: Modified z-score beyond which a value is an outlier.
     outlier_z: float = 3.5
     lang: Lang = "vi"
@@ -67,6 +69,8 @@ class Settings:
             raise ConfigError(f"lang must be one of {', '.join(LANGUAGES)}, not {self.lang!r}")
         if not 0 < self.at_risk <= self.on_track:
             raise ConfigError("status thresholds need 0 < at_risk <= on_track")
+        if not 0 < self.complete_coverage <= 1:
+            raise ConfigError("complete_coverage must be a share: 0 < complete_coverage <= 1")
 
     @property
     def inbox(self) -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.declare import rules
 from hanoi_ctr.declare.schemas import polars_schema
 
 SHA = "a" * 64
@@ -144,13 +145,21 @@ def make_catalog(
         units=frame("units", unit_rows),
         unit_lineage=frame("unit_lineage", []),
         indicators=frame("indicators", list(indicators)),
-        targets=frame("targets", list(targets)),
+        targets=frame("targets", _with_bases(targets, indicators)),
         tasks=frame("tasks", list(tasks)),
         assignments=frame(
             "assignments", [{"indicator_code": i, "level": lv, "unit_code": u} for i, lv, u in assignments]
         ),
         markers=frame("markers", [{"marker": "-", "meaning_vi": "không có", "meaning_en": "none"}]),
     )
+
+
+def _with_bases(targets: list[dict], indicators: list[dict]) -> list[dict]:
+    by_code = {row["indicator_code"]: row for row in indicators}
+    def basis(row: dict) -> str:
+        return rules.default_basis(row["agg_units"], row["agg_time"], row.get("cumulative_scope", "none"))
+
+    return [{"target_basis": basis(by_code[t["indicator_code"]]), **t} for t in targets]
 
 
 def values(rows: list[tuple], **common: object) -> pl.DataFrame:

@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"periods", "atomic", "version"},  # time, files and the version: standard library only
     {"declare"},                    # columns, tables, schemas, issue codes, aggregation rules
     {"errors"},                     # what stops a run
-    {"settings", "locks"},          # how a run is configured; who may write
+    {"settings", "locks", "spans"},  # how a run is configured; who may write; periods as quarter spans
     {"catalog"},                    # what is measured, by whom, against which target
     {"workbook"},                   # workbooks as data and their one renderer
     {"intake"},                     # templates out, files in, checked and archived

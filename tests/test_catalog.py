@@ -55,7 +55,8 @@ def test_every_program_has_five_indicators_and_every_rule_occurs(catalog):
         assert set(ind[column]) == set(allowed), column
     illustrative = ind.filter(pl.col("source") == "illustrative")
     sourced = ind.filter(pl.col("source") != "illustrative")
-    assert illustrative.height > 0 and sourced.height >= 38
+    # 38 sourced indicators less 02.18, which repeated 02.05 (GRDP per capita) under another name.
+    assert illustrative.height > 0 and sourced.height >= 37
     assert sourced["source"].str.contains("http").all()
     assert ind["display_order"].is_unique().all()
 

@@ -55,7 +55,7 @@ def own_bounds(targets: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
 
 def held_to(rows: pl.LazyFrame, targets: pl.DataFrame, indicators: pl.DataFrame, city_code: str,
             end_year: int) -> pl.LazyFrame:
-    """Add the target each row's unit is held to: `target_source`, year, value/min/max/delta/text.
+    """Add the target each row's unit is held to: `target_source`, year, value/min/max/delta/text, basis.
 
     `rows` has unit_code, indicator_code and `_leaf` (the unit has no
     children reporting the indicator). Also adds `_row_baseline` and
@@ -64,7 +64,7 @@ def held_to(rows: pl.LazyFrame, targets: pl.DataFrame, indicators: pl.DataFrame,
     """
     ends = target_rows(targets, indicators).with_columns(
         _has=pl.any_horizontal(pl.col(c).is_not_null() for c in TARGET_NUMBERS))
-    picked = (*TARGET_NUMBERS, "target_text", "year")
+    picked = (*TARGET_NUMBERS, "target_text", "target_basis", "year")
     own = ends.select(*_KEY, *[pl.col(c).alias(f"_own_{c}") for c in (*picked, "baseline_value",
                                                                        "baseline_year", "_has")])
     city = ends.filter(pl.col("unit_code") == city_code, pl.col("_has")).select(
@@ -83,6 +83,7 @@ def held_to(rows: pl.LazyFrame, targets: pl.DataFrame, indicators: pl.DataFrame,
     implicit = pl.col("target_source") == "implicit"
     pick["target_value"] = pl.when(implicit).then(1.0).otherwise(pick["target_value"])
     pick["year"] = pl.when(implicit).then(pl.lit(end_year)).otherwise(pick["year"])
+    pick["target_basis"] = pl.when(implicit).then(pl.lit("level")).otherwise(pick["target_basis"])
     return out.with_columns(
         **{k: v for k, v in pick.items() if k != "year"},
         target_year=pick["year"],
@@ -100,4 +101,5 @@ def milestone_points(targets: pl.DataFrame, indicators: pl.DataFrame) -> pl.Lazy
     directions = indicators.lazy().select("indicator_code", "direction")
     return targets.lazy().join(directions, on="indicator_code").select(
         owner=pl.col("unit_code"), indicator_code="indicator_code", year="year", direction="direction",
-        m_value="target_value", m_min="target_min", m_max="target_max", m_delta="target_delta")
+        m_value="target_value", m_min="target_min", m_max="target_max", m_delta="target_delta",
+        m_basis="target_basis")

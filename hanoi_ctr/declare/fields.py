@@ -40,6 +40,7 @@ TASK_STATUSES = vocabulary.TASK_STATUSES.values
 TITLE_STATUSES = vocabulary.TITLE_STATUSES.values
 PROGRAM_LINKS = ("stated", "inferred")
 TARGET_KINDS = ("term_end", "milestone")
+TARGET_BASES = tuple(rules.BASES)
 SEVERITIES = vocabulary.SEVERITIES.values
 STATUSES = vocabulary.STATUSES.values
 VALUE_SOURCES = ("reported", "rollup")
@@ -172,6 +173,9 @@ _FIELDS: tuple[Field, ...] = (
        "Mục tiêu thay đổi", "Target change", width=10),
     _f("target_text", "string", "Target as written in the source.", "Mục tiêu (nguyên văn)",
        "Target (as written)", width=20),
+    _f("target_basis", "string", "What the target measures: the level at the period, a year's total, the total "
+       "over the term, or the average over the term (compounded for growth rates).", "Cách tính mục tiêu",
+       "Target basis", required=True, enum=TARGET_BASES, width=14),
     _f("baseline_value", "number", "Value in the baseline year.", "Giá trị cơ sở", "Baseline", width=10),
     # --- tasks, assignments, markers --------------------------------------
     _f("lead_unit_code", "string", "Unit code of the lead agency.", "Cơ quan chủ trì", "Lead agency",
@@ -265,8 +269,25 @@ _FIELDS: tuple[Field, ...] = (
     _f("change", "number", "Value minus the previous period's value.", "Thay đổi", "Change",
        excel_format="+#,##0.##;-#,##0.##;0", width=10),
     _f("compared_value", "number",
-       "Value compared with the target: the value itself, or for annual flows the year-to-date total "
-       "scaled to a full year.", "Giá trị so sánh", "Compared value", excel_format="#,##0.##", width=12),
+       "Value compared with the target, as its basis says: the value at the period, the year's total (to date "
+       "scaled to a full year), the total over the term so far, or the average over the term so far.",
+       "Giá trị so sánh", "Compared value", excel_format="#,##0.##", width=12),
+    _f("compared_period", "string", "Period the compared value covers (a year, or the term so far, e.g. 2021-2024).",
+       "Kỳ so sánh", "Compared period", pattern=PERIOD_PATTERN, width=10),
+    _f("annualised", "boolean", "The compared value is the year to date scaled to a full year.", "Quy ra cả năm",
+       "Annualised", width=8),
+    _f("needed", "number", "What is needed per remaining year to reach the target (term totals and averages), "
+       "or in the rest of the year (year totals).", "Cần đạt mỗi năm còn lại", "Needed per remaining year",
+       excel_format="#,##0.##", width=12),
+    _f("coverage_rate", "number", "Share of the expected reports beneath that the value covers, counted at the "
+       "level that supplied each figure (1 for a unit's own figure).", "Tỷ lệ bao phủ", "Coverage",
+       minimum=0, maximum=1, excel_format="0%", width=8),
+    _f("partial", "boolean", "The value is a rollup of less than every expected report beneath.", "Chưa đủ đơn vị",
+       "Partial", width=8),
+    _f("closed", "boolean", "The target's year is over: met or not met is final.", "Đã hết hạn mục tiêu",
+       "Closed", width=8),
+    _f("milestone_met", "boolean", "At the end of a milestone's year: whether its milestone was met.",
+       "Đạt mốc năm", "Milestone met", width=8),
     _f("target_source", "string", "Whose target applies: the unit's own, the city's, or the implicit 1 of a "
        "yes/no indicator.", "Nguồn mục tiêu", "Target source", enum=TARGET_SOURCES, width=9),
     _f("target_year", "integer", "Year of the term-end target.", "Năm mục tiêu", "Target year",

@@ -89,6 +89,8 @@ CODES: dict[str, IssueCode] = {
                             "Task '{value}' is not led by unit {detail}."),
     "duplicate-row": _c("row", "Dòng trùng với dòng {detail} trong cùng tệp.",
                         "Row duplicates row {detail} of the same file."),
+    "indicator-not-due": _c("row", "Chỉ tiêu '{value}' báo cáo {detail}; kỳ này chưa đến hạn báo cáo chỉ tiêu.",
+                            "Indicator '{value}' is reported {detail}; it is not due in this period's report."),
     # warnings: never block
     "late-submission": _c("warning", "Báo cáo gửi muộn: hạn {detail}.", "Late submission: deadline {detail}."),
     "outlier": _c("warning", "Giá trị {value} bất thường so với {detail}.",
@@ -101,6 +103,15 @@ CODES: dict[str, IssueCode] = {
                          "dùng.", "Column '{column}' has data but is not part of the format, so it is not used."),
     "rollup-mismatch": _c("warning", "Số liệu đơn vị báo cáo ({value}) khác tổng hợp từ cấp dưới ({detail}).",
                           "The unit's own figure ({value}) differs from its children's rollup ({detail})."),
+    "longer-period": _c("warning", "Số liệu kỳ {value} dài hơn tần suất báo cáo của chỉ tiêu ({detail}): được "
+                        "dùng làm số liệu của cả kỳ {value}.", "A figure for {value}, a longer period than the "
+                        "indicator's frequency ({detail}): used as the figure of the whole period {value}."),
+    "period-total-mismatch": _c("warning", "Số liệu cả kỳ ({value}) khác tổng hợp từ các kỳ trong đó ({detail} kỳ).",
+                                "The figure for the whole period ({value}) differs from what its periods add up "
+                                "to ({detail} periods)."),
+    "baseline-value": _c("warning", "Số liệu năm cơ sở {value}: dùng làm giá trị cơ sở, không tính vào kết quả "
+                         "nhiệm kỳ.", "A figure for the baseline year {value}: used as the baseline, not as a result "
+                         "of the term."),
     # catalog problems: a broken catalog stops the run
     "unexpected-column": _c("catalog", "Cột '{column}' không có trong khai báo bảng.",
                             "Column '{column}' is not declared for this table."),

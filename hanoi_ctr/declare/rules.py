@@ -19,7 +19,7 @@ docs/METHOD.md, and its tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Literal
 
 import polars as pl
 
@@ -145,6 +145,7 @@ class Span:
     last: Expr
     total: Expr
     mean: Expr
+    log_growth: Expr  # the mean of ln(1 + value / 100) over the periods
     sum_a: Expr
     sum_b: Expr
     n_periods: Expr  # sub-periods expected
@@ -167,6 +168,8 @@ class TimeRule:
     takes_last: bool
     #: A flow: the periods' amounts add up to the span's (unless the unit rule pools parts).
     adds_up: bool
+    #: The values are growth rates that compound over the periods.
+    compounds: bool = False
 
 
 def _pooled_over(s: Span) -> Expr:
@@ -183,6 +186,11 @@ TIME_RULES: dict[str, TimeRule] = {r.name: r for r in (
     TimeRule("last", "Giá trị cuối kỳ", "Last value", combine=lambda s: s.last, takes_last=True, adds_up=False),
     TimeRule("mean", "Bình quân các kỳ", "Mean of periods", combine=lambda s: _complete(s, s.mean),
              takes_last=False, adds_up=False),
+    # Growth rates (% on the previous period) compound: the average growth over a span is the rate that,
+    # applied every period, gives the span's total growth — as statisticians define "bình quân giai đoạn".
+    TimeRule("compound", "Tăng trưởng bình quân (bình quân nhân)", "Compound average growth",
+             combine=lambda s: _complete(s, ((s.log_growth).exp() - 1) * 100), takes_last=False, adds_up=False,
+             compounds=True),
 )}
 
 
@@ -212,6 +220,51 @@ VALUE_TYPES: dict[str, ValueType] = {t.name: t for t in (
     ValueType("rank", "Thứ hạng", "Rank", whole=True, boolean=False, percent=False, comparable=False, ranks=True),
     ValueType("score", "Điểm", "Score", whole=False, boolean=False, percent=False, comparable=None),
     ValueType("boolean", "Đạt/không đạt", "Yes/no", whole=False, boolean=True, percent=False, comparable=None),
+)}
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a target measures (`target_basis` of a target row), and so what its value is compared with."""
+
+    name: str
+    label_vi: str
+    label_en: str
+    #: The value compared with the target: the value period's `value`, the year's `year_total` (to date,
+    #: scaled to a full year until the year is over), or the `term_to_date` value under the time rule.
+    compared: Literal["value", "year_total", "term_to_date"]
+    #: Meeting the target before its year is final (`achieved`); otherwise it is `on_track` until then.
+    final_when_met: bool
+    #: Progress is measured along the path baseline → target (`path`), or by what is needed per remaining
+    #: year to reach the target (`needed`), for averages that a single year cannot show.
+    progress: Literal["path", "needed"]
+    #: Whether the indicator's rules can carry it: (unit rule, time rule, cumulative scope) → bool.
+    fits: Callable[[str, str, str], bool]
+    description_en: str
+    description_vi: str
+
+
+def _is_term_total(unit_rule: str, time_rule: str, scope: str) -> bool:
+    return (TIME_RULES[time_rule].adds_up and not UNIT_RULES[unit_rule].pooled) or scope == "term"
+
+
+BASES: dict[str, Basis] = {b.name: b for b in (
+    Basis("level", "giá trị cuối kỳ", "level at the period", compared="value", final_when_met=True,
+          progress="path", fits=lambda u, t, s: True,
+          description_en="the value at the period: a stock, a rate or a share",
+          description_vi="giá trị tại kỳ: số lượng hiện có, tỷ lệ hoặc tỷ trọng"),
+    Basis("period_total", "cộng dồn năm", "year total", compared="year_total", final_when_met=False,
+          progress="path", fits=lambda u, t, s: is_flow(u, t, s),
+          description_en="a flow summed over the year (to date, scaled to a full year until the year is over)",
+          description_vi="tổng cộng trong năm (cộng dồn đến kỳ, quy ra cả năm cho đến khi hết năm)"),
+    Basis("term_total", "cộng dồn nhiệm kỳ", "term total", compared="term_to_date", final_when_met=True,
+          progress="path", fits=_is_term_total,
+          description_en="the total over the term so far, against the total the term must reach",
+          description_vi="tổng cộng dồn từ đầu nhiệm kỳ, so với tổng mục tiêu của cả nhiệm kỳ"),
+    Basis("term_average", "bình quân nhiệm kỳ", "term average", compared="term_to_date", final_when_met=False,
+          progress="needed", fits=lambda u, t, s: t in ("mean", "compound"),
+          description_en="the average of the yearly values over the term so far (compounded for growth rates)",
+          description_vi="bình quân các năm từ đầu nhiệm kỳ (bình quân nhân đối với tốc độ tăng trưởng)"),
 )}
 
 
@@ -246,18 +299,33 @@ def is_flow(unit_rule: str, time_rule: str, cumulative_scope: str) -> bool:
     return (TIME_RULES[time_rule].adds_up and not UNIT_RULES[unit_rule].pooled) or cumulative_scope == "year"
 
 
+def default_basis(unit_rule: str, time_rule: str, cumulative_scope: str) -> str:
+    """Return what a value of an indicator is compared as when no target says: its natural basis.
+
+    A running total over the term is a term total, an annual flow a year's total, anything else a level.
+    Target rows always state their basis; this only shows what a row without a target would compare.
+
+    >>> default_basis("sum", "last", "term"), default_basis("sum", "sum", "none"), default_basis("ratio", "sum", "none")
+    ('term_total', 'period_total', 'level')
+    """
+    if cumulative_scope == "term":
+        return "term_total"
+    return "period_total" if is_flow(unit_rule, time_rule, cumulative_scope) else "level"
+
+
 def rule_columns(indicators: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
     """Add to indicator rows the properties of their rules, as columns the stages filter on.
 
     `_scale`, `_pooled`, `_rolls_up`, `_value_from_parts`, `_needs_denominator`, `_comparable`,
-    `_flow`, `_takes_last`, `_adds_up`, `_additive`, `_whole`, `_boolean`, `_ranks`, `_percent`,
-    `_rollup_percent`.
+    `_flow`, `_takes_last`, `_adds_up`, `_compounds`, `_additive`, `_whole`, `_boolean`, `_ranks`,
+    `_percent`, `_rollup_percent`.
     """
     table = pl.DataFrame(
         [{"agg_units": u.name, "value_type": v.name, "agg_time": t.name, "cumulative_scope": scope,
           "_pooled": u.pooled, "_rolls_up": u.rolls_up, "_value_from_parts": u.value_from_parts,
           "_needs_denominator": u.needs_denominator, "_comparable": comparable(u.name, v.name),
           "_flow": is_flow(u.name, t.name, scope), "_takes_last": t.takes_last, "_adds_up": t.adds_up,
+          "_compounds": t.compounds, "_default_basis": default_basis(u.name, t.name, scope),
           "_additive": u.additive, "_whole": v.whole, "_boolean": v.boolean, "_ranks": v.ranks,
           "_percent": v.percent, "_rollup_percent": u.rollup_is_percent}
          for u in UNIT_RULES.values() for v in VALUE_TYPES.values() for t in TIME_RULES.values()
@@ -285,6 +353,24 @@ def _by_time_rule(build: Callable[[TimeRule], Expr], column: str = "agg_time") -
     return expr
 
 
+def _by_basis(build: Callable[[Basis], Expr], column: str = "target_basis") -> Expr:
+    bases = list(BASES.values())
+    expr = pl.when(pl.col(column) == bases[0].name).then(build(bases[0]))
+    for b in bases[1:]:
+        expr = expr.when(pl.col(column) == b.name).then(build(b))
+    return expr
+
+
+def basis_columns(column: str = "target_basis") -> dict[str, Expr]:
+    """Return, for rows naming a target basis in `column`, the basis's properties as columns.
+
+    `_compared_from` (value, year_total, term_to_date), `_final_when_met`, `_by_needed`.
+    """
+    return {"_compared_from": _by_basis(lambda b: pl.lit(b.compared), column),
+            "_final_when_met": _by_basis(lambda b: pl.lit(b.final_when_met), column),
+            "_by_needed": _by_basis(lambda b: pl.lit(b.progress == "needed"), column).fill_null(False)}
+
+
 def own_value(value: Expr, numerator: Expr, denominator: Expr) -> Expr:
     """Return a unit's own value: the value sent, else scale × numerator ÷ denominator where the rule says.
 
@@ -308,6 +394,11 @@ def children_value(children: Children) -> Expr:
 def span_value(span: Span) -> Expr:
     """Return a span's value from its periods, by the time rule."""
     return _by_time_rule(lambda r: r.combine(span))
+
+
+def basis(name: str) -> Basis:
+    """Return a target basis by name."""
+    return BASES[name]
 
 
 def unit_rule(name: str) -> UnitRule:

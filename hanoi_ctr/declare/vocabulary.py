@@ -85,6 +85,7 @@ STATUSES = _v(
     ("off_track", "Chậm tiến độ", "Off track"),
     ("no_data", "Chưa có số liệu", "No data"),
     ("no_target", "Không có mục tiêu", "No target"),
+    ("incomplete", "Chưa đủ số liệu", "Incomplete"),
 )
 TASK_STATUSES = _v(
     "task status",

@@ -23,8 +23,8 @@ from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.catalog.model import EARLIEST, LATEST
 from hanoi_ctr.catalog.targets import own_bounds
 from hanoi_ctr.declare import rules
-from hanoi_ctr.engine.spans import enclosing, end_of, first_of, window_ends, with_span
 from hanoi_ctr.periods import Calendar, window
+from hanoi_ctr.spans import enclosing, end_of, first_of, window_ends, with_span
 
 CELL = ["_bk", "_bl", "unit_code", "indicator_code"]
 #: The rule properties every stage of the engine carries with an indicator (see `rules.rule_columns`).
@@ -37,22 +37,40 @@ def indicator_rules(indicators: pl.DataFrame) -> pl.DataFrame:
         "indicator_code", "value_type", "agg_units", "agg_time", "cumulative_scope", "frequency", *RULE_COLUMNS)
 
 
+def _placed(values: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+    """Add each value's report span (`_r_*`) and the frequency period its report ends in (`_bk`, `_bf`, `_bl`)."""
+    placed = with_span(values, "period", "_r").join(
+        indicators.select("indicator_code", _bk="frequency"), on="indicator_code")
+    return placed.with_columns(_bf=first_of(pl.col("_bk"), pl.col("_r_last")),
+                               _bl=end_of(pl.col("_bk"), pl.col("_r_last")), reporter_code=pl.col("unit_code"))
+
+
 def reports(values: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
     """Place each value in its indicator's frequency period (`_bk`, `_bf`, `_bl`); the latest report wins.
 
-    A yearly indicator in the 2024-Q4 report (or a long table's `2024`) is
-    the 2024 value; when several reports fall in one frequency period, the
-    one for the latest report period wins, then the latest received. A value
-    whose report period is longer than the indicator's frequency period
-    (a quarterly indicator in a year report) fits no cell and is not used.
+    A value belongs to the frequency period its report closes: a yearly
+    indicator in the 2024-Q4 (or 2024-H2, or `2024`) report is the 2024 value.
+    When several reports close one frequency period, the one for the latest
+    report period wins, then the latest received. A report that does not
+    close the indicator's period (a yearly indicator in a Q3 report) is
+    refused at intake (`indicator-not-due`) and not used; one for a longer
+    period than the frequency is a period's own figure (`period_reports`).
     """
-    placed = with_span(values, "period", "_r").join(
-        indicators.select("indicator_code", _bk="frequency"), on="indicator_code")
-    placed = placed.with_columns(_bf=first_of(pl.col("_bk"), pl.col("_r_last")),
-                                 _bl=end_of(pl.col("_bk"), pl.col("_r_last")))
-    placed = placed.filter(pl.col("_r_first") >= pl.col("_bf")).with_columns(
-        reporter_code=pl.col("unit_code"))
-    return _latest(placed)
+    placed = _placed(values, indicators)
+    return _latest(placed.filter(pl.col("_r_first") >= pl.col("_bf"), pl.col("_r_last") == pl.col("_bl")))
+
+
+def period_reports(values: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+    """Return the values sent for a period longer than their indicator's frequency, with their span.
+
+    Such a value (a quarterly indicator's year total, a yearly one's term
+    figure) is authoritative for its span (`_r_first` … `_r_last`); the
+    latest received wins per unit × indicator × span.
+    """
+    placed = _placed(values, indicators)
+    longer = placed.filter(pl.col("_r_first") < pl.col("_bf"), pl.col("_r_last") == pl.col("_bl"))
+    return longer.sort("received_at", "row", nulls_last=False).unique(
+        ["unit_code", "indicator_code", "_r_first", "_r_last"], keep="last", maintain_order=True)
 
 
 def _latest(frame: pl.DataFrame) -> pl.DataFrame:
@@ -187,14 +205,21 @@ def roll_up(frame: pl.DataFrame, tree: pl.DataFrame, tolerance: float) -> pl.Dat
 
 
 def _children(layer: pl.DataFrame) -> pl.DataFrame:
+    """Return what each parent's children add up to, and the coverage they bring.
+
+    Coverage is counted at the level that supplied each figure: a child that
+    reported its own value covers every report expected of it and beneath it
+    (a district's own total covers its wards); otherwise it brings the
+    coverage of its own children.
+    """
     contributes = pl.col("_a").is_not_null() & pl.col("_b").is_not_null()
+    expected = pl.col("_exp").cast(pl.Int64) + pl.col("n_expected").fill_null(0)
+    covered = pl.when(pl.col("_own").is_not_null()).then(expected).otherwise(pl.col("n_reported").fill_null(0))
     return (layer.filter(pl.col("_rolls_up"), pl.col("parent_code").is_not_null())
             .group_by("_bk", "_bl", "indicator_code", unit_code="parent_code")
             .agg(_sa=pl.col("_a").filter(contributes).sum(), _sb=pl.col("_b").filter(contributes).sum(),
                  _nc=contributes.sum(), _min=pl.col("value").min(), _max=pl.col("value").max(),
-                 n_expected=(pl.col("_exp").cast(pl.Int64) + pl.col("n_expected").fill_null(0)).sum(),
-                 n_reported=((pl.col("_exp") & pl.col("_own").is_not_null()).cast(pl.Int64)
-                             + pl.col("n_reported").fill_null(0)).sum()))
+                 n_expected=expected.sum(), n_reported=covered.sum()))
 
 
 def _settle(layer: pl.DataFrame, tolerance: float) -> pl.DataFrame:

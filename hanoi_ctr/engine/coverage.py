@@ -19,9 +19,9 @@ from datetime import datetime
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.engine.spans import bounds, with_span
 from hanoi_ctr.intake.lateness import on_time, with_deadlines
 from hanoi_ctr.periods import Calendar, DeadlineRule, Period
+from hanoi_ctr.spans import bounds, with_span
 
 _Q = ["_q", "unit_code"]
 

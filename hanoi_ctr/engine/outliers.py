@@ -116,3 +116,21 @@ def rollup_mismatches(cells: pl.DataFrame, first: int, last: int, files: dict[st
     return [_issue("rollup-mismatch", row, files,
                    f"{number(row['_roll'])}; {row['n_reported']}/{row['n_expected']}", row["_own"])
             for row in flagged.sort(*_UNIT, "_bl").iter_rows(named=True)]
+
+
+def period_mismatches(checks: pl.DataFrame, periods: pl.DataFrame, first: int, last: int, tolerance: float,
+                      files: dict[str, str]) -> list[Issue]:
+    """Return a `period-total-mismatch` warning where a longer period's own figure differs from its periods.
+
+    Only when every frequency period within it was reported too, and by more
+    than `tolerance` (relative) of what they add up to; only periods ending
+    within the requested period are checked.
+    """
+    both = periods.join(checks.rename({"value": "_parts"}), on=["unit_code", "indicator_code", "_af", "_al"])
+    flagged = both.filter(pl.col("_al").is_between(first, last), pl.col("_parts").is_not_null(),
+                          pl.col("n_periods_reported") == pl.col("n_periods_expected"),
+                          (pl.col("value") - pl.col("_parts")).abs() > tolerance * pl.col("_parts").abs())
+    return [Issue("period-total-mismatch", file=files.get(r["sha256"]), sheet=r["sheet"], row=r["row"],
+                  column="value", value=number(r["value"]), sha256=r["sha256"], unit_code=r["reporter_code"],
+                  period=r["period"], detail=f"{number(r['_parts'])}; {r['n_periods_reported']}")
+            for r in flagged.sort("unit_code", "indicator_code", "_af").iter_rows(named=True)]

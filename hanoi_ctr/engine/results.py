@@ -17,6 +17,7 @@ from datetime import datetime
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.catalog.targets import own_bounds
 from hanoi_ctr.declare.issues import Issue, issues_frame
 from hanoi_ctr.declare.schemas import polars_schema
 from hanoi_ctr.declare.tables import TABLES
@@ -25,19 +26,32 @@ from hanoi_ctr.engine.aggregate import (
     cells,
     expected,
     hierarchy,
+    indicator_rules,
+    own_measures,
+    period_reports,
     reports,
     roll_up,
     to_city,
 )
-from hanoi_ctr.engine.compare import compare
+from hanoi_ctr.engine.compare import Term, compare
 from hanoi_ctr.engine.coverage import completeness, ledger_from_values
-from hanoi_ctr.engine.outliers import cumulative_decreases, outliers, rollup_mismatches
-from hanoi_ctr.engine.series import UNIT, at, earliest, over_time, plan, projection, trend, year_values
-from hanoi_ctr.engine.spans import QUARTERS_IN, bounds, first_of
+from hanoi_ctr.engine.outliers import cumulative_decreases, outliers, period_mismatches, rollup_mismatches
+from hanoi_ctr.engine.series import (
+    UNIT,
+    at,
+    earliest,
+    over_time,
+    period_checks,
+    plan,
+    projection,
+    trend,
+    year_values,
+)
 from hanoi_ctr.engine.tasks import task_status, task_summary
 from hanoi_ctr.intake.revisions import current
 from hanoi_ctr.periods import Period, parse_period
 from hanoi_ctr.settings import Settings
+from hanoi_ctr.spans import QUARTERS_IN, bounds, first_of
 
 
 @dataclass(frozen=True)
@@ -74,12 +88,14 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
     """
     period = period if isinstance(period, Period) else parse_period(period)
     settings = settings or Settings()
-    term = _Term.of(catalog)
+    term = _term(catalog)
     history = values if as_of is None else values.filter(pl.col("received_at") <= as_of)
-    placed = reports(current(history), catalog.indicators)
+    in_force = current(history)
+    placed = reports(in_force, catalog.indicators)
     schedule = plan(catalog.indicators, period)
     grid, due, tree = _grid(catalog, placed, schedule, term, settings)
-    spans = over_time(grid, schedule, term.first, term.baseline_years, settings.calendar)
+    longer = _period_values(catalog, in_force, schedule)
+    spans = over_time(grid, schedule, term.first, list(term.baseline_years), settings.calendar, longer)
     trend_rows = trend(spans, schedule, term.first)
     status = task_status(catalog.tasks, period, task_progress, as_of)
     files = ledger_from_values(history) if ledger is None else ledger
@@ -94,30 +110,43 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
         completeness=_shape(coverage, "completeness"),
         task_status=_shape(status, "task_status"),
         task_summary=_shape(task_summary(status, period), "task_summary"),
-        issues=issues_frame(_warnings(grid, period, settings, ledger)),
+        issues=issues_frame(_warnings(grid, period, settings, ledger)
+                            + period_mismatches(period_checks(grid, longer, schedule), longer, *bounds(period),
+                                                settings.rollup_tolerance, _file_names(ledger))),
     )
 
 
-@dataclass(frozen=True)
-class _Term:
-    """The catalog's term in quarter ordinals, and the years baselines may come from."""
+def _period_values(catalog: Catalog, values: pl.DataFrame, schedule: pl.DataFrame) -> pl.DataFrame:
+    """Return the values sent for periods longer than their frequency, as their unit's own figures.
 
-    first: int  # ordinal of the term's first quarter
-    end: int  # ordinal just after its last quarter: the term's end as a time
-    end_year: int
-    baseline_year: int
-    baseline_years: list[int]
-
-    @classmethod
-    def of(cls, catalog: Catalog) -> _Term:
-        term = catalog.term
-        start, end = int(term["start_year"]), int(term["end_year"])  # type: ignore[call-overload]
-        baseline = int(term["baseline_year"] or start)  # type: ignore[call-overload]
-        years = sorted({baseline, *catalog.targets["baseline_year"].drop_nulls().to_list()})
-        return cls(start * 4, end * 4 + 4, end, baseline, years)
+    Agencies' figures become the city's, as in the frequency cells; only
+    periods ending by the value period's end count.
+    """
+    longer = period_reports(values, catalog.indicators)
+    longer = catalog.speaking_for(longer).join(schedule.select("indicator_code", "_el"), on="indicator_code")
+    longer = longer.filter(pl.col("_r_last") <= pl.col("_el")).sort("received_at", "row", nulls_last=False).unique(
+        ["unit_code", "indicator_code", "_r_first", "_r_last"], keep="last", maintain_order=True)
+    measured = own_measures(longer, indicator_rules(catalog.indicators),
+                            own_bounds(catalog.targets, catalog.indicators))
+    return measured.select("unit_code", "indicator_code", _af="_r_first", _al="_r_last", value="_own", _a="_oa",
+                           _b="_ob", period="period", reporter_code="reporter_code", sha256="sha256",
+                           sheet="sheet", row="row")
 
 
-def _grid(catalog: Catalog, placed: pl.DataFrame, schedule: pl.DataFrame, term: _Term,
+def _file_names(ledger: pl.DataFrame | None) -> dict[str, str]:
+    return {} if ledger is None else dict(ledger.select("sha256", "file_name").unique("sha256").iter_rows())
+
+
+def _term(catalog: Catalog) -> Term:
+    """Return the catalog's term in quarter ordinals, with the years baselines may come from."""
+    term = catalog.term
+    start, end = int(term["start_year"]), int(term["end_year"])  # type: ignore[call-overload]
+    baseline = int(term["baseline_year"] or start)  # type: ignore[call-overload]
+    years = tuple(sorted({baseline, *catalog.targets["baseline_year"].drop_nulls().to_list()}))
+    return Term(start * 4, end * 4 + 4, start, end, baseline, years)
+
+
+def _grid(catalog: Catalog, placed: pl.DataFrame, schedule: pl.DataFrame, term: Term,
           settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Return (cells rolled up across units, cells due as assigned, hierarchy) for every frequency period."""
     calendar = settings.calendar
@@ -136,7 +165,7 @@ def _grid(catalog: Catalog, placed: pl.DataFrame, schedule: pl.DataFrame, term: 
 def _warnings(grid: pl.DataFrame, period: Period, settings: Settings,
               ledger: pl.DataFrame | None) -> list[Issue]:
     """Return the plausibility warnings on values of frequency periods ending within the period."""
-    files = {} if ledger is None else dict(ledger.select("sha256", "file_name").unique("sha256").iter_rows())
+    files = _file_names(ledger)
     first, last = bounds(period)
     return (outliers(grid, first, last, settings.outlier_z, files)
             + cumulative_decreases(grid, first, last, files) + rollup_mismatches(grid, first, last, files))
@@ -152,7 +181,7 @@ def _frequency_periods(schedule: pl.DataFrame, first: int) -> pl.DataFrame:
 
 
 def _results(spans: pl.DataFrame, trend_rows: pl.DataFrame, grid: pl.DataFrame, schedule: pl.DataFrame,
-             catalog: Catalog, term: _Term, settings: Settings, period: Period) -> pl.DataFrame:
+             catalog: Catalog, term: Term, settings: Settings, period: Period) -> pl.DataFrame:
     """Return the value period's rows with their companions (previous, to date, projection), compared."""
     term_first = term.first
     shown = at(spans, schedule, pl.col("_ef"), pl.col("_el"))
@@ -168,20 +197,24 @@ def _results(spans: pl.DataFrame, trend_rows: pl.DataFrame, grid: pl.DataFrame, 
             .join(beside(ytd_first, pl.col("_el"), "_ytd"), on=UNIT, how="left")
             .join(projection(trend_rows, grid, schedule, term_first, term.end, settings.calendar),
                   on=UNIT, how="left"))
-    elapsed = pl.col("_el") - first_of(pl.lit("year"), pl.col("_el")) + 1
     limits = catalog.indicators.select("indicator_code", _min="min_value", _max="max_value")
-    within = pl.min_horizontal(pl.max_horizontal("projection", "_min"), "_max")  # horizontal ops skip nulls
+    within = pl.min_horizontal(pl.max_horizontal("_proj", "_min"), "_max")  # horizontal ops skip nulls
     rows = rows.join(limits, on="indicator_code", how="left").with_columns(
-        projection=pl.when(pl.col("projection").is_not_null()).then(within))
+        _proj=pl.when(pl.col("_proj").is_not_null()).then(within))
+    has_children = pl.col("n_expected").is_not_null() & (pl.col("n_expected") > 0)
     rows = rows.with_columns(
         period=pl.lit(str(period)), value_period=pl.col("_elabel"),
         change=pl.col("value") - pl.col("previous_value"),
-        compared_value=pl.when(pl.col("_flow")).then(pl.col("_ytd") * 4 / elapsed).otherwise(pl.col("value")),
+        _elapsed=pl.col("_el") - first_of(pl.lit("year"), pl.col("_el")) + 1,
         _t=pl.col("_el") + 1,
-    )
-    return compare(rows, catalog.targets, catalog.indicators, city_code=catalog.city,
-                   baseline_year=term.baseline_year, end_year=term.end_year, year_values=year_values(spans),
-                   earliest=earliest(spans, trend_rows, schedule, term_first), settings=settings)
+        # A unit's own figure covers everything beneath it; a rollup covers what its children supplied.
+        coverage_rate=pl.when(pl.col("value_source") == "reported").then(1.0)
+        .when(has_children).then(pl.col("n_reported") / pl.col("n_expected")),
+        _partial=(pl.col("value_source") == "rollup") & has_children & (pl.col("n_reported") < pl.col("n_expected")),
+    ).with_columns(partial=pl.when(pl.col("value").is_not_null()).then(pl.col("_partial")))
+    return compare(rows, catalog.targets, catalog.indicators, city_code=catalog.city, term=term,
+                   year_values=year_values(spans), earliest=earliest(spans, trend_rows, schedule, term_first),
+                   settings=settings)
 
 
 def _shape(frame: pl.DataFrame, table: str) -> pl.DataFrame:

@@ -14,9 +14,9 @@ from datetime import datetime
 
 import polars as pl
 
-from hanoi_ctr.engine.spans import bounds, with_span
 from hanoi_ctr.intake.revisions import TASK_KEY, current
 from hanoi_ctr.periods import Period
+from hanoi_ctr.spans import bounds, with_span
 
 _DONE = ("completed", "cancelled")
 

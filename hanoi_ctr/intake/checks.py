@@ -25,11 +25,12 @@ from hanoi_ctr.declare import rules
 from hanoi_ctr.declare.conform import Conformed, conform
 from hanoi_ctr.declare.issues import CODES, Issue
 from hanoi_ctr.declare.tables import TABLES
-from hanoi_ctr.declare.vocabulary import TASK_STATUSES, YES_NO
+from hanoi_ctr.declare.vocabulary import LEVELS, TASK_STATUSES, YES_NO
 from hanoi_ctr.intake.normalize import choice, is_marker, number, text
 from hanoi_ctr.intake.normalize import date as parse_date
 from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW
 from hanoi_ctr.periods import TIMEZONE, Calendar, PeriodError, parse_period, window
+from hanoi_ctr.spans import end_of, first_of
 
 POSITION = ("file", "sha256", "sheet", "row")
 #: What offices type for a yes/no value (labels and synonyms) → 1.0 or 0.0.
@@ -161,9 +162,12 @@ def _read_periods(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
             continue
         start, end = window(p, ctx.calendar)
         in_term = term["start_year"] <= p.first_quarter.year and p.last_quarter.year <= term["end_year"]
-        rows.append({"period": spelled, "_period": str(p), "_start": start, "_end": end, "_in_term": in_term})
+        baseline = p.first_quarter.year == p.last_quarter.year == term["baseline_year"]
+        rows.append({"period": spelled, "_period": str(p), "_start": start, "_end": end, "_in_term": in_term,
+                     "_baseline": baseline, "_first": p.first_ordinal, "_last": p.last_ordinal})
     table = pl.DataFrame(rows, schema={"period": pl.String, "_period": pl.String, "_start": pl.Date,
-                                       "_end": pl.Date, "_in_term": pl.Boolean})
+                                       "_end": pl.Date, "_in_term": pl.Boolean, "_baseline": pl.Boolean,
+                                       "_first": pl.Int64, "_last": pl.Int64})
     return f.join(table, on="period", how="left")
 
 
@@ -184,9 +188,16 @@ def _read_units(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 
 def _assigned_pairs(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Return (_period, unit_code, indicator_code) assigned, for each period in the batch."""
-    frames = [ctx.catalog.assigned(parse_period(p), ctx.calendar).with_columns(_period=pl.lit(p))
-              for p in f["_period"].drop_nulls().unique().to_list()]
+    """Return (_period, unit_code, indicator_code) assigned, for each period in the batch.
+
+    What an agency reports for the city, the city may send under its own code.
+    """
+    def pairs(period: str) -> pl.DataFrame:
+        assigned = ctx.catalog.assigned(parse_period(period), ctx.calendar)
+        as_city = ctx.catalog.speaking_for(assigned).filter(pl.col("unit_code") == ctx.catalog.city)
+        return pl.concat([assigned, as_city]).unique().with_columns(_period=pl.lit(period))
+
+    frames = [pairs(p) for p in f["_period"].drop_nulls().unique().to_list()]
     schema = {"unit_code": pl.String, "indicator_code": pl.String, "_period": pl.String}
     return pl.concat([pl.DataFrame(schema=schema), *frames], how="vertical")
 
@@ -195,8 +206,8 @@ def _read_indicators(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """Read indicator rows: periods, units, the indicator's rules and assignment, the values typed."""
     f = _read_units(_read_periods(f, ctx), ctx)
     indicators = rules.rule_columns(ctx.catalog.indicators).select(
-        "indicator_code", "value_type", "min_value", "max_value", "decimals", "ratio_scale", "_value_from_parts",
-        "_needs_denominator", "_whole", "_boolean")
+        "indicator_code", "value_type", "frequency", "min_value", "max_value", "decimals", "ratio_scale",
+        "_value_from_parts", "_needs_denominator", "_whole", "_boolean")
     assigned = _assigned_pairs(f, ctx).with_columns(_assigned=pl.lit(True))
     f = f.with_columns(_indicator_known=pl.col("indicator_code").is_in(indicators["indicator_code"].implode()))
     f = f.join(indicators, on="indicator_code", how="left").join(
@@ -244,10 +255,17 @@ def period_readable(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
 
 @row_check("period-out-of-term")
 def period_in_term(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """The period lies within the catalog's term."""
+    """The period lies within the catalog's term (or, for an indicator, in its baseline year)."""
     term = ctx.catalog.term
-    return [_flag(f, ~pl.col("_in_term").fill_null(True), "period-out-of-term", "period",
+    baseline = pl.col("_baseline").fill_null(False) & pl.lit("indicator_code" in f.columns)
+    return [_flag(f, ~pl.col("_in_term").fill_null(True) & ~baseline, "period-out-of-term", "period",
                   detail=f"{term['start_year']}-{term['end_year']}")]
+
+
+@row_check("baseline-value", rows=("indicators",))
+def baseline_year_value(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A figure for the year before the term is kept as baseline data, and said so."""
+    return [_flag(f, pl.col("_baseline").fill_null(False) & pl.col("_indicator_known"), "baseline-value", "period")]
 
 
 @row_check("future-period")
@@ -283,12 +301,64 @@ def indicator_known(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
                   "indicator_code")]
 
 
+_FREQUENCY_WORDS = {
+    "quarter": ("theo quý", "quarterly"),
+    "half": ("6 tháng một lần, trong báo cáo quý II, quý IV, 6 tháng hoặc năm",
+             "half-yearly, in the Q2, Q4, half-year or year report"),
+    "year": ("theo năm, trong báo cáo quý IV, 6 tháng cuối năm hoặc cả năm",
+             "yearly, in the Q4, second-half or year report"),
+}
+
+
+def _frequency_words(index: int) -> pl.Expr:
+    return pl.col("frequency").replace_strict({k: v[index] for k, v in _FREQUENCY_WORDS.items()}, default="")
+
+
+@row_check("indicator-not-due", rows=("indicators",))
+def indicator_due(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A report for a period shorter than the indicator's frequency closes one of its periods (Q4 for a year)."""
+    closes = pl.col("_last") == end_of(pl.col("frequency"), pl.col("_last"))
+    mask = pl.col("_indicator_known") & pl.col("_last").is_not_null() & ~closes
+    return [_flag(f, mask, "indicator-not-due", "period", value=pl.col("indicator_code"),
+                  detail=(_frequency_words(0), _frequency_words(1)))]
+
+
+@row_check("longer-period", rows=("indicators",))
+def period_longer_than_frequency(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A figure for a period longer than the indicator's frequency stands for that whole period, and is said so."""
+    longer = (pl.col("_first") < first_of(pl.col("frequency"), pl.col("_last")))
+    closes = pl.col("_last") == end_of(pl.col("frequency"), pl.col("_last"))
+    return [_flag(f, pl.col("_indicator_known") & longer.fill_null(False) & closes.fill_null(False),
+                  "longer-period", "period", value=pl.col("_period"), detail=(_frequency_words(0),
+                                                                              _frequency_words(1)))]
+
+
 @row_check("indicator-not-assigned", rows=("indicators",))
 def indicator_assigned(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
     """The indicator is assigned to the unit in the period."""
     mask = (pl.col("_indicator_known") & pl.col("_unit_ok") & pl.col("_period").is_not_null()
             & pl.col("_assigned").is_null())
-    return [_flag(f, mask, "indicator-not-assigned", "indicator_code", detail=pl.col("unit_code"))]
+    who = _reporters(ctx)
+    return [_flag(f.join(who, on="indicator_code", how="left"), mask, "indicator-not-assigned", "indicator_code",
+                  detail=(pl.format("{}; {}", pl.col("unit_code"), pl.col("_who_vi")),
+                          pl.format("{}; {}", pl.col("unit_code"), pl.col("_who_en"))))]
+
+
+def _reporters(ctx: Context) -> pl.DataFrame:
+    """Return per indicator who reports it, in words: levels and named units (an agency also as the city)."""
+    a = ctx.catalog.assignments
+    city = ctx.catalog.city
+    out = []
+    for code in a["indicator_code"].unique().sort().to_list():
+        rows = a.filter(pl.col("indicator_code") == code)
+        levels = [LEVELS.label(v) for v in rows["level"].drop_nulls().to_list()]
+        levels_en = [LEVELS.label(v, "en") for v in rows["level"].drop_nulls().to_list()]
+        units = rows["unit_code"].drop_nulls().to_list()
+        as_city = [u for u in units if u in ctx.catalog.agencies]
+        vi = ", ".join(levels + units) + (f" (hoặc gửi dưới mã {city} của Thành phố)" if as_city else "")
+        en = ", ".join(levels_en + units) + (f" (or sent as the city, {city})" if as_city else "")
+        out.append({"indicator_code": code, "_who_vi": "đơn vị báo cáo: " + vi, "_who_en": "reported by: " + en})
+    return pl.DataFrame(out, schema={"indicator_code": pl.String, "_who_vi": pl.String, "_who_en": pl.String})
 
 
 def _reported() -> pl.Expr:

@@ -13,7 +13,7 @@ from hanoi_ctr.declare.vocabulary import SEVERITIES, STATUSES, TASK_STATUSES
 
 #: Fill colour of each status, on program sheets, unit matrices and the overview chart.
 STATUS_COLORS = {"achieved": "#63BE7B", "on_track": "#BDD7EE", "at_risk": "#FFD966", "off_track": "#F4B084",
-                 "no_data": "#D9D9D9", "no_target": "#FFFFFF"}
+                 "no_data": "#D9D9D9", "no_target": "#FFFFFF", "incomplete": "#E4DFEC"}
 
 _PHRASES: dict[str, dict[str, Any]] = {
     "vi": {

@@ -19,7 +19,7 @@ from hanoi_ctr.settings import Settings
 from hanoi_ctr.synthetic.files import Written, write_submissions
 from hanoi_ctr.synthetic.values import Mix, Synthetic
 from hanoi_ctr.synthetic.values import generate as generate_submissions
-from hanoi_ctr.version import __version__
+from hanoi_ctr.version import __version__ as __version__
 
 __all__ = [
     "Batch",

@@ -144,6 +144,8 @@ def broken(tmp_path) -> Path:
     _edit(directory, "programs", lambda f: _set(f, 0, "issued_on", "17/03/2021"))
     _edit(directory, "indicators", lambda f: _set(f, 2, "value_type", "ratio"))
     _edit(directory, "indicators", lambda f: _set(f, 3, "decimals", "7"))
+    _edit(directory, "indicators", lambda f: _set(f, 5, "agg_units", "median"))  # no such rule
+    _edit(directory, "targets", lambda f: _set(f, 4, "target_basis", "term_average"))  # a rate, not an average
     _edit(directory, "units", lambda f: _set(f, 40, "parent_code", "999"))
     _edit(directory, "targets", lambda f: pl.concat([f, f.head(1)]))            # duplicate key
     _edit(directory, "targets", lambda f: pl.concat([f, _set(f.head(1), 0, "indicator_code", "99.99")]))
@@ -162,6 +164,8 @@ def test_a_broken_catalog_reports_every_problem_with_file_row_and_column(broken)
         ("programs.csv", 2, "issued_on", "type-error"),
         ("indicators.csv", 4, "value_type", "invalid-choice"),
         ("indicators.csv", 5, "decimals", "out-of-range"),
+        ("indicators.csv", 7, "agg_units", "invalid-choice"),
+        ("targets.csv", 6, "target_basis", "invalid-record"),
         ("units.csv", 42, "parent_code", "broken-reference"),
         ("targets.csv", n_targets, "indicator_code,unit_code,year", "duplicate-key"),
         ("targets.csv", n_targets + 1, "indicator_code", "broken-reference"),
@@ -188,6 +192,6 @@ def test_catalog_check_command(broken, capsys, tmp_path):
     assert "catalog OK" in capsys.readouterr().out
     assert main(["catalog", "check", str(broken)]) == 1
     out = capsys.readouterr().out
-    assert "9 problem(s)" in out and "tasks.csv:2:lead_unit_code" in out
+    assert "11 problem(s)" in out and "tasks.csv:2:lead_unit_code" in out
     assert main(["catalog", "check", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err

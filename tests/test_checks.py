@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from hanoi_ctr.declare.issues import CODES
 from hanoi_ctr.declare.schemas import CHECK_CODES
 from hanoi_ctr.intake.checks import ROW_CHECKS, checks_for
@@ -26,3 +28,28 @@ def test_a_rule_is_found_by_its_code():
     assert [c.name for c in checks_for("ratio-inconsistent")] == ["ratio_consistent"]
     assert {c.name for c in checks_for("duplicate-row")} == {"indicator_once_per_file", "task_once_per_file"}
     assert checks_for("late-submission") == []
+
+
+def test_a_row_for_an_indicator_not_assigned_says_who_reports_it(catalog, tmp_path):
+    import hanoi_ctr
+
+    path = tmp_path / "wrong-unit.csv"
+    path.write_text("unit_code,period,indicator_code,value,submitted_at\n"
+                    "003,2024-Q3,08.01,90,2024-10-02\n00277,2024-Q4,02.10,20,2025-01-02\n", encoding="utf-8")
+    issues = hanoi_ctr.validate([path], catalog).issues.filter(pl.col("code") == "indicator-not-assigned")
+    by_row = {r["row"]: (r["message_vi"], r["message_en"]) for r in issues.iter_rows(named=True)}
+    assert "SO-LDTBXH" in by_row[2][0] and "hoặc gửi dưới mã 01" in by_row[2][0]
+    assert "reported by: SO-LDTBXH (or sent as the city, 01)" in by_row[2][1]
+    assert "SO-CT" in by_row[3][1]
+
+
+def test_a_yearly_indicator_is_due_in_the_reports_that_close_its_year(catalog, tmp_path):
+    import hanoi_ctr
+
+    path = tmp_path / "yearly.csv"
+    rows = [f"003,{p},01.03,5,2025-01-02" for p in ("2024-Q1", "2024-Q3", "2024-H1", "2024-Q4", "2024-H2", "2024")]
+    path.write_text("unit_code,period,indicator_code,value,submitted_at\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    issues = hanoi_ctr.validate([path], catalog).issues
+    not_due = issues.filter(pl.col("code") == "indicator-not-due")
+    assert sorted(not_due["row"].to_list()) == [2, 3, 4]  # Q1, Q3 and H1 do not close the year
+    assert "theo năm" in not_due["message_vi"][0] and "yearly, in the Q4" in not_due["message_en"][0]

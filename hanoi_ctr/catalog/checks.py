@@ -124,7 +124,23 @@ def _check_targets(frames: dict[str, pl.DataFrame]) -> list[Issue]:
                       ("dòng không có mục tiêu hay giá trị cơ sở", "row has neither a target nor a baseline"))
     no_year = targets.filter(pl.col("baseline_value").is_not_null(), pl.col("baseline_year").is_null())
     issues += _issues(no_year, "missing-value", "targets", "baseline_year")
-    return issues
+    return issues + _check_bases(targets, frames["indicators"])
+
+
+def _check_bases(targets: pl.DataFrame, indicators: pl.DataFrame) -> list[Issue]:
+    """A target's basis must be one its indicator's rules can carry (a term average needs a mean over time)."""
+    rules_of = {r["indicator_code"]: r for r in indicators.select(
+        "indicator_code", "agg_units", "agg_time", "cumulative_scope").iter_rows(named=True)}
+
+    def misfit(row: dict) -> bool:
+        ind = rules_of.get(row["indicator_code"])
+        basis = rules.BASES.get(row["target_basis"] or "")
+        return bool(ind and basis and not basis.fits(ind["agg_units"], ind["agg_time"], ind["cumulative_scope"]))
+
+    bad = targets.filter(pl.Series([misfit(r) for r in targets.iter_rows(named=True)], dtype=pl.Boolean))
+    return _issues(bad, "invalid-record", "targets", "target_basis",
+                   ("cách tính mục tiêu không phù hợp với quy tắc tổng hợp của chỉ tiêu",
+                    "the target basis does not fit the indicator's aggregation rules"))
 
 
 def _check_assignments(frames: dict[str, pl.DataFrame]) -> list[Issue]:

@@ -82,6 +82,13 @@ CSV_SCENARIOS: dict[str, tuple[list[str], list[tuple[str, int | None, str | None
     "submission-empty.csv": ([HEADER], [("empty-file", None, None)]),
     "submission-missing-column.csv": (["unit_code,period,indicator_code,note", "SO-LDTBXH,2024-Q3,08.01,x"],
                                       [("missing-column", None, "value")]),
+    "submission-indicator-not-due.csv": ([HEADER, f"003,2024-Q3,01.03,5,,,,{ON_TIME}"],
+                                         [("indicator-not-due", 2, "period")]),
+    "submission-longer-period.csv": ([HEADER, "SO-LDTBXH,2024,08.01,90,,,,2025-01-05"],
+                                     [("longer-period", 2, "period")]),
+    "submission-baseline-year.csv": ([HEADER, "003,2020,01.03,7,,,,2021-01-05"],
+                                     [("baseline-value", 2, "period")]),
+    "submission-city-sends-its-statistic.csv": ([HEADER, f"01,2024-Q3,08.01,90,,,,{ON_TIME}"], []),
     "submission-tasks.csv": ([
         TASK_HEADER,
         f"TU-BTC,2024-Q3,01.T01,Đang thực hiện,,,{ON_TIME}",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import polars as pl
 import pytest
@@ -75,6 +77,53 @@ def test_every_sourced_target_is_in_the_catalog(catalog):
     assert texts["Tốc độ tăng trưởng GRDP bình quân giai đoạn 2021-2025"] == "7.5-8.0"
     grdp = city.filter(pl.col("name_vi") == "GRDP bình quân đầu người").row(0, named=True)
     assert (grdp["target_min"], grdp["target_max"], grdp["baseline_value"]) == (8300, 8500, 5420)
+
+
+#: Hosts whose copies are secondary (mirrors, aggregators, document-sharing sites). A label with a dot
+#: matches the host and its subdomains; "baomoi" matches any of its sites (lite., beta., m., .net.vn).
+WEAK_HOSTS = ("keobongda123news.org", "dokumen.tips", "baomoi", "thitruonghanghoa.com", "hanict.org.vn",
+              "tintaynguyen.com", "kienthuc.net.vn")
+
+
+def _weak_host(url: str) -> str | None:
+    labels = (urlsplit(url).hostname or "").split(".")
+    for host in WEAK_HOSTS:
+        parts = host.split(".")
+        if (labels[-len(parts):] == parts) if len(parts) > 1 else host in labels:
+            return host
+    return None
+
+
+def test_weak_hosts_are_recognised():
+    assert _weak_host("https://lite.baomoi.com/x.epi") == "baomoi"
+    assert _weak_host("https://baomoi.net.vn/tag/x") == "baomoi"
+    assert _weak_host("https://dokumen.tips/documents/chng-trnh.html") == "dokumen.tips"
+    assert _weak_host("http://hanict.org.vn/tin-tuc/x") == "hanict.org.vn"
+    assert _weak_host("https://kinhtedothi.vn/x.html") is None
+    assert _weak_host("https://notkienthuc.net.vn/x") is None
+
+
+def test_no_source_cites_a_weak_host_without_saying_so():
+    """A weak host stays only where nothing better was found, and the row says so.
+
+    In a table with a note column (source_note, note) the note says "weak" and names the host;
+    in one without (programs, units) the source itself labels the URL "weak:".
+    """
+    unsaid = []
+    for path in sorted(bundled_catalog_dir().glob("*.csv")):
+        frame = pl.read_csv(path, infer_schema=False)
+        if "source" not in frame.columns:
+            continue
+        note_column = next((c for c in ("source_note", "note") if c in frame.columns), None)
+        for line, row in enumerate(frame.iter_rows(named=True), start=2):
+            note = (row[note_column] or "") if note_column else ""
+            for part in (row["source"] or "").split(" ; "):
+                for url in re.findall(r"https?://\S+", part):
+                    host = _weak_host(url)
+                    if host is None or part.startswith("weak: ") or ("weak" in note and host in note):
+                        continue
+                    unsaid.append(f"{path.name}:{line}: {url}")
+    assert unsaid == []
 
 
 def test_the_seed_articles_unit_targets_are_recorded(catalog):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO.parent / "shared" / "reference"
@@ -38,6 +39,11 @@ SOURCE_2025 = "vietnamadminunits 1.0.4; Resolution 1656/NQ-UBTVQH15 (effective 2
 SOURCE_LINEAGE = "vietnamadminunits 1.0.4"
 SOURCE_ARTICLE = "article: Hà Nội tạo thế rồng bay… Bài 2 (reference 000_f0efe02560fe30fd)"
 SOURCE_GLOSSARY = "DOMAIN.md glossary; role as task lead illustrative"
+
+# Hosts whose copies are secondary (mirrors, aggregators, document-sharing sites): a source on one
+# of them is labelled "weak:" (a label matches the host or its last labels; "baomoi" any of its sites).
+WEAK_HOSTS = ("keobongda123news.org", "dokumen.tips", "baomoi", "thitruonghanghoa.com", "hanict.org.vn",
+              "tintaynguyen.com", "kienthuc.net.vn")
 
 # Standing agencies: named in a program row of xvii_programs.csv (source = that row's URL).
 STANDING_AGENCIES = {
@@ -89,9 +95,24 @@ def write_rows(name: str, columns: list[str], rows: list[dict[str, str]]) -> Non
         writer.writerows(rows)
 
 
+def is_weak(url: str) -> bool:
+    """Whether a URL is on one of WEAK_HOSTS."""
+    labels = (urlsplit(url).hostname or "").split(".")
+    return any(labels[-len(host.split(".")):] == host.split(".") if "." in host else host in labels
+               for host in WEAK_HOSTS)
+
+
+def standing_source(row: dict[str, str]) -> str:
+    """The program row's source, labelled when only a weak host names the standing agency."""
+    if not is_weak(row["source"]):
+        return row["source"]
+    return (f"weak: {row['source']} (standing agency of {row['code']} as named there; "
+            "no mainstream copy found)")
+
+
 def agency_sources() -> dict[str, str]:
     """Map each agency code to the URL or note where it is named."""
-    by_name = {row["standing_agency"]: row["source"]
+    by_name = {row["standing_agency"]: standing_source(row)
                for row in read_rows("xvii_programs.csv") if row["standing_agency"]}
     sources = {code: by_name[name] for code, name in STANDING_AGENCIES.items()}
     sources.update({code: source for code, _, source in OTHER_AGENCIES})

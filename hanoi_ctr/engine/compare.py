@@ -21,6 +21,12 @@ from hanoi_ctr.settings import Settings
 _KEY = ["unit_code", "indicator_code"]
 
 
+def to_decimals(x: pl.Expr, extra: int = 0) -> pl.Expr:
+    """Return x rounded to the indicator's decimals (column `decimals`) plus `extra`."""
+    scale = pl.lit(10.0).pow(pl.col("decimals") + extra)
+    return (x * scale).round(0, mode="half_away_from_zero") / scale
+
+
 def meets(x: pl.Expr, lo: pl.Expr, hi: pl.Expr) -> pl.Expr:
     """Return whether x lies in [lo, hi] (null when x is null or both bounds are open)."""
     inside = (lo.is_null() | (x >= lo)) & (hi.is_null() | (x <= hi))
@@ -205,7 +211,8 @@ def _compared(rows: pl.LazyFrame, term: Term) -> pl.LazyFrame:
     rows = rows.with_columns(**rules.basis_columns("_basis"))
     source = pl.col("_compared_from")
     return rows.with_columns(
-        compared_value=pl.coalesce(*[pl.when(source == k).then(v) for k, v in compared.items()]),
+        # Judged as shown: to the indicator's decimals (and free of the last digit's noise).
+        compared_value=to_decimals(pl.coalesce(*[pl.when(source == k).then(v) for k, v in compared.items()])),
         compared_period=pl.coalesce(*[pl.when(source == k).then(v) for k, v in period.items()]),
         annualised=pl.when(source == "year_total").then(pl.col("_elapsed") < 4),
         _final_when_met=pl.col("_final_when_met") | ((source == "year_total") & (pl.col("_elapsed") == 4)),
@@ -281,8 +288,8 @@ def compare(rows: pl.LazyFrame | pl.DataFrame, targets: pl.DataFrame, indicators
     value) are the baseline candidates.
     """
     leaf = rows.lazy().with_columns(_leaf=pl.col("n_expected").is_null())
-    ind = rules.rule_columns(indicators.lazy()).select("indicator_code", "cumulative_scope", "_compounds",
-                                                       "_additive", "_default_basis")
+    ind = rules.rule_columns(indicators.lazy()).select("indicator_code", "cumulative_scope", "decimals",
+                                                       "_compounds", "_additive", "_default_basis")
     out = held_to(leaf, targets, indicators, city_code, term.end_year).drop("_leaf", "target_text").join(
         ind, on="indicator_code", how="left")
     # Without a target, the value is still shown as its indicator's natural basis would compare it.
@@ -313,10 +320,10 @@ def compare(rows: pl.LazyFrame | pl.DataFrame, targets: pl.DataFrame, indicators
     )
     needed = _needed(term)
     out = out.with_columns(needed=needed["needed"]).with_columns(_needed_ratio=needed["_needed_ratio"])
-    out = out.with_columns(projection=_projected(term)).with_columns(
+    out = out.with_columns(projection=to_decimals(_projected(term))).with_columns(
         projection_meets_target=meets(pl.col("projection"), pl.col("_lo"), pl.col("_hi")))
     out = _milestone(out, points.lazy(), city_code).with_columns(result_status=status(settings))
     return out.drop("direction", "value_type", "agg_units", "cumulative_scope", "target_delta",
                     "_row_baseline", "_row_baseline_year", "_lo", "_hi", "_g", "_b", "_tt", "_tb", "_path",
                     "_met", "_compared_from", "_final_when_met", "_by_needed", "_needed_ratio", "_compounds",
-                    "_additive", "_incomplete", "_basis", "_default_basis").collect()
+                    "_additive", "_incomplete", "_basis", "_default_basis", "decimals").collect()

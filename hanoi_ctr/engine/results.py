@@ -33,7 +33,7 @@ from hanoi_ctr.engine.aggregate import (
     roll_up,
     to_city,
 )
-from hanoi_ctr.engine.compare import Term, compare
+from hanoi_ctr.engine.compare import Term, compare, to_decimals
 from hanoi_ctr.engine.coverage import completeness, ledger_from_values
 from hanoi_ctr.engine.outliers import cumulative_decreases, outliers, period_mismatches, rollup_mismatches
 from hanoi_ctr.engine.series import (
@@ -215,6 +215,27 @@ def _results(spans: pl.DataFrame, trend_rows: pl.DataFrame, grid: pl.DataFrame, 
     return compare(rows, catalog.targets, catalog.indicators, city_code=catalog.city, term=term,
                    year_values=year_values(spans), earliest=earliest(spans, trend_rows, schedule, term_first),
                    settings=settings)
+
+
+#: Columns written to the indicator's decimals, and shares (1 = 100 %) written to 0.01 %.
+_VALUES = ("value", "rollup_value", "previous_value", "change", "term_to_date", "compared_value", "baseline_value",
+           "milestone_value", "projection", "needed")
+_PARTS = ("numerator", "denominator")
+_SHARES = ("achievement", "progress", "expected_progress", "milestone_achievement", "coverage_rate")
+
+
+def rounded(frame: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+    """Return a results or trend frame rounded as written: values to their indicator's decimals.
+
+    Shares (1 = 100 %) go to 0.01 %, numerators and denominators to 6
+    decimals, so that the same inputs give the same bytes whatever the order
+    in which floating-point sums were taken.
+    """
+    out = frame.join(indicators.select("indicator_code", "decimals"), on="indicator_code", how="left")
+    return out.with_columns(
+        [to_decimals(pl.col(c)).alias(c) for c in _VALUES if c in out.columns]
+        + [pl.col(c).round(6).alias(c) for c in _PARTS if c in out.columns]
+        + [pl.col(c).round(4).alias(c) for c in _SHARES if c in out.columns]).drop("decimals")
 
 
 def _shape(frame: pl.DataFrame, table: str) -> pl.DataFrame:

@@ -34,8 +34,8 @@ def ingest_files(files: list[Path], catalog: Catalog, settings: Settings, period
 
 
 @task(name="roll-up")
-def compute(catalog: Catalog, settings: Settings, period: Period) -> Results:
-    return pipeline.compute(catalog, settings, period)
+def compute(catalog: Catalog, settings: Settings, period: Period, as_of: str | None = None) -> Results:
+    return pipeline.compute(catalog, settings, period, pipeline.parse_as_of(as_of))
 
 
 @task(name="write-outputs", **IO_RETRIES)
@@ -64,13 +64,13 @@ def _inputs() -> tuple[Catalog, Settings]:
 
 
 def _rollup(period: Period, catalog: Catalog, settings: Settings, lang: str | None, parts: int,
-            ingest_inbox: bool) -> str:
+            ingest_inbox: bool, as_of: str | None = None) -> str:
     batches = []
     if ingest_inbox:
         groups = pipeline.partition(pipeline.inbox_files(settings), parts, catalog)
         batches = [f.result() for f in ingest_files.map(groups, unmapped(catalog), unmapped(settings),
                                                         unmapped(None))]
-    outputs = write_outputs(compute(catalog, settings, period), catalog, settings, lang)
+    outputs = write_outputs(compute(catalog, settings, period, as_of), catalog, settings, lang)
     _publish(outputs, batches)
     return str(outputs.workbook)
 
@@ -82,20 +82,26 @@ def _publish(outputs: pipeline.Outputs, batches: list[Batch]) -> None:
 
 @flow(name="quarterly-rollup", log_prints=True)
 def quarterly_rollup(period: str | None = None, lang: str | None = None, parts: int = 2,
-                     ingest_inbox: bool = True) -> str:
-    """Ingest the inbox and roll up a quarter (default: the one whose deadline just passed)."""
+                     ingest_inbox: bool = True, as_of: str | None = None) -> str:
+    """Ingest the inbox and roll up a quarter (default: the one whose deadline just passed).
+
+    `as_of` (a Hanoi date or time) reproduces a past rollup from the files received by then.
+    """
     catalog, settings = _inputs()
     chosen = pipeline.resolve_period(period, "quarter", catalog, settings)
-    return _rollup(chosen, catalog, settings, lang, parts, ingest_inbox)
+    return _rollup(chosen, catalog, settings, lang, parts, ingest_inbox, as_of)
 
 
 @flow(name="rollup", log_prints=True)
 def rollup(period: str | None = None, kind: str = "year", lang: str | None = None, parts: int = 2,
-           ingest_inbox: bool = True) -> str:
-    """Roll up a half year, a year or the term to date (default: the latest closed one of `kind`)."""
+           ingest_inbox: bool = True, as_of: str | None = None) -> str:
+    """Roll up a half year, a year or the term to date (default: the latest closed one of `kind`).
+
+    `as_of` (a Hanoi date or time) reproduces a past rollup from the files received by then.
+    """
     catalog, settings = _inputs()
     chosen = pipeline.resolve_period(period, kind, catalog, settings)
-    return _rollup(chosen, catalog, settings, lang, parts, ingest_inbox)
+    return _rollup(chosen, catalog, settings, lang, parts, ingest_inbox, as_of)
 
 
 @flow(name="issue-templates", log_prints=True)

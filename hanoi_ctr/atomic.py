@@ -1,7 +1,9 @@
 """Write files atomically: a temporary file in the same folder, then a rename.
 
 A reader (or a crash) never sees a half-written file where the last good
-one was: the rename either happens completely or not at all.
+one was: the rename either happens completely or not at all. The file gets
+the mode a plain `open` would give it, 0666 less the process's umask (0644
+under the usual 022), not the 0600 of a temporary file.
 """
 
 from __future__ import annotations
@@ -28,9 +30,24 @@ def atomic_path(path: Path | str, suffix: str | None = None) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, 0o666 & ~current_umask())
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    """Return the process's umask without changing it (Linux reports it; elsewhere it is read and restored)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes_atomic(path: Path | str, data: bytes) -> None:

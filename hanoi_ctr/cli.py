@@ -161,8 +161,8 @@ def _rollup(args: argparse.Namespace, settings: Settings) -> int:
     if args.inbox:
         batch = pipeline.ingest_files(pipeline.inbox_files(settings), catalog, settings)
         print(f"{batch.ledger.height} file(s) ingested", file=sys.stderr)
-    outputs = pipeline.write_outputs(pipeline.compute(catalog, settings, period), catalog, settings, args.lang,
-                                     args.wards)
+    outputs = pipeline.write_outputs(pipeline.compute(catalog, settings, period, pipeline.parse_as_of(args.as_of)),
+                                     catalog, settings, args.lang, args.wards)
     print(outputs.workbook)
     print(f"{outputs.results}\n{outputs.issues}", file=sys.stderr)
     return EXIT_OK
@@ -231,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     rollup.add_argument("--archive", help="archive folder (default: HANOI_CTR_ARCHIVE_DIR)")
     rollup.add_argument("--out", help="output folder (default: HANOI_CTR_OUTPUT_DIR)")
     rollup.add_argument("--lang", choices=("vi", "en"), help="workbook language (default vi)")
+    rollup.add_argument("--as-of", metavar="TIME",
+                        help="reproduce the rollup as it was at this Hanoi time (2025-01-10 is the end of that day, "
+                             "or 2025-01-10T14:30): only files received by then count")
     rollup.add_argument("--wards", action="store_true", help="show the wards, not only the districts, in the "
                                                              "unit matrix of each program sheet")
     rollup.set_defaults(run=_rollup)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
@@ -27,7 +27,7 @@ import polars as pl
 from hanoi_ctr.catalog import Catalog, with_levels
 from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.declare.vocabulary import STATUSES
-from hanoi_ctr.engine.results import Results, rollup
+from hanoi_ctr.engine.results import Results, rollup, rounded
 from hanoi_ctr.errors import ConfigError
 from hanoi_ctr.intake.ingest import Batch, ingest, list_submissions
 from hanoi_ctr.intake.store import Store
@@ -35,6 +35,7 @@ from hanoi_ctr.intake.templates import make_templates
 from hanoi_ctr.locks import exclusive
 from hanoi_ctr.periods import TIMEZONE, Period, latest_closed_period, parse_period, period_containing
 from hanoi_ctr.report.build import write_workbook
+from hanoi_ctr.report.files import files_of_period
 from hanoi_ctr.settings import Settings
 
 
@@ -48,6 +49,8 @@ class Outputs:
     issues: Path
     status_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     issue_counts: dict[str, int] = field(default_factory=dict)
+    #: Every Parquet file written beside the workbook, by name (results, values, trend, …).
+    tables: dict[str, Path] = field(default_factory=dict)
 
 
 def resolve_period(period: Period | str | None, kind: str, catalog: Catalog, settings: Settings,
@@ -106,6 +109,29 @@ def inbox_files(settings: Settings) -> list[Path]:
     return list_submissions(settings.inbox)
 
 
+def parse_as_of(text: str | None) -> datetime | None:
+    """Return the instant an `--as-of` names (in UTC, as receipts are stored).
+
+    A date means its last instant in Hanoi; a time without an offset is Hanoi time.
+
+    >>> parse_as_of("2025-01-10T14:30").isoformat()
+    '2025-01-10T07:30:00+00:00'
+    >>> parse_as_of("2025-01-10").isoformat()
+    '2025-01-10T16:59:59.999999+00:00'
+    """
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), datetime.max.time(), TIMEZONE)
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--as-of {text!r} is neither a date (2025-01-10) nor a time (2025-01-10T14:30)") from None
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=TIMEZONE)).astimezone(timezone.utc)
+
+
 def compute(catalog: Catalog, settings: Settings, period: Period | str, as_of: datetime | None = None) -> Results:
     """Roll up everything in the archive for a period."""
     store = Store(settings.archive)
@@ -113,11 +139,20 @@ def compute(catalog: Catalog, settings: Settings, period: Period | str, as_of: d
                   task_progress=store.task_history(), settings=settings, as_of=as_of)
 
 
+#: The tidy Parquet files written beside the workbook: file name prefix → `Results` frame.
+PARQUET = {"results": "results", "values": "sources", "trend": "trend", "completeness": "completeness",
+           "tasks": "task_status"}
+
+
 def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: str | None = None,
-                  include_wards: bool = False) -> Outputs:
+                  include_wards: bool = False, generated_on: date | None = None) -> Outputs:
     """Write the workbook and the tidy Parquet files of a rollup, under the period's lock.
 
-    The unit matrix of each program sheet shows the districts; `include_wards` adds the wards.
+    Beside `rollup-<period>.xlsx`: `results-`, `issues-`, `values-` (the source values with their
+    files and rows), `trend-`, `completeness-` and `tasks-<period>.parquet`. Results and trend are
+    rounded as shown (to each indicator's decimals), so that the same inputs give the same bytes.
+    The files and issues are the period's, received by the results' as-of instant. The unit matrix
+    of each program sheet shows the districts; `include_wards` adds the wards.
     """
     store = Store(settings.archive)
     out = settings.output
@@ -126,14 +161,20 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     except OSError as exc:
         raise ConfigError(f"cannot create output folder {out}: {exc.strerror}") from None
     period = str(results.period).replace("/", "-")
-    paths = {name: out / f"{name}-{period}.{ext}" for name, ext in
-             (("rollup", "xlsx"), ("results", "parquet"), ("issues", "parquet"))}
-    ledger, intake = _inputs_of(store, results.period)
+    paths = {"rollup": out / f"rollup-{period}.xlsx", "issues": out / f"issues-{period}.parquet"}
+    paths |= {name: out / f"{name}-{period}.parquet" for name in PARQUET}
+    ledger, intake = files_of_period(store.ledger(), store.issues(), results.period, settings.calendar,
+                                     results.as_of, results.file_periods)
     issues = pl.concat([intake, results.issues], how="vertical")
+    frames = {name: getattr(results, attr) for name, attr in PARQUET.items()}
+    for name in ("results", "trend"):
+        frames[name] = rounded(frames[name], catalog.indicators)
     with exclusive(out / ".locks" / f"{period}.lock"):
         write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
-                       intake_issues=intake, settings=settings, include_wards=include_wards)
-        _write_parquet(results.results, paths["results"])
+                       intake_issues=intake, settings=settings, generated_on=generated_on,
+                       include_wards=include_wards)
+        for name, frame in frames.items():
+            _write_parquet(frame, paths[name])
         _write_parquet(issues, paths["issues"])
     statuses = results.results.join(catalog.indicators.select("indicator_code", "program_code"),
                                     on="indicator_code").filter(pl.col("unit_level") == "city")
@@ -141,20 +182,7 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     for r in statuses.group_by("program_code", "result_status").len().sort("program_code").iter_rows(named=True):
         counts.setdefault(r["program_code"], {})[r["result_status"]] = r["len"]
     return Outputs(str(results.period), paths["rollup"], paths["results"], paths["issues"], counts,
-                   dict(Counter(issues["code"].to_list())))
-
-
-def _inputs_of(store: Store, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Return the ledger rows and intake issues of the files that carry data of the period."""
-    ledger = store.ledger()
-    if ledger.is_empty():
-        return ledger, empty_frame("issues")
-    # A file with no single period (a multi-period long table, or one rejected outright) is shown too.
-    periods = {p: period.contains(parse_period(p)) for p in ledger["period"].drop_nulls().unique()}
-    in_period = ledger.filter(pl.col("period").is_null()
-                              | pl.col("period").replace_strict(periods, default=False, return_dtype=pl.Boolean))
-    issues = store.issues().join(in_period.select("sha256"), on="sha256", how="semi")
-    return in_period, issues
+                   dict(Counter(issues["code"].to_list())), {n: paths[n] for n in (*PARQUET, "issues")})
 
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:

@@ -27,6 +27,14 @@ def test_programs_are_the_ten_of_term_xvii(catalog):
     assert sum(s == "confirmed" for s in status.values()) == 8
     standing = dict(zip(programs["program_code"], programs["standing_agency_code"]))
     assert standing["01-CTr/TU"] == "TU-BTC" and standing["10-CTr/TU"] is None
+    # What the sources say each program holds (DOMAIN.md), each count with where it comes from.
+    sizes = {r["program_code"][:2]: (r["stated_indicators"], r["stated_tasks"])
+             for r in programs.iter_rows(named=True) if r["stated_indicators"] or r["stated_tasks"]}
+    assert sizes == {"01": (14, 34), "02": (11, None), "04": (33, None), "06": (18, 51), "08": (27, None)}
+    assert programs.filter(pl.col("stated_indicators").is_not_null())["size_source"].null_count() == 0
+    # The titles say only what is recorded; their status says the rest.
+    titles = dict(zip(programs["program_code"], programs["title_vi"]))
+    assert "(" not in titles["05-CTr/TU"] + titles["10-CTr/TU"]
 
 
 def test_units_cover_the_city_districts_wards_and_agencies(catalog):
@@ -191,6 +199,7 @@ def broken(tmp_path) -> Path:
     directory = tmp_path / "broken"
     shutil.copytree(bundled_catalog_dir(), directory)
     _edit(directory, "programs", lambda f: _set(f, 0, "issued_on", "17/03/2021"))
+    _edit(directory, "programs", lambda f: _set(f, 1, "stated_indicators", "-2"))
     _edit(directory, "indicators", lambda f: _set(f, 2, "value_type", "ratio"))
     _edit(directory, "indicators", lambda f: _set(f, 3, "decimals", "7"))
     _edit(directory, "indicators", lambda f: _set(f, 5, "agg_units", "median"))  # no such rule
@@ -211,6 +220,7 @@ def test_a_broken_catalog_reports_every_problem_with_file_row_and_column(broken)
     found = {(i.file, i.row, i.column, i.code) for i in err.value.issues}
     assert found == {
         ("programs.csv", 2, "issued_on", "type-error"),
+        ("programs.csv", 3, "stated_indicators", "out-of-range"),
         ("indicators.csv", 4, "value_type", "invalid-choice"),
         ("indicators.csv", 5, "decimals", "out-of-range"),
         ("indicators.csv", 7, "agg_units", "invalid-choice"),
@@ -241,6 +251,6 @@ def test_catalog_check_command(broken, capsys, tmp_path):
     assert "catalog OK" in capsys.readouterr().out
     assert main(["catalog", "check", str(broken)]) == 1
     out = capsys.readouterr().out
-    assert "11 problem(s)" in out and "tasks.csv:2:lead_unit_code" in out
+    assert "12 problem(s)" in out and "tasks.csv:2:lead_unit_code" in out
     assert main(["catalog", "check", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err

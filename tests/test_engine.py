@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 import polars as pl
@@ -229,9 +230,11 @@ def test_reversing_the_direction_reverses_the_status_order(numbers):
     status = {
         (r["unit_code"], r["indicator_code"]): RANK[r["result_status"]] for r in out.iter_rows(named=True)
     }
-    for a, x in zip(WARDS, numbers, strict=True):
+    # Values are judged as shown, to the indicator's one decimal, half away from zero.
+    shown = [math.floor(x * 10 + 0.5) / 10 for x in numbers]
+    for a, x in zip(WARDS, shown, strict=True):
         assert (status[a, "01.01"] == 3) is (x >= 50) and (status[a, "01.02"] == 3) is (x <= 50)
-        for b, y in zip(WARDS, numbers, strict=True):
+        for b, y in zip(WARDS, shown, strict=True):
             if x < y:
                 assert status[a, "01.01"] <= status[b, "01.01"]
                 assert status[a, "01.02"] >= status[b, "01.02"]

@@ -118,3 +118,13 @@ def test_summary_per_program_and_lead_agency():
     assert (b01["n_tasks"], b01["n_due"], b01["n_not_reported"], b01["n_in_progress"]) == (2, 1, 1, 1)
     a02 = rows[("02-CTr/TU", "SO-A")]
     assert (a02["n_cancelled"], a02["n_completed"], a02["n_overdue"]) == (1, 1, 0)
+
+
+def test_an_illustrative_task_is_due_but_never_overdue():
+    tasks = TASKS.with_columns(source=pl.when(pl.col("task_code") == "01.T01").then(pl.lit("illustrative"))
+                               .otherwise(pl.lit("https://example.org/program")))
+    out = task_status(tasks, parse_period("2024-Q3"), PROGRESS).filter(pl.col("task_code").is_in(["01.T01", "02.T02"]))
+    # 01.T01 (due 2024-Q2, in progress at 2024-Q3) would be overdue; its due period is illustrative.
+    assert out.select("task_code", "is_due", "overdue").rows() == [("01.T01", True, False), ("02.T02", True, False)]
+    assert task_status(tasks, parse_period("2024-Q3"), None).filter(pl.col("overdue"))["task_code"].to_list() == [
+        "01.T02", "02.T01", "02.T02"]

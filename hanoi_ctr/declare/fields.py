@@ -112,6 +112,13 @@ _FIELDS: tuple[Field, ...] = (
        "Cơ quan thường trực", "Standing agency", pattern=UNIT_CODE_PATTERN),
     _f("issued_on", "date", "Date the program was issued.", "Ngày ban hành", "Issued on",
        required=True, excel_format="dd/mm/yyyy"),
+    _f("stated_indicators", "integer", "How many indicators the program's sources say it has.",
+       "Số chỉ tiêu của chương trình", "Indicators of the program", minimum=0, width=11),
+    _f("stated_tasks", "integer",
+       "How many tasks (projects, plans, topics) the program's sources say it has.",
+       "Số nhiệm vụ của chương trình", "Tasks of the program", minimum=0, width=11),
+    _f("size_source", "string", "Where the stated counts come from, with the words quoted.",
+       "Nguồn số chỉ tiêu, nhiệm vụ", "Source of the counts"),
     # --- units ------------------------------------------------------------
     _f("kind", "string", "Kind of unit or task (see the table's enum).", "Loại", "Kind", required=True),
     _f("parent_code", "string", "Unit code of the parent unit.", "Đơn vị cấp trên", "Parent",
@@ -133,6 +140,8 @@ _FIELDS: tuple[Field, ...] = (
     # --- indicators -------------------------------------------------------
     _f("unit_label", "string", "Unit of measure as shown to users (%, triệu lượt, …).",
        "Đơn vị tính", "Unit", required=True, width=10),
+    _f("unit_label_en", "string", "Unit of measure in English (%, million visits, …).",
+       "Đơn vị tính (tiếng Anh)", "Unit (English)", width=10),
     _f("value_type", "string", "What kind of number the indicator is.", "Kiểu giá trị", "Value type",
        required=True, enum=VALUE_TYPES),
     _f("direction", "string", "Which way is better: increase, decrease, or inside a range.",
@@ -341,11 +350,14 @@ _FIELDS: tuple[Field, ...] = (
     _f("n_not_reported", "integer", "Tasks with no status reported yet.", "Chưa báo cáo", "Not reported",
        required=True, minimum=0, width=7),
     _f("n_overdue", "integer", "Tasks overdue.", "Quá hạn", "Overdue", required=True, minimum=0, width=7),
+    # --- source values (the trace) -----------------------------------------
+    _f("replaced_value", "number", "The value this one replaced: the unit's earlier figure for the same period "
+       "and indicator (a revision).", "Thay cho giá trị", "Replaces value", excel_format="#,##0.##", width=11),
+    _f("replaced_file", "string", "The file the replaced value came from.", "Thay cho tệp", "Replaces file",
+       width=24),
     # --- shown in workbooks only -------------------------------------------
-    _f("target", "string", "The target as shown: its wording, value, range, bound or change from the baseline.",
-       "Mục tiêu", "Target", width=16),
-    _f("coverage", "string", "Reports with a value of those expected from the units beneath (n_reported/n_expected).",
-       "Số đơn vị báo cáo", "Units reporting", width=10),
+    _f("compared", "string", "What the compared value is, in words: its basis and period (TB 2021-2024).",
+       "Cách so sánh", "Compared as", width=13),
     _f("trend", "string", "A sparkline of the values from the start of the term.", "Xu hướng", "Trend", width=16),
     _f("unit_name", "string", "Name of the unit in force at the end of the period.", "Đơn vị", "Unit", width=30),
     _f("parent_name", "string", "Name of the parent unit in force at the end of the period.", "Trực thuộc",

@@ -313,7 +313,8 @@ def compare(rows: pl.LazyFrame | pl.DataFrame, targets: pl.DataFrame, indicators
     out = out.with_columns(
         _met=meets(pl.col("compared_value"), pl.col("_lo"), pl.col("_hi")),
         achievement=achievement(pl.col("compared_value"), pl.col("_lo"), pl.col("_hi")),
-        progress=pl.when(usable).then((pl.col("compared_value") - pl.col("_b")) / span),
+        # + 0.0 turns the -0.0 of no change towards a lower target into 0.0
+        progress=pl.when(usable).then((pl.col("compared_value") - pl.col("_b")) / span + 0.0),
         expected_progress=pl.when(usable).then((pl.col("_path") - pl.col("_b")) / span),
         _incomplete=(pl.col("_partial") & pl.col("_additive")
                      & (pl.col("coverage_rate") < settings.complete_coverage)).fill_null(False),

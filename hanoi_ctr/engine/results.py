@@ -17,6 +17,7 @@ from datetime import datetime
 import polars as pl
 
 from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.catalog.model import LATEST
 from hanoi_ctr.catalog.targets import own_bounds
 from hanoi_ctr.declare.issues import Issue, issues_frame
 from hanoi_ctr.declare.schemas import polars_schema
@@ -48,6 +49,7 @@ from hanoi_ctr.engine.series import (
     year_values,
 )
 from hanoi_ctr.engine.tasks import task_status, task_summary
+from hanoi_ctr.engine.trace import source_values, used_spans
 from hanoi_ctr.intake.revisions import current
 from hanoi_ctr.periods import Period, parse_period
 from hanoi_ctr.settings import Settings
@@ -60,16 +62,22 @@ class Results:
 
     period: Period
     results: pl.DataFrame
+    sources: pl.DataFrame
     trend: pl.DataFrame
     completeness: pl.DataFrame
     task_status: pl.DataFrame
     task_summary: pl.DataFrame
     issues: pl.DataFrame
+    #: The instant the data is as of: the `as_of` asked for, else the last file received (None: nothing yet).
+    as_of: datetime | None = None
+    #: (sha256, period): the periods each file received by then sent values or task reports for.
+    file_periods: pl.DataFrame | None = None
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Return the frames keyed by their table name."""
-        names = ("results", "trend", "completeness", "task_status", "task_summary", "issues")
-        return {name: getattr(self, name) for name in names}
+        names = {"results": "results", "source_values": "sources", "trend": "trend", "completeness": "completeness",
+                 "task_status": "task_status", "task_summary": "task_summary", "issues": "issues"}
+        return {table: getattr(self, attr) for table, attr in names.items()}
 
 
 def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
@@ -106,6 +114,8 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
     return Results(
         period=period,
         results=_shape(results, "results"),
+        sources=_shape(source_values(history, in_force, catalog, used_spans(catalog, schedule, term.first), period,
+                                     settings.calendar, _file_names(ledger)), "source_values"),
         trend=_shape(trend_rows, "trend"),
         completeness=_shape(coverage, "completeness"),
         task_status=_shape(status, "task_status"),
@@ -113,7 +123,25 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
         issues=issues_frame(_warnings(grid, period, settings, ledger)
                             + period_mismatches(period_checks(grid, longer, schedule), longer, *bounds(period),
                                                 settings.rollup_tolerance, _file_names(ledger))),
+        as_of=as_of if as_of is not None else _last_receipt(history, task_progress, ledger),
+        file_periods=_file_periods(history, task_progress, as_of),
     )
+
+
+def _file_periods(history: pl.DataFrame, tasks: pl.DataFrame | None, as_of: datetime | None) -> pl.DataFrame:
+    """Return the distinct (sha256, period) of the values and task reports received by `as_of`."""
+    frames = [history.select("sha256", "period")]
+    if tasks is not None and tasks.height:
+        received = tasks if as_of is None else tasks.filter(pl.col("received_at") <= as_of)
+        frames.append(received.select("sha256", "period"))
+    return pl.concat(frames).unique().sort("sha256", "period")
+
+
+def _last_receipt(*frames: pl.DataFrame | None) -> datetime | None:
+    """Return the latest receipt time in the frames given (None when nothing was received)."""
+    times: list[datetime] = [f["received_at"].max() for f in frames  # type: ignore[misc]
+                             if f is not None and f.height and "received_at" in f.columns]
+    return max((t for t in times if t is not None), default=None)
 
 
 def _period_values(catalog: Catalog, values: pl.DataFrame, schedule: pl.DataFrame) -> pl.DataFrame:
@@ -197,6 +225,10 @@ def _results(spans: pl.DataFrame, trend_rows: pl.DataFrame, grid: pl.DataFrame, 
             .join(beside(ytd_first, pl.col("_el"), "_ytd"), on=UNIT, how="left")
             .join(projection(trend_rows, grid, schedule, term_first, term.end, settings.calendar),
                   on=UNIT, how="left"))
+    # The parent of the unit record the row is about (codes are reused after 2025-07-01).
+    records = catalog.units.select("unit_code", "parent_code", _vt=pl.col("valid_to").fill_null(LATEST)).unique(
+        ["unit_code", "_vt"])
+    rows = rows.join(records, on=["unit_code", "_vt"], how="left")
     limits = catalog.indicators.select("indicator_code", _min="min_value", _max="max_value")
     within = pl.min_horizontal(pl.max_horizontal("_proj", "_min"), "_max")  # horizontal ops skip nulls
     rows = rows.join(limits, on="indicator_code", how="left").with_columns(

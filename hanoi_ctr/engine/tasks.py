@@ -5,7 +5,8 @@ requested period (revisions resolved first). A task is due when its due
 period ends by the end of the requested period, and overdue when its due
 period ended before the requested period ends and it is neither completed
 nor cancelled (a task never reported counts as not completed). Tasks without
-a due period are never due nor overdue.
+a due period are never due nor overdue, and an illustrative task's due period
+is illustrative too: such a task can be due, never overdue.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ def task_status(tasks: pl.DataFrame, period: Period, progress: pl.DataFrame | No
     latest = _latest(progress, last, as_of)
     frame = with_span(tasks, "due_period", "_d").join(latest, on="task_code", how="left")
     due_ended = pl.col("_d_last").is_not_null()
+    sourced = pl.col("source").ne_missing("illustrative")
     return frame.select(
         period=pl.lit(str(period)), task_code="task_code", program_code="program_code",
         lead_unit_code="lead_unit_code", due_period="due_period", status="status",
         completed_on="completed_on",
         reported_period="reported_period",
         is_due=(due_ended & (pl.col("_d_last") <= last)).fill_null(False),
-        overdue=(due_ended & (pl.col("_d_last") < last) & ~pl.col("status").is_in(_DONE).fill_null(False))
+        overdue=(due_ended & sourced & (pl.col("_d_last") < last) & ~pl.col("status").is_in(_DONE).fill_null(False))
         .fill_null(False),
         sha256="sha256", sheet="sheet", row="row",
     ).sort("task_code")

@@ -419,14 +419,18 @@ def _instruction_sheet(spec: TemplateSpec) -> Sheet:
     """Build the instruction sheet: a title and numbered, wrapped lines."""
     b = SheetBuilder(L.INSTRUCTION_SHEET, options=dict(_UNPRINTED))
     b.width(0, 5)
-    b.width(1, 110)
-    b.put(0, 0, f"HƯỚNG DẪN ĐIỀN MẪU BÁO CÁO {period_vi(spec.period).upper()}",
-          style(bold=True, font_size=14))
-    b.put(1, 0, f"{spec.unit_name} ({spec.unit_code})", style(italic=True))
+    b.width(1, 90)
+    title = f"HƯỚNG DẪN ĐIỀN MẪU BÁO CÁO {period_vi(spec.period).upper()}"
+    b.merges.append(Merge(0, 0, 0, 1, title, style(bold=True, font_size=14, text_wrap=True, valign="top")))
+    b.fit(0, title, 95, font_size=14, bold=True)
+    b.merges.append(Merge(1, 0, 1, 1, f"{spec.unit_name} ({spec.unit_code})", style(italic=True)))
     for n, line in enumerate(_instructions(spec), start=1):
         b.put(2 + n, 0, f"{n}.", style(valign="top", align="right"))
         b.put(2 + n, 1, line, style(text_wrap=True, valign="top"))
-    b.options["protection"] = Protection("", options(format_columns=True, format_rows=True))
+        b.fit(2 + n, line, 90)
+    # One page wide when printed: the instructions are read on paper too.
+    b.options.update(protection=Protection("", options(format_columns=True, format_rows=True)),
+                     landscape=False, paper=A4, fit_width=True)
     return b.build()
 
 

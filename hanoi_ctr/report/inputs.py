@@ -2,28 +2,67 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timezone
 
 import polars as pl
 
-from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.catalog import Catalog, with_levels
 from hanoi_ctr.engine.results import Results
+from hanoi_ctr.periods import TIMEZONE
 from hanoi_ctr.settings import Settings
 
 
 @dataclass(frozen=True)
 class ReportInputs:
-    """Everything the workbook shows: results, catalog, input files, intake issues, settings."""
+    """Everything the workbook shows: results, catalog, the period's files and issues, settings, dates.
+
+    `ledger` and `intake_issues` are the period's: the files received for it
+    by the data's as-of instant, and the issues found in them.
+    """
 
     results: Results
     catalog: Catalog
     ledger: pl.DataFrame
     intake_issues: pl.DataFrame
     settings: Settings
-    generated_at: datetime
+    generated_on: date
     software_version: str
 
     def units(self) -> pl.DataFrame:
         """Return the units in force at the end of the reported period (codes are reused across 2025)."""
         return self.catalog.units_at(self.results.period, self.settings.calendar)
+
+    def unit_names(self) -> dict[str, str]:
+        """Return unit code → name for the units in force at the end of the period (agencies included)."""
+        return dict(self.units().select("unit_code", "name_vi").iter_rows())
+
+    def unit_levels(self) -> dict[str, str]:
+        """Return unit code → level for the units in force at the end of the period."""
+        return dict(with_levels(self.units()).select("unit_code", "level").iter_rows())
+
+
+def hanoi_time(moment: datetime | None) -> datetime | None:
+    """Return an instant as Hanoi wall-clock time, without a zone (spreadsheets store no zone).
+
+    >>> from datetime import timezone
+    >>> hanoi_time(datetime(2025, 1, 3, 17, 30, tzinfo=timezone.utc))
+    datetime.datetime(2025, 1, 4, 0, 30)
+    """
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)  # stored in UTC
+    return aware.astimezone(TIMEZONE).replace(tzinfo=None)
+
+
+def generation_date(now: datetime | None = None) -> date:
+    """Return today's date in Hanoi: the workbook's "Ngày lập".
+
+    `SOURCE_DATE_EPOCH` (seconds since 1970, the reproducible-builds
+    convention) pins it, so that a rerun on another day gives the same bytes.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if now is None and epoch.isdigit():
+        now = datetime.fromtimestamp(int(epoch), timezone.utc)
+    return (now or datetime.now(timezone.utc)).astimezone(TIMEZONE).date()

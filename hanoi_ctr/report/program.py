@@ -1,29 +1,56 @@
-"""The program sheets: each indicator at city level against its target, then the indicator × unit matrix."""
+"""The program sheets: each indicator at city level against its target, with what decided its status.
+
+Each row shows the baseline, the target (from, to, year), the value and its
+period, the value compared with the target and what it is in words, the
+achievement, the progress against the progress expected (or what the
+remaining years need), the reports covered of those expected, the status,
+the projection and a sparkline of the indicator's own periods. Below it the
+indicator × unit matrix, with a unit's own figure and, where its children's
+rollup exists beside it, that rollup on a row of its own.
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
+from hanoi_ctr.declare import rules
+from hanoi_ctr.declare.tables import SHEETS
 from hanoi_ctr.periods import parse_period
 from hanoi_ctr.report.inputs import ReportInputs
+from hanoi_ctr.report.labels import PARTIAL_COLOR, compared_words
 from hanoi_ctr.report.styles import (
     HEADER,
     HEADING,
+    INTEGER,
+    NOTE,
     RATE,
     TEXT,
     WRAP,
+    escape_header,
     headers,
+    indicator_name,
     is_percent,
     legend,
+    program_title,
     scaled,
     set_widths,
     status_style,
+    unit_label,
     value_style,
 )
-from hanoi_ctr.workbook.display import target_text
-from hanoi_ctr.workbook.sheetspec import Sheet, SheetBuilder, Sparkline, options, style
+from hanoi_ctr.workbook.sheetspec import Sheet, SheetBuilder, Sparkline, merge_styles, options, style
 
-TREND_COLUMN = 40  # hidden cells that feed the sparklines start here
+#: Hidden cells that feed the sparklines start in this column, one row's periods per row.
+TREND_COLUMN = 40
+TRACKED = style(italic=True, text_wrap=True, valign="top")
+CENTER = style(border=1, align="center", valign="vcenter")
+#: Columns the title and the tracked sentence are merged over.
+SPAN = 18
+
+
+def span_width(columns: int) -> float:
+    """Return the width of the indicator table's first `columns` columns."""
+    return sum(f.width or 8 for f in SHEETS["sheet_indicators"].fields[:columns])
 
 
 def program_sheet_name(program_code: str) -> str:
@@ -37,108 +64,219 @@ def program_sheet_name(program_code: str) -> str:
 
 def program_sheet(inputs: ReportInputs, text: dict, program: dict, include_wards: bool) -> Sheet:
     """Return the sheet of one program."""
-    b = SheetBuilder(program_sheet_name(program["program_code"]))
-    b.height(0, 40)  # long program titles wrap onto two lines
-    b.line(f"{program['program_code']} — {program['title_vi']}", style(bold=True, font_size=13, text_wrap=True,
-                                                                        valign="top"), span=14)
+    lang = text["lang"]
+    name = program_sheet_name(program["program_code"])
+    b = SheetBuilder(name)
+    title = f"{program['program_code']} — {program_title(program, text)}"
+    b.line(title, style(bold=True, font_size=13, text_wrap=True, valign="top"), span=SPAN)
+    b.fit(0, title, span_width(SPAN), font_size=13, bold=True)
     b.line(f"{text['period']}: {inputs.results.period}", style(italic=True))
     indicators = inputs.catalog.indicators.filter(pl.col("program_code") == program["program_code"]).sort(
         "display_order")
+    sentence = tracked_sentence(inputs, text, program)
+    b.fit(b.row, sentence, span_width(SPAN))
+    b.line(sentence, TRACKED, span=SPAN)
+    b.line(text["indicators"], HEADING)
+    top, last = _indicator_table(b, inputs, text, indicators)
+    b.row = last + 2
+    if (indicators["source"] == "illustrative").any():
+        b.line(text["illustrative"], NOTE)
+    b.line(text["partial_note"], NOTE)
+    b.row += 1
+    legend(b, text, inputs.settings, 2, 12, span_width(13) - span_width(2))
+    _matrix(b, inputs, text, indicators, include_wards)
+    b.options.update(freeze=(top + 1, 2), autofilter=(top, 0, last, len(headers("sheet_indicators", lang)) - 1),
+                     print_title_rows=(top, top), print_area=(0, 0, max(b.row - 1, last), _last_column(b)),
+                     header=f"&L{escape_header(program['program_code'])}&R{escape_header(str(inputs.results.period))}",
+                     footer=text["page"])
+    return b.build()
+
+
+def tracked_sentence(inputs: ReportInputs, text: dict, program: dict) -> str:
+    """Return how much of a program the catalog tracks: its stated size, and what the catalog holds of it."""
+    counts = tracked_counts(inputs, program)
+    stated = [text[f"stated_{kind}"].format(n=program[f"stated_{kind}"])
+              for kind in ("indicators", "tasks") if program.get(f"stated_{kind}") is not None]
+    opening = text["stated"].format(what=text["and"].join(stated)) if stated else text["size_unknown"]
+    return text["tracked"].format(stated=opening, **counts)
+
+
+def tracked_counts(inputs: ReportInputs, program: dict) -> dict[str, int]:
+    """Return how many indicators and tasks of a program the catalog holds, sourced and illustrative."""
+    out: dict[str, int] = {}
+    for kind, frame in (("", inputs.catalog.indicators), ("_tasks", inputs.catalog.tasks)):
+        mine = frame.filter(pl.col("program_code") == program["program_code"])
+        illustrative = int((mine["source"] == "illustrative").sum())
+        out |= {f"held{kind}" if kind else "held": mine.height, f"sourced{kind}": mine.height - illustrative,
+                f"illustrative{kind}": illustrative}
+    out["tasks"] = out.pop("held_tasks")
+    return out
+
+
+def _indicator_table(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.DataFrame
+                     ) -> tuple[int, int]:
+    """Write the header and one row per indicator at the city level; return (header row, last row)."""
+    lang = text["lang"]
     city = inputs.catalog.city
     results = inputs.results.results.filter(pl.col("unit_code") == city)
     mine = pl.col("indicator_code").is_in(indicators["indicator_code"].implode())
     by_code = {r["indicator_code"]: r for r in results.filter(mine).iter_rows(named=True)}
-    trend = inputs.results.trend.filter(pl.col("unit_code") == city)
-    periods = sorted(trend["period"].unique().to_list(), key=lambda p: parse_period(p).sort_key)
-    # One pass over this program's trend rows (not one filter per indicator).
-    trend_of: dict[str, dict] = {}
-    for code, period, value in trend.filter(mine).select("indicator_code", "period", "value").iter_rows():
-        trend_of.setdefault(code, {})[period] = value
-    b.line(text["indicators"], HEADING)
+    trend = _trend_of(inputs, city, mine)
     top = b.row
-    b.height(top, 32)
-    for c, label in enumerate(headers("sheet_indicators", text["lang"])):
+    labels = headers("sheet_indicators", lang)
+    b.height(top, 58)  # headers wrap onto up to four lines
+    for c, label in enumerate(labels):
         b.put(top, c, label, HEADER)
-    for c, p in enumerate(periods):
-        b.put(top, TREND_COLUMN + c, p)
-    for i, ind in enumerate(indicators.iter_rows(named=True), start=top + 1):
-        b.height(i, 30)  # indicator names wrap onto two lines
-        _indicator_row(b, i, ind, by_code.get(ind["indicator_code"]), text)
-        series = trend_of.get(ind["indicator_code"], {})
-        for c, p in enumerate(periods):
-            b.put(i, TREND_COLUMN + c, series.get(p))
-        if periods:
-            b.sparklines.append(Sparkline(i, 13, i, TREND_COLUMN, i, TREND_COLUMN + len(periods) - 1,
-                                          options(type="line", markers=True)))
-    last = top + indicators.height
+    compounds = dict(rules.rule_columns(inputs.catalog.indicators).select(
+        "indicator_code", "_compounds").iter_rows())
+    spark_col = len(labels) - 1
     set_widths(b, "sheet_indicators")
-    b.options.update(hidden_columns=tuple(range(TREND_COLUMN, TREND_COLUMN + len(periods))),
-                     freeze=(top + 1, 2), autofilter=(top, 0, last, 13), print_title_rows=(top, top))
-    for c in range(len(periods)):
-        b.width(TREND_COLUMN + c, 8)
-    b.row = last + 1
-    if (indicators["source"] == "illustrative").any():
-        b.line(text["illustrative"], style(italic=True, font_size=9))
-    b.row += 1
-    legend(b, text)
-    # Printed: the indicator table and legend; the unit matrix below is for the screen (and filters).
-    b.options["print_area"] = (0, 0, b.row - 1, 13)
-    _matrix(b, inputs, text, indicators, include_wards)
-    return b.build()
+    widths = [f.width or 8 for f in SHEETS["sheet_indicators"].fields]
+    for i, ind in enumerate(indicators.iter_rows(named=True), start=top + 1):
+        res = by_code.get(ind["indicator_code"], {})
+        name = indicator_name(ind, lang) + (" *" if ind["source"] == "illustrative" else "")
+        for col, value in _indicator_row(b, i, ind, res, text, name, compounds.get(ind["indicator_code"], False)):
+            b.fit(i, value, widths[col])
+        _sparkline(b, i, spark_col, ind, trend.get(ind["indicator_code"], []))
+    return top, top + indicators.height
 
 
-def _indicator_row(b: SheetBuilder, row: int, ind: dict, res: dict | None, text: dict) -> None:
-    res = res or {}
+def _trend_of(inputs: ReportInputs, city: str, mine: pl.Expr) -> dict[str, list[tuple[str, float | None]]]:
+    """Return each indicator's own trend periods at the city level, in order."""
+    rows = inputs.results.trend.filter(pl.col("unit_code") == city, mine).select(
+        "indicator_code", "period", "value")
+    out: dict[str, list[tuple[str, float | None]]] = {}
+    for code, period, value in rows.iter_rows():
+        out.setdefault(code, []).append((period, value))
+    return {code: sorted(series, key=lambda p: parse_period(p[0]).sort_key) for code, series in out.items()}
+
+
+def _indicator_row(b: SheetBuilder, row: int, ind: dict, res: dict, text: dict, name: str,
+                   compounds: bool) -> list[tuple[int, str]]:
+    """Write one indicator's row; return the (column, text) of its wrapped cells, to size the row."""
     percent = is_percent(ind, res.get("value_source"))
     number = value_style(ind, percent)
     status = res.get("result_status") or "no_data"
     meets = res.get("projection_meets_target")
-    # Illustrative catalog entries are marked, never passed off as sourced facts.
-    name = ind["name_vi"] + (" *" if ind["source"] == "illustrative" else "")
+    low, high = _target_bounds(ind, res)
+    counted = merge_styles(INTEGER, style(bg_color=PARTIAL_COLOR)) if res.get("partial") else INTEGER
     cells = [
-        (ind["indicator_code"], TEXT), (name, WRAP), (ind["unit_label"], TEXT),
-        (scaled(res.get("baseline_value"), percent), number), (target_text(res, text["lang"], "%" if percent else "") or None, TEXT),
-        (scaled(res.get("value"), percent), number), (scaled(res.get("previous_value"), percent), number),
-        (scaled(res.get("change"), percent), number), (res.get("achievement"), RATE),
-        (text["status"][status], status_style(status)), (scaled(res.get("projection"), percent), number),
-        (None if meets is None else (text["yes"] if meets else text["no"]), TEXT),
-        (f"{res['n_reported']}/{res['n_expected']}" if res.get("n_expected") else None, TEXT),
+        (ind["indicator_code"], TEXT), (name, WRAP), (unit_label(ind, text["lang"]), WRAP),
+        (scaled(res.get("baseline_value"), percent), number), (_year(res.get("baseline_period")), CENTER),
+        (scaled(low, percent), number), (scaled(high, percent), number), (res.get("target_year"), CENTER),
+        (scaled(res.get("value"), percent), number), (res.get("value_period"), CENTER),
+        (scaled(res.get("previous_value"), percent), number), (scaled(res.get("change"), percent), number),
+        (scaled(res.get("compared_value"), percent), number),
+        (compared_words(text, res.get("target_basis"), res.get("compared_period"), res.get("annualised"),
+                        compounds), WRAP),
+        (res.get("achievement"), RATE), (res.get("progress"), RATE), (res.get("expected_progress"), RATE),
+        (scaled(res.get("needed"), percent), number),
+        (res.get("n_reported"), counted), (res.get("n_expected"), counted),
+        (text["status"][status], status_style(status, WRAP)),
+        (scaled(res.get("projection"), percent), number),
+        (None if meets is None else (text["yes"] if meets else text["no"]), CENTER),
     ]
+    wrapped = []
     for col, (value, cell_style) in enumerate(cells):
         b.put(row, col, value, cell_style)
+        if isinstance(value, str) and dict(cell_style).get("text_wrap"):
+            wrapped.append((col, value))
+    return wrapped
+
+
+def _target_bounds(ind: dict, res: dict) -> tuple[float | None, float | None]:
+    """Return the target as (from, to): a single value is a floor, a ceiling, or both, by direction."""
+    value, low, high = res.get("target_value"), res.get("target_min"), res.get("target_max")
+    if value is None:
+        return low, high
+    direction = ind["direction"]
+    return (value if direction != "decrease" else None, value if direction != "increase" else None)
+
+
+def _year(period: str | None) -> int | None:
+    """Return a baseline period as a year number when it is one (written as a number, not text)."""
+    return int(period) if period and period.isdigit() else None
+
+
+def _sparkline(b: SheetBuilder, row: int, col: int, ind: dict, series: list[tuple[str, float | None]]) -> None:
+    """Write the row's own periods in hidden cells and draw its sparkline over them, on the shown scale."""
+    if not series:
+        return
+    percent = rules.value_type(ind["value_type"]).percent
+    for c, (_, value) in enumerate(series):
+        b.put(row, TREND_COLUMN + c, scaled(value, percent))
+        b.width(TREND_COLUMN + c, 6)
+    last = TREND_COLUMN + len(series) - 1
+    b.sparklines.append(Sparkline(row, col, row, TREND_COLUMN, row, last,
+                                  options(type="line", markers=True, show_hidden=True)))
+    b.options["hidden_columns"] = tuple(sorted(set(b.options.get("hidden_columns", ())) | set(
+        range(TREND_COLUMN, last + 1))))
+
+
+def _last_column(b: SheetBuilder) -> int:
+    """Return the last column printed: the table's or the matrix's, never the hidden trend cells."""
+    return max((c.col for c in b.cells if c.col < TREND_COLUMN), default=0)
 
 
 def _matrix(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.DataFrame,
             include_wards: bool) -> None:
+    """Write the unit × indicator matrix: each unit's value, and beneath it its children's rollup if any.
+
+    Units are rows and indicators columns (headed by their codes, named in the table above), so that
+    the matrix prints within the width of the indicator table.
+    """
     levels = ["district", "ward"] if include_wards else ["district"]
-    results = inputs.results.results.filter(pl.col("unit_level").is_in(levels))
+    results = inputs.results.results.filter(pl.col("unit_level").is_in(levels), pl.col("indicator_code").is_in(
+        indicators["indicator_code"].implode()))
     units = inputs.units().join(results.select("unit_code").unique(), on="unit_code", how="semi").sort(
         "display_order")
-    if units.is_empty():
+    if units.is_empty():  # a program reported by the city and its agencies only
         return
     b.line(text["matrix"], HEADING)
     top = b.row
-    b.height(top, 110)  # unit names written vertically
-    b.put(top, 0, headers("sheet_indicators", text["lang"])[0], HEADER)
-    b.put(top, 1, headers("sheet_indicators", text["lang"])[1], HEADER)
-    for c, u in enumerate(units.iter_rows(named=True), start=2):
-        b.put(top, c, u["name_vi"], style(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, rotation=90))
+    b.height(top, 32)
+    present = set(results["indicator_code"])
+    codes = [c for c in indicators["indicator_code"] if c in present]
+    indicators = indicators.filter(pl.col("indicator_code").is_in(codes))
+    b.put(top, 0, text["unit_code"], HEADER)
+    b.put(top, 1, text["unit"], HEADER)
+    for c, code in enumerate(codes, start=2):
+        b.put(top, c, code, HEADER)
     # Only this program's indicators and the columns the matrix shows (the results hold every program).
-    cells = {(r["indicator_code"], r["unit_code"]): r for r in results.filter(
-        pl.col("indicator_code").is_in(indicators["indicator_code"].implode())).select(
-        "indicator_code", "unit_code", "value", "value_source", "result_status").iter_rows(named=True)}
-    codes = units["unit_code"].to_list()
-    for r, ind in enumerate(indicators.iter_rows(named=True), start=top + 1):
-        b.put(r, 0, ind["indicator_code"], TEXT)
-        b.put(r, 1, ind["name_vi"], WRAP)
-        for c, code in enumerate(codes, start=2):
-            res = cells.get((ind["indicator_code"], code))
-            if res is None:
-                b.put(r, c, None, style(border=1, bg_color="#F2F2F2"))
-                continue
-            percent = is_percent(ind, res["value_source"])
-            base = value_style(ind, percent)
-            b.put(r, c, scaled(res["value"], percent), status_style(res["result_status"], base))
-    b.row = top + indicators.height + 2
+    cells = {(r["unit_code"], r["indicator_code"]): r for r in results.filter(
+        pl.col("indicator_code").is_in(codes)).select(
+        "indicator_code", "unit_code", "value", "value_source", "rollup_value", "result_status",
+        "partial").iter_rows(named=True)}
+    by_code = {ind["indicator_code"]: ind for ind in indicators.iter_rows(named=True)}
+    r = top + 1
+    for unit in units.iter_rows(named=True):
+        b.put(r, 0, unit["unit_code"], TEXT)
+        b.put(r, 1, unit["name_vi"], TEXT)
+        rollups = _matrix_row(b, r, unit["unit_code"], codes, by_code, cells)
+        r += 1
+        if rollups:  # a unit's own figure stands; its children's rollup is shown beneath it
+            b.put(r, 0, None, TEXT)
+            b.put(r, 1, f"… {text['rollup_row']}", style(border=1, italic=True, font_color="#595959", indent=1))
+            for c, (code, value) in rollups.items():
+                percent = is_percent(by_code[code], "rollup")
+                b.put(r, c, scaled(value, percent), merge_styles(value_style(by_code[code], percent),
+                                                                 style(italic=True, font_color="#595959")))
+            r += 1
+    b.row = r + 1
 
 
+def _matrix_row(b: SheetBuilder, r: int, unit: str, codes: list[str], by_code: dict, cells: dict
+                ) -> dict[int, tuple[str, float]]:
+    """Write one unit's value per indicator; return the children's rollups shown beside own figures."""
+    rollups = {}
+    for c, code in enumerate(codes, start=2):
+        res = cells.get((unit, code))
+        if res is None:
+            b.put(r, c, None, style(border=1, bg_color="#F2F2F2"))
+            continue
+        percent = is_percent(by_code[code], res["value_source"])
+        base = value_style(by_code[code], percent)
+        b.put(r, c, scaled(res["value"], percent), status_style(res["result_status"], base))
+        if res["value_source"] == "reported" and res["rollup_value"] is not None:
+            rollups[c] = (code, res["rollup_value"])
+    return rollups

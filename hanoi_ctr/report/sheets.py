@@ -1,4 +1,8 @@
-"""The list sheets of the rollup workbook: units, tasks, data issues and the method."""
+"""The list sheets of the rollup workbook: units and tasks.
+
+Every list sheet opens with its title and the period, then one table with
+a filter, frozen and repeated header, and a printed header and footer.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +11,48 @@ import polars as pl
 from hanoi_ctr.declare.tables import SHEETS
 from hanoi_ctr.declare.vocabulary import STATUSES
 from hanoi_ctr.report.inputs import ReportInputs
-from hanoi_ctr.report.method import method_sections
 from hanoi_ctr.report.styles import (
     DATE,
     HEADER,
-    HEADING,
     INTEGER,
+    NOTE,
     RATE,
     TEXT,
-    TIMESTAMP,
     WRAP,
+    escape_header,
     headers,
-    legend,
     set_widths,
 )
 from hanoi_ctr.workbook.sheetspec import Conditional, Sheet, SheetBuilder, options, style
 
+OVERDUE = style(border=1, bold=True, font_color="#C00000", valign="vcenter")
+
+
+def list_sheet(text: dict, key: str, period: str) -> SheetBuilder:
+    """Start a list sheet: its title and period on the first row, the table from the third."""
+    b = SheetBuilder(text["sheets"][key])
+    b.put(0, 0, f"{text['sheets'][key]} — {text['period']} {period}", style(bold=True, font_size=12))
+    b.row = 2
+    return b
+
+
+def finish_list(b: SheetBuilder, text: dict, top: int, last: int, n_cols: int, period: str,
+                freeze_cols: int = 0) -> None:
+    """Give a list sheet its filter, frozen and repeated header, print area, header and footer."""
+    b.options.update(freeze=(top + 1, freeze_cols), autofilter=(top, 0, max(last, top), n_cols - 1),
+                     print_title_rows=(top, top), print_area=(0, 0, max(b.row - 1, last), n_cols - 1),
+                     header=f"&L{escape_header(b.name)}&R{escape_header(period)}", footer=text["page"])
+
 
 def units_sheet(inputs: ReportInputs, text: dict) -> Sheet:
-    """Return the units sheet: reporting and timeliness per unit, and its status counts."""
-    b = SheetBuilder(text["sheets"]["units"])
+    """Return the units sheet: reporting and timeliness per unit (wards after their district), status counts."""
+    period = str(inputs.results.period)
+    b = list_sheet(text, "units", period)
     comp = inputs.results.completeness.filter(pl.col("scope") == "unit")
     units = inputs.units()
-    names = dict(units.select("unit_code", "name_vi").iter_rows())
+    names = inputs.unit_names()
+    levels = inputs.unit_levels()
     parents = dict(units.select("unit_code", "parent_code").iter_rows())
-    levels = dict(inputs.results.results.select("unit_code", "unit_level").unique("unit_code").iter_rows())
     order = dict(units.select("unit_code", "display_order").iter_rows())
     status = inputs.results.results.group_by("unit_code", "result_status").len()
     counts: dict[str, dict[str, int]] = {}
@@ -39,76 +60,60 @@ def units_sheet(inputs: ReportInputs, text: dict) -> Sheet:
         counts.setdefault(r["unit_code"], {})[r["result_status"]] = r["len"]
     labels = headers("sheet_units", text["lang"]) + [text["status"][s] for s in STATUSES]
     rows = [
-        [r["unit_code"], names.get(r["unit_code"]), levels.get(r["unit_code"]),
-         names.get(parents.get(r["unit_code"]) or "", None), r["n_expected"], r["n_received"], r["n_on_time"],
+        [r["unit_code"], names.get(r["unit_code"]), text["level"].get(levels.get(r["unit_code"], ""), None),
+         names.get(parents.get(r["unit_code"]) or ""), r["n_expected"], r["n_received"], r["n_on_time"],
          r["n_late"], r["reporting_rate"], r["on_time_rate"], r["value_rate"],
          *[counts.get(r["unit_code"], {}).get(s, 0) for s in STATUSES]]
-        for r in sorted(comp.iter_rows(named=True), key=lambda r: order.get(r["unit_code"], 0))
+        for r in sorted(comp.iter_rows(named=True), key=lambda r: _grouped(r["unit_code"], levels, parents, order))
     ]
-    top, last = b.table(labels, rows, [TEXT, TEXT, TEXT, TEXT] + [INTEGER] * 4 + [RATE] * 3
+    top, last = b.table(labels, rows, [TEXT, WRAP, TEXT, WRAP] + [INTEGER] * 4 + [RATE] * 3
                         + [INTEGER] * len(STATUSES), HEADER)
+    b.height(top, 58)
     set_widths(b, "sheet_units")
     for col in range(len(SHEETS["sheet_units"].fields), len(labels)):
-        b.width(col, 10)
+        b.width(col, 9)
     b.conditionals.append(Conditional(top + 1, 8, max(last, top + 1), 10, options(type="data_bar",
                                                                                  bar_color="#9BC2E6")))
-    b.options.update(freeze=(top + 1, 2), autofilter=(top, 0, max(last, top), len(labels) - 1),
-                     print_title_rows=(top, top))
+    finish_list(b, text, top, last, len(labels), period, freeze_cols=2)
     return b.build()
 
 
-def tasks_sheet(inputs: ReportInputs, text: dict, lang: str) -> Sheet:
-    """Return the tasks sheet: every task with its lead agency, due period, status and overdue flag."""
-    b = SheetBuilder(text["sheets"]["tasks"])
-    tasks = inputs.catalog.tasks.select("task_code", "title_vi", "title_en")
-    names = dict(inputs.units().select("unit_code", "name_vi").iter_rows())
+def _grouped(code: str, levels: dict, parents: dict, order: dict) -> tuple[int, int, int, str]:
+    """Return a unit's place in the units sheet: each ward right after its district (or the city)."""
+    own = order.get(code, 10**6)
+    if levels.get(code) == "ward":
+        return order.get(parents.get(code) or "", 10**6), 1, own, code
+    return own, 0, own, code
+
+
+def tasks_sheet(inputs: ReportInputs, text: dict) -> Sheet:
+    """Return the tasks sheet: every task with its lead agency, due period, status and overdue flag.
+
+    Illustrative tasks are marked `*` and never overdue (their due period is illustrative too).
+    """
+    lang = text["lang"]
+    period = str(inputs.results.period)
+    b = list_sheet(text, "tasks", period)
+    tasks = inputs.catalog.tasks.select("task_code", "title_vi", "title_en", "source")
+    names = inputs.unit_names()
     status = inputs.results.task_status.join(tasks, on="task_code", how="left").sort("task_code")
-    rows = [
-        [r["task_code"], r["program_code"], r["title_vi"] if lang == "vi" else (r["title_en"] or r["title_vi"]),
-         names.get(r["lead_unit_code"], r["lead_unit_code"]), r["due_period"], text["task_status"][r["status"]],
-         r["completed_on"], text["overdue"] if r["overdue"] else None]
-        for r in status.iter_rows(named=True)
-    ]
-    top, last = b.table(headers("sheet_tasks", lang), rows, [TEXT, TEXT, WRAP, WRAP, TEXT, TEXT, DATE,
-                                                             style(border=1, bold=True, font_color="#C00000")],
+    rows = []
+    for r in status.iter_rows(named=True):
+        title = r["title_vi"] if lang == "vi" else (r["title_en"] or f"{r['title_vi']} {text['no_title_en']}")
+        if r["source"] == "illustrative":
+            title += " *"
+        rows.append([r["task_code"], r["program_code"], title, names.get(r["lead_unit_code"], r["lead_unit_code"]),
+                     r["due_period"], text["task_status"][r["status"]], r["completed_on"],
+                     text["overdue"] if r["overdue"] else None])
+    top, last = b.table(headers("sheet_tasks", lang), rows, [TEXT, TEXT, WRAP, WRAP, TEXT, TEXT, DATE, OVERDUE],
                         HEADER)
     set_widths(b, "sheet_tasks")
-    b.options.update(freeze=(top + 1, 1), autofilter=(top, 0, max(last, top), 7), print_title_rows=(top, top))
-    return b.build()
-
-
-def issues_sheet(inputs: ReportInputs, text: dict, lang: str) -> Sheet:
-    """Return the data-issues sheet: every issue of the period's files and of the rollup."""
-    b = SheetBuilder(text["sheets"]["issues"])
-    issues = pl.concat([inputs.intake_issues, inputs.results.issues], how="vertical").sort(
-        "file", "sheet", "row", "column", "code", "period", "unit_code", "message_en", nulls_last=False)
-    rows = [[r["file"], r["sheet"], r["row"], r["column"], r["value"], r["code"], text["severity"][r["severity"]],
-             r[f"message_{lang}"]] for r in issues.iter_rows(named=True)]
-    top, last = b.table(headers("sheet_issues", lang), rows, [TEXT, TEXT, INTEGER, TEXT, TEXT, TEXT, TEXT, WRAP],
-                        HEADER)
-    set_widths(b, "sheet_issues")
-    b.options.update(freeze=(top + 1, 0), autofilter=(top, 0, max(last, top), 7), print_title_rows=(top, top))
-    return b.build()
-
-
-def method_sheet(inputs: ReportInputs, text: dict, lang: str) -> Sheet:
-    """Return the method sheet: every rule from docs/METHOD.md, thresholds, legend, versions and inputs."""
-    b = SheetBuilder(text["sheets"]["method"])
-    b.width(0, 110)
-    for title, body in method_sections(lang):
-        b.line(title, HEADING)
-        for paragraph in [p.strip() for p in body.split("\n\n") if p.strip()]:
-            b.line(paragraph, style(text_wrap=True, valign="top"))
-        b.row += 1
-    b.line(text["thresholds"], HEADING)
-    b.line(text["on_track_rule"].format(inputs.settings.on_track))
-    b.line(text["at_risk_rule"].format(inputs.settings.at_risk), skip=2)
-    legend(b, text)
-    b.line(f"{text['catalog']}: {inputs.catalog.version}")
-    b.line(f"{text['software']}: hanoi_ctr {inputs.software_version}", skip=2)
-    b.line(text["inputs"], HEADING)
-    ledger = inputs.ledger.sort("received_at", "file_name")
-    rows = [[r["file_name"], r["sha256"], r["received_at"], r["unit_code"], r["period"], r["outcome"]]
-            for r in ledger.iter_rows(named=True)]
-    b.table(headers("sheet_inputs", lang), rows, [TEXT, TEXT, TIMESTAMP, TEXT, TEXT, TEXT], HEADER)
+    widths = dict(b.widths)
+    for i, row in enumerate(rows, start=top + 1):
+        b.fit(i, row[2], widths.get(2, 60))
+        b.fit(i, row[3] or "", widths.get(3, 28))
+    b.row = last + 2
+    b.line(text["illustrative_task"], NOTE)
+    b.line(text["no_due_note"], NOTE)
+    finish_list(b, text, top, last, 8, period, freeze_cols=1)
     return b.build()

@@ -12,7 +12,8 @@ from hanoi_ctr.declare import rules
 from hanoi_ctr.declare.tables import SHEETS
 from hanoi_ctr.declare.vocabulary import STATUSES
 from hanoi_ctr.report.labels import STATUS_COLORS
-from hanoi_ctr.workbook.sheetspec import SheetBuilder, Style, style
+from hanoi_ctr.settings import Settings
+from hanoi_ctr.workbook.sheetspec import Merge, SheetBuilder, Style, style
 
 TITLE = style(bold=True, font_size=14)
 HEADING = style(bold=True, font_size=12)
@@ -23,6 +24,30 @@ INTEGER = style(border=1, num_format="#,##0", valign="vcenter")
 RATE = style(border=1, num_format="0%", valign="vcenter")
 DATE = style(border=1, num_format="dd/mm/yyyy")
 TIMESTAMP = style(border=1, num_format="dd/mm/yyyy hh:mm")
+NOTE = style(italic=True, font_size=9)
+
+
+def escape_header(text: str) -> str:
+    """Return text safe inside a printed header or footer (`&` is a code there)."""
+    return text.replace("&", "&&")
+
+
+def indicator_name(indicator: dict, lang: str) -> str:
+    """Return an indicator's name in the workbook's language (its Vietnamese name where no English is recorded)."""
+    return (indicator.get("name_en") or indicator["name_vi"]) if lang == "en" else indicator["name_vi"]
+
+
+def unit_label(indicator: dict, lang: str) -> str:
+    """Return an indicator's unit of measure in the workbook's language (Vietnamese where no English)."""
+    return (indicator.get("unit_label_en") or indicator["unit_label"]) if lang == "en" else indicator["unit_label"]
+
+
+def program_title(program: dict, text: dict) -> str:
+    """Return a program's title in the workbook's language, saying so when its full title is not recorded."""
+    lang = text["lang"]
+    title = (program.get("title_en") or program["title_vi"]) if lang == "en" else program["title_vi"]
+    status = program.get("title_status") or "confirmed"
+    return title if status == "confirmed" else f"{title} {text['title_notes'][status]}"
 
 
 def headers(table: str, lang: str) -> list[str]:
@@ -63,10 +88,21 @@ def scaled(value: float | None, percent: bool) -> float | None:
     return None if value is None else (value / 100 if percent else value)
 
 
-def legend(b: SheetBuilder, text: dict) -> None:
-    """Write the status legend at the current row."""
+def legend(b: SheetBuilder, text: dict, settings: Settings, label_cols: int, last_col: int, width: float) -> None:
+    """Write the status legend at the current row: each status in its colour and why a row gets it.
+
+    The label spans the first `label_cols` columns, the reason the columns after it up to `last_col`
+    (`width` wide in all, for the row heights).
+    """
     b.line(text["legend"], HEADING)
-    for col, status in enumerate(STATUSES):
-        b.put(b.row, col, text["status"][status], status_style(status))
-        b.width(col, 14)
-    b.row += 2
+    for status in STATUSES:
+        reason = text["reasons"][status].format(on=settings.on_track, risk=settings.at_risk)
+        label = status_style(status, style(border=1, bold=True, valign="vcenter"))
+        if label_cols > 1:
+            b.merges.append(Merge(b.row, 0, b.row, label_cols - 1, text["status"][status], label))
+        else:
+            b.put(b.row, 0, text["status"][status], label)
+        b.merges.append(Merge(b.row, label_cols, b.row, last_col, reason, WRAP))
+        b.fit(b.row, reason, width)
+        b.row += 1
+    b.row += 1

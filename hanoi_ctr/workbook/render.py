@@ -129,6 +129,10 @@ def _page(ws: Any, sheet: Sheet) -> None:
         ws.set_paper(sheet.paper)
     if sheet.tab_color:
         ws.set_tab_color(sheet.tab_color)
+    if sheet.header:
+        ws.set_header(sheet.header)
+    if sheet.footer:
+        ws.set_footer(sheet.footer)
 
 
 def _guards(ws: Any, sheet: Sheet) -> None:

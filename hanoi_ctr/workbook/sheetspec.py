@@ -15,6 +15,7 @@ are frozen the same way by `options` and thawed by the renderer.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping, Sequence
@@ -29,6 +30,8 @@ MAX_CELL_TEXT = 32_767
 SHEET_STATES = ("visible", "hidden", "very_hidden")
 #: xlsxwriter's paper size for A4.
 A4 = 9
+#: Characters of 11-point body text that fit in one unit of column width (a little below one: a margin).
+CHARS_PER_WIDTH = 1.05
 
 
 def style(**props: Any) -> Style:
@@ -156,6 +159,9 @@ class Sheet:
     validations: tuple[Validation, ...] = ()
     protection: Protection | None = None
     state: str = "visible"
+    #: Printed header and footer, in xlsxwriter's codes (`&L`, `&C`, `&R`, `&P` page, `&N` pages).
+    header: str | None = None
+    footer: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 < len(self.name) <= MAX_SHEET_NAME or any(c in self.name for c in "[]:*?/\\"):
@@ -244,6 +250,19 @@ class SheetBuilder:
     def width(self, col: int, width: float) -> None:
         """Set a column's width (the widest setting wins)."""
         self.widths[col] = max(width, self.widths.get(col, 0))
+
+    def fit(self, row: int, text: str, width: float, points: float = 15.0, font_size: float = 11,
+            bold: bool = False) -> None:
+        """Make a row tall enough for `text` wrapped in a column `width` wide (the tallest need wins).
+
+        Spreadsheets do not grow rows for wrapped text when a file sets them,
+        and LibreOffice does not either when it prints: the height is set.
+        Larger or bold type fits fewer characters in a line and needs taller lines.
+        """
+        per_line = max(width * CHARS_PER_WIDTH * 11 / font_size * (0.9 if bold else 1.0), 1)
+        lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+        line = max(points, 15.0 * font_size / 11)
+        self.heights[row] = max(self.heights.get(row, points), line * lines)
 
     def build(self) -> Sheet:
         """Return the finished, immutable sheet."""

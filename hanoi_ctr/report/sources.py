@@ -1,0 +1,82 @@
+"""The source-values sheet: which units, files and rows every number of the period is made of.
+
+One row per value in force that the period's results use (the `source_values`
+frame): the unit and its parent then, the value as sent (percentages with a
+percent format, as on the program sheets; with numerator and denominator,
+or the no-data marker), the file, sheet and row it came from,
+when it was received, and for a revision the value and file it replaced.
+Sorted by indicator, then by the units' display order, so that a district's
+wards follow it; filter the parent column to see what makes a district's
+number. Revised values are filled pale yellow. At most `SOURCE_ROWS` rows are written; all are in
+`values-<period>.parquet`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from hanoi_ctr.declare import rules
+from hanoi_ctr.report.inputs import ReportInputs, hanoi_time
+from hanoi_ctr.report.sheets import finish_list, list_sheet
+from hanoi_ctr.report.styles import (
+    HEADER,
+    INTEGER,
+    NOTE,
+    TEXT,
+    TIMESTAMP,
+    WRAP,
+    headers,
+    scaled,
+    set_widths,
+    value_style,
+)
+from hanoi_ctr.workbook.sheetspec import Sheet, merge_styles, style
+
+#: Rows written to the sheet at most (a term over every ward would not fit a printable sheet).
+SOURCE_ROWS = 20_000
+REVISED = style(bg_color="#FFF2CC")
+
+
+def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
+    """Return the source-values sheet."""
+    lang = text["lang"]
+    period = str(inputs.results.period)
+    b = list_sheet(text, "sources", period)
+    names = inputs.unit_names()
+    order = dict(inputs.units().select("unit_code", "display_order").iter_rows())
+    indicators = {r["indicator_code"]: r for r in inputs.catalog.indicators.iter_rows(named=True)}
+    sources = inputs.results.sources.with_columns(
+        _o=pl.col("unit_code").replace_strict(order, default=10**6, return_dtype=pl.Int64)).sort(
+        "indicator_code", "_o", "unit_code", "value_period")
+    labels = headers("sheet_sources", lang)
+    top = b.row
+    b.height(top, 32)
+    for c, label in enumerate(labels):
+        b.put(top, c, label, HEADER)
+    set_widths(b, "sheet_sources")
+    plain = style(border=1, num_format="#,##0.##", valign="vcenter")
+    row = top
+    for r in sources.head(SOURCE_ROWS).iter_rows(named=True):
+        row += 1
+        ind = indicators.get(r["indicator_code"])
+        percent = ind is not None and rules.value_type(ind["value_type"]).percent
+        number = value_style(ind, percent) if ind is not None else plain
+        revised = r["replaced_value"] is not None or r["replaced_file"] is not None
+        mark = (lambda s: merge_styles(s, REVISED)) if revised else (lambda s: s)
+        values = [
+            (r["indicator_code"], TEXT), (r["unit_code"], TEXT), (names.get(r["unit_code"]), WRAP),
+            (text["level"].get(r["unit_level"] or "", None), TEXT), (names.get(r["parent_code"] or ""), WRAP),
+            (r["value_period"], TEXT), (scaled(r["value"], percent), mark(number)), (r["numerator"], plain),
+            (r["denominator"], plain), (r["no_data_marker"], TEXT), (r["file_name"], WRAP), (r["sheet"], TEXT),
+            (r["row"], INTEGER), (hanoi_time(r["received_at"]), TIMESTAMP),
+            (scaled(r["replaced_value"], percent), mark(number)),
+            (r["replaced_file"], mark(WRAP)),
+        ]
+        for c, (value, cell_style) in enumerate(values):
+            b.put(row, c, value, cell_style)
+    b.row = row + 2
+    if sources.height > SOURCE_ROWS:
+        b.line(text["more_rows"].format(n=sources.height - SOURCE_ROWS, file=f"values-{period}.parquet"), NOTE)
+    b.line(text["sources_note"], NOTE)
+    finish_list(b, text, top, row, len(labels), period, freeze_cols=2)
+    return b.build()

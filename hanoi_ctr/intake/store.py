@@ -10,8 +10,11 @@ Layout under the archive directory:
 
 An ingest run writes its batch into a hidden temporary folder and renames
 it into place, so a crash leaves the store exactly as it was: a batch is
-either all there or not there. A file is received once (a second copy is a
-duplicate and changes nothing), so each file is kept exactly once. History is never rewritten; the values in
+either all there or not there. Batches are committed under the archive's
+lock and received then (`next_receipt`), each after the last: a batch's
+name starts with its receipt time, so name order is commit order. A file
+is received once (a second copy is a duplicate and changes nothing), so
+each file is kept exactly once. History is never rewritten; the values in
 force are derived with `revisions.current`.
 """
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
@@ -81,6 +84,18 @@ class Store:
     def issues(self) -> pl.DataFrame:
         """Return every issue recorded by every ingest run."""
         return self._read("issues")
+
+    def next_receipt(self, now: datetime) -> datetime:
+        """Return the receipt time of a batch committed now: `now`, but after every file already received.
+
+        Call it under the archive's lock: receipt times then follow the order of commits, whatever the
+        clocks of the machines that commit.
+        """
+        dirs = self._batch_dirs()
+        if not dirs:
+            return now
+        last = pl.read_parquet(dirs[-1] / "ledger.parquet", columns=["received_at"])["received_at"].max()
+        return max(now, last + timedelta(microseconds=1)) if last is not None else now
 
     def file_path(self, sha256: str) -> Path | None:
         """Return where a received file is kept, or None if it was never received."""

@@ -9,7 +9,9 @@ submission deadline most recently passed (Hanoi time).
 
 Outputs of a period are written under its lock, so two runs for the same
 period cannot interleave their files: the second waits, then overwrites
-with a complete, consistent set.
+with a complete, consistent set. Each file is replaced by a rename, so a
+run killed while writing leaves every output as it was or as it is now; the
+next run for the period removes the temporaries it left.
 
 """
 
@@ -24,6 +26,7 @@ from typing import Iterable
 
 import polars as pl
 
+from hanoi_ctr.atomic import atomic_path, remove_stale, write_text_atomic
 from hanoi_ctr.catalog import Catalog, with_levels
 from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.declare.vocabulary import STATUSES
@@ -131,6 +134,7 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     ledger, intake = _inputs_of(store, results.period)
     issues = pl.concat([intake, results.issues], how="vertical")
     with exclusive(out / ".locks" / f"{period}.lock"):
+        remove_stale(out, paths.values())  # what a run killed while writing left behind
         write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
                        intake_issues=intake, settings=settings, include_wards=include_wards)
         _write_parquet(results.results, paths["results"])
@@ -158,8 +162,6 @@ def _inputs_of(store: Store, period: Period) -> tuple[pl.DataFrame, pl.DataFrame
 
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
-    from hanoi_ctr.atomic import atomic_path
-
     with atomic_path(path) as tmp:
         frame.write_parquet(tmp)
 
@@ -179,8 +181,6 @@ def missing_submissions(catalog: Catalog, settings: Settings, period: Period | s
 
 def write_reminder(missing: pl.DataFrame, settings: Settings, period: Period | str) -> Path:
     """Write the list of missing submissions as a CSV in the output folder."""
-    from hanoi_ctr.atomic import write_text_atomic
-
     path = settings.output / f"missing-{period}.csv"
     write_text_atomic(path, missing.write_csv())
     return path
@@ -188,8 +188,9 @@ def write_reminder(missing: pl.DataFrame, settings: Settings, period: Period | s
 
 def issue_templates(catalog: Catalog, settings: Settings, period: Period | str) -> list[Path]:
     """Write the templates of every reporting unit for a period into `<output>/templates/<period>/`."""
-    return make_templates(catalog, period, settings.output / "templates" / str(period),
-                          calendar=settings.calendar)
+    folder = settings.output / "templates" / str(period)
+    remove_stale(folder)
+    return make_templates(catalog, period, folder, calendar=settings.calendar)
 
 
 def summary_markdown(outputs: Outputs, batches: list[Batch]) -> str:

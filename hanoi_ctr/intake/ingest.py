@@ -132,6 +132,7 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | N
     seen, at = store.batch_names(), _now(now)
     checked, current = check(at)
     with exclusive(store.lock_path):
+        store.remove_temporaries()
         received = store.next_receipt(_now(now))
         if store.batch_names() != seen or _day(received) != _day(at):
             checked, current = check(received)

@@ -10,9 +10,11 @@ Layout under the archive directory:
 
 An ingest run writes its batch into a hidden temporary folder and renames
 it into place, so a crash leaves the store exactly as it was: a batch is
-either all there or not there. Batches are committed under the archive's
-lock and received then (`next_receipt`), each after the last: a batch's
-name starts with its receipt time, so name order is commit order. A file
+either all there or not there; the hidden folder of a run killed while
+committing is removed by the next run (`remove_temporaries`). Batches are
+committed under the archive's lock and received then (`next_receipt`), each
+after the last: a batch's name starts with its receipt time, so name order
+is commit order. A file
 is received once (a second copy is a duplicate and changes nothing), so
 each file is kept exactly once. History is never rewritten; the values in
 force are derived with `revisions.current`.
@@ -84,6 +86,16 @@ class Store:
     def issues(self) -> pl.DataFrame:
         """Return every issue recorded by every ingest run."""
         return self._read("issues")
+
+    def remove_temporaries(self) -> list[Path]:
+        """Remove the folders that interrupted commits left; call it holding the archive's lock.
+
+        Only a run holding the lock writes one, so under the lock every one found is stale.
+        """
+        left = sorted(self.batches.glob(".tmp-*")) if self.batches.is_dir() else []
+        for folder in left:
+            shutil.rmtree(folder, ignore_errors=True)
+        return left
 
     def next_receipt(self, now: datetime) -> datetime:
         """Return the receipt time of a batch committed now: `now`, but after every file already received.

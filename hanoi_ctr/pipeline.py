@@ -31,12 +31,19 @@ from hanoi_ctr.catalog import Catalog, with_levels
 from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.declare.vocabulary import STATUSES
 from hanoi_ctr.engine.results import Results, rollup
-from hanoi_ctr.errors import ConfigError
+from hanoi_ctr.errors import ConfigError, writing
 from hanoi_ctr.intake.ingest import Batch, ingest, list_submissions
 from hanoi_ctr.intake.store import Store
 from hanoi_ctr.intake.templates import make_templates
 from hanoi_ctr.locks import exclusive
-from hanoi_ctr.periods import TIMEZONE, Period, latest_closed_period, parse_period, period_containing
+from hanoi_ctr.periods import (
+    TIMEZONE,
+    Period,
+    PeriodError,
+    latest_closed_period,
+    parse_period,
+    period_containing,
+)
 from hanoi_ctr.report.build import write_workbook
 from hanoi_ctr.settings import Settings
 
@@ -59,12 +66,26 @@ def resolve_period(period: Period | str | None, kind: str, catalog: Catalog, set
 
     With `closing`, the latest period whose data window has ended instead (the one being
     reported on now: templates go out and reminders are sent before its deadline). `kind` =
-    `term` gives the catalog's term (to date).
+    `term` gives the catalog's term (to date). A period that does not read, or that no term of
+    the catalog covers, stops the run (`ConfigError`), never an empty report.
     """
+    chosen = _chosen_period(period, kind, catalog, settings, now, closing)
+    terms = [Period.term(int(t["start_year"]), int(t["end_year"])) for t in catalog.terms.iter_rows(named=True)]
+    if not any(term.contains(chosen) for term in terms):
+        raise ConfigError(f"no term of the catalog covers {chosen} (terms {', '.join(map(str, terms))}): "
+                          "choose a period within one, or point HANOI_CTR_CATALOG_DIR at the catalog of its term")
+    return chosen
+
+
+def _chosen_period(period: Period | str | None, kind: str, catalog: Catalog, settings: Settings,
+                   now: datetime | None, closing: bool) -> Period:
     if isinstance(period, Period):
         return period
     if period:
-        return parse_period(period)
+        try:
+            return parse_period(period)
+        except PeriodError as exc:
+            raise ConfigError(str(exc)) from None
     if kind == "term":
         term = catalog.term
         return Period.term(int(term["start_year"]), int(term["end_year"]))  # type: ignore[call-overload]
@@ -110,8 +131,21 @@ def inbox_files(settings: Settings) -> list[Path]:
 
 
 def compute(catalog: Catalog, settings: Settings, period: Period | str, as_of: datetime | None = None) -> Results:
-    """Roll up everything in the archive for a period."""
+    """Roll up everything in the archive for a period; an archive that holds nothing is refused.
+
+    A rollup of nothing would be an empty workbook that looks like a report: the archive is
+    most likely not the one meant, or nothing was ingested yet.
+    """
     store = Store(settings.archive)
+    if not store.batch_names():
+        archive = settings.archive
+        raise ConfigError(f"archive {archive} holds no submissions: ingest an inbox first "
+                          f"(hanoi-ctr ingest INBOX --archive {archive}) or pass --inbox")
+    return _rolled_up(store, catalog, settings, period, as_of)
+
+
+def _rolled_up(store: Store, catalog: Catalog, settings: Settings, period: Period | str,
+               as_of: datetime | None = None) -> Results:
     return rollup(store.history(), catalog, period, ledger=store.ledger(),
                   task_progress=store.task_history(), settings=settings, as_of=as_of)
 
@@ -124,21 +158,19 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     """
     store = Store(settings.archive)
     out = settings.output
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create output folder {out}: {exc.strerror}") from None
     period = str(results.period).replace("/", "-")
     paths = {name: out / f"{name}-{period}.{ext}" for name, ext in
              (("rollup", "xlsx"), ("results", "parquet"), ("issues", "parquet"))}
     ledger, intake = _inputs_of(store, results.period)
     issues = pl.concat([intake, results.issues], how="vertical")
-    with exclusive(out / ".locks" / f"{period}.lock"):
-        remove_stale(out, paths.values())  # what a run killed while writing left behind
-        write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
-                       intake_issues=intake, settings=settings, include_wards=include_wards)
-        _write_parquet(results.results, paths["results"])
-        _write_parquet(issues, paths["issues"])
+    with writing(f"the outputs in {out}", "--out, HANOI_CTR_OUTPUT_DIR"):
+        out.mkdir(parents=True, exist_ok=True)
+        with exclusive(out / ".locks" / f"{period}.lock"):
+            remove_stale(out, paths.values())  # what a run killed while writing left behind
+            write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
+                           intake_issues=intake, settings=settings, include_wards=include_wards)
+            _write_parquet(results.results, paths["results"])
+            _write_parquet(issues, paths["issues"])
     statuses = results.results.join(catalog.indicators.select("indicator_code", "program_code"),
                                     on="indicator_code").filter(pl.col("unit_level") == "city")
     counts: dict[str, dict[str, int]] = {}
@@ -172,7 +204,7 @@ def missing_submissions(catalog: Catalog, settings: Settings, period: Period | s
     Each under its name and parent in force at the end of the period (codes are reused from
     1 July 2025).
     """
-    results = compute(catalog, settings, period)
+    results = _rolled_up(Store(settings.archive), catalog, settings, period)  # before any file, all owe
     owing = results.completeness.filter(pl.col("scope") == "unit", pl.col("n_received") < pl.col("n_expected"))
     names = catalog.units_at(results.period, settings.calendar).select("unit_code", "name_vi", "parent_code")
     return owing.join(names, on="unit_code", how="left").select(

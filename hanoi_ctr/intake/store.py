@@ -31,6 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_ctr.declare.schemas import empty_frame
+from hanoi_ctr.errors import writing
 from hanoi_ctr.intake.revisions import INDICATOR_KEY, TASK_KEY, current
 
 _PARTS = {"ledger": "ledger", "values": "indicator_values", "tasks": "task_progress", "issues": "issues"}
@@ -123,18 +124,18 @@ class Store:
         stamp = received_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         final = self.batches / f"{stamp}-{uuid.uuid4().hex[:8]}"
         tmp = self.batches / f".tmp-{final.name}"
-        (tmp / "files").mkdir(parents=True)
-        try:
-            for sha256, source in files.items():
-                shutil.copyfile(source, tmp / "files" / f"{sha256}{source.suffix.lower()}")
-            for part, table in _PARTS.items():
-                frame = frames.get(part, empty_frame(table))
-                frame.select(empty_frame(table).columns).write_parquet(tmp / f"{part}.parquet")
-            _fsync_tree(tmp)
-            os.rename(tmp, final)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
+        with writing(f"the archive {self.root}", "--archive, HANOI_CTR_ARCHIVE_DIR"):
+            try:
+                (tmp / "files").mkdir(parents=True)
+                for sha256, source in files.items():
+                    shutil.copyfile(source, tmp / "files" / f"{sha256}{source.suffix.lower()}")
+                for part, table in _PARTS.items():
+                    frame = frames.get(part, empty_frame(table))
+                    frame.select(empty_frame(table).columns).write_parquet(tmp / f"{part}.parquet")
+                _fsync_tree(tmp)
+                os.rename(tmp, final)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
         return final
 
 

@@ -97,6 +97,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         _print_issues(batch.issues, lang, True)
     else:
         _print_summary(batch, lang)
+        _print_rejected(batch, lang)
     return EXIT_DATA_ERRORS if batch.has_errors else EXIT_OK
 
 
@@ -132,6 +133,27 @@ def _print_summary(batch: "Batch", lang: str) -> None:
     rejected = int((batch.ledger["outcome"] == "rejected").sum())
     print(f"{batch.ledger.height} file(s) ingested ({rejected} rejected), {duplicates} duplicate(s) unchanged; "
           f"{int((batch.issues['severity'] == 'error').sum())} error(s)", file=sys.stderr)
+
+
+def _print_rejected(batch: "Batch", lang: str) -> None:
+    """Print each rejected file with why: its file-level issues, or the codes of its rejected rows."""
+    import polars as pl
+
+    rejected = batch.ledger.filter(pl.col("outcome") == "rejected").sort("file_name")
+    if rejected.is_empty():
+        return
+    errors = batch.issues.filter(pl.col("severity") == "error")
+    print("Tệp bị từ chối:" if lang == "vi" else "Rejected files:")
+    for file in rejected.iter_rows(named=True):
+        mine = errors.filter(pl.col("sha256") == file["sha256"])
+        whole = mine.filter(pl.col("row").is_null())
+        if whole.height:
+            why = "; ".join(f"[{r['code']}] {r[f'message_{lang}']}" for r in whole.iter_rows(named=True))
+        else:
+            codes = mine.group_by("code").len().sort("code")
+            counts = ", ".join(f"{code} × {n}" for code, n in codes.iter_rows())
+            why = ("mọi dòng bị loại: " if lang == "vi" else "every row rejected: ") + counts
+        print(f"  {file['file_name']}: {why}")
 
 
 def _template(args: argparse.Namespace, settings: Settings) -> int:

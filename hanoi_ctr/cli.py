@@ -2,8 +2,9 @@
 
 Exit codes: 0 done and clean, 1 done but the data has errors, 2 usage or
 configuration error (a setting, a period, the catalog, an archive with
-nothing in it, a folder that cannot be written): one line on stderr says
-what to fix (a broken catalog lists each of its problems).
+nothing in it, a folder that cannot be written, a Prefect server to start):
+one line on stderr says what to fix (a broken catalog lists each of its
+problems).
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from flows.serve import serve
 
-    serve(tuple(args.deployment))
+    serve(tuple(args.deployment), temporary_server=args.temporary_server)
     return EXIT_OK
 
 
@@ -271,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the scheduled deployments against a Prefect server")
     serve.add_argument("deployment", nargs="*", help="only these deployments (default: all)")
+    serve.add_argument("--temporary-server", action="store_true",
+                       help="without PREFECT_API_URL, serve against a temporary Prefect server (its schedules "
+                            "vanish when it stops)")
     serve.set_defaults(run=_serve)
 
     schemas = commands.add_parser("schemas", help="work with the generated schemas").add_subparsers(

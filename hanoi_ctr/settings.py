@@ -118,6 +118,9 @@ class Settings:
 
 
 def _parse(name: str, type_name: str, text: str) -> Any:
+    if "{{" in text:  # a deployment's job variable that `prefect deploy` found no value for
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={text!r} was not set when the deployments were made: "
+                          f"set {ENV_PREFIX}{name.upper()} and run `prefect deploy --all` again")
     try:
         if "Path" in type_name:
             return Path(text) if text else None

@@ -3,7 +3,7 @@
 Task granularity follows what was measured: a Prefect task run costs ~3-5 ms
 locally and ~90 ms on Dask, so tasks are coarse — one ingest task per group
 of districts (`pipeline.partition`), one rollup, one write — never one per file.
-Only the I/O tasks (ingest, write) retry. The period's outputs are written
+Only the I/O tasks (ingest, write) retry, and only on I/O errors (`OSError`). The period's outputs are written
 under a file lock held by the library (`hanoi_ctr.locks`), which also guards
 runs started outside Prefect; no server-side concurrency limit is needed.
 Each flow reads the settings and loads the catalog once, and hands both to
@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.states import State
 
 from hanoi_ctr import pipeline
 from hanoi_ctr.catalog import Catalog, load_catalog
@@ -25,7 +26,19 @@ from hanoi_ctr.intake.ingest import Batch
 from hanoi_ctr.periods import Period
 from hanoi_ctr.settings import Settings
 
-IO_RETRIES = {"retries": 2, "retry_delay_seconds": 5}
+
+def only_io(task: object, task_run: object, state: State) -> bool:
+    """Tell Prefect to retry a failed task only when it failed on I/O (an `OSError`), not on a bug."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+IO_RETRIES = {"retries": 2, "retry_delay_seconds": 5, "retry_condition_fn": only_io}
 
 
 @task(name="ingest-files", **IO_RETRIES)

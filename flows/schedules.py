@@ -4,7 +4,10 @@
 and the committed `prefect.yaml` (for `prefect deploy` to a work pool) is
 generated from it by `python -m flows.schedules`; a test fails when the two
 disagree. Cron expressions are in Hanoi time: Prefect stores no time zone for
-a bare cron string, so every schedule carries `TIMEZONE` explicitly.
+a bare cron string, so every schedule carries `TIMEZONE` explicitly. A work
+pool's worker runs each flow in a process of its own: the deployments give it
+`HANOI_CTR_DATA_DIR` (`JOB_ENV`), taken from the environment `prefect deploy`
+runs in.
 
 With the default settings (calendar quarters; a quarter's deadline is 5 days
 after it ends, a half's 10, a year's 15) the schedules fall:
@@ -23,6 +26,8 @@ from typing import Any
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 ENTRYPOINT = "flows/pipelines.py"
+#: What a worker's flow runs take from the environment of `prefect deploy` (resolved then: set it first).
+JOB_ENV = {"HANOI_CTR_DATA_DIR": "{{ $HANOI_CTR_DATA_DIR }}"}
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ def prefect_yaml() -> str:
             f"  parameters: {json.dumps(d.parameters)}",
             "  work_pool:",
             "    name: hanoi-ctr",
+            "    job_variables:",
+            "      env:",
+            *[f"        {name}: {json.dumps(value)}" for name, value in JOB_ENV.items()],
         ]
         if d.cron:
             lines += ["  schedules:", f"  - cron: {json.dumps(d.cron)}", f"    timezone: {TIMEZONE}"]

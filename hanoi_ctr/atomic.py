@@ -3,16 +3,24 @@
 A reader (or a crash) never sees a half-written file where the last good
 one was: the rename either happens completely or not at all. The file gets
 the mode a plain `open` would give it, 0666 less the process's umask (0644
-under the usual 022), not the 0600 of a temporary file.
+under the usual 022), not the 0600 of a temporary file. A process killed
+mid-write leaves its temporary (`.<name>.<random><suffix>.tmp`) behind;
+`remove_stale` clears those at the next run.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
+import time
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
+
+#: A temporary untouched for this long belongs to no write still going on (writes take seconds).
+STALE_AFTER = timedelta(hours=1)
 
 
 @contextmanager
@@ -59,3 +67,30 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> None:
 def write_text_atomic(path: Path | str, text: str) -> None:
     """Write UTF-8 text with LF line endings to `path` atomically."""
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def temporaries(path: Path | str) -> list[Path]:
+    """Return the temporaries that atomic writes of `path` have left beside it."""
+    target = Path(path)
+    return sorted(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
+
+
+def remove_stale(folder: Path | str, written: Iterable[Path] = (), older_than: timedelta = STALE_AFTER
+                 ) -> list[Path]:
+    """Remove temporaries left in `folder`: those of `written` at any age, any other once stale.
+
+    Call it holding the lock under which `written` are written: their temporaries can then
+    belong to no write going on. Other temporaries in the folder may be another writer's, so
+    only those untouched for `older_than` are removed. Return what was removed.
+    """
+    mine = {t for path in written for t in temporaries(path)}
+    cutoff = time.time() - older_than.total_seconds()
+    removed = []
+    for tmp in sorted(Path(folder).glob(".*.tmp")):
+        try:
+            if tmp in mine or tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+                removed.append(tmp)
+        except FileNotFoundError:  # its writer finished (or cleaned) meanwhile
+            continue
+    return removed

@@ -1,7 +1,10 @@
 """The `hanoi-ctr` command line.
 
 Exit codes: 0 done and clean, 1 done but the data has errors, 2 usage or
-configuration error (one line on stderr saying what to fix).
+configuration error (a setting, a period, the catalog, an archive with
+nothing in it, a folder that cannot be written, a Prefect server to start):
+one line on stderr says what to fix (a broken catalog lists each of its
+problems).
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from hanoi_ctr.errors import CatalogError, ConfigError
+from hanoi_ctr.errors import CatalogError, ConfigError, HanoiCtrError
 from hanoi_ctr.settings import Settings
+from hanoi_ctr.version import __version__
 
 if TYPE_CHECKING:
     import polars as pl
@@ -70,6 +74,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     if missing:
         raise ConfigError(f"no such file: {missing[0]}")
     files = [f for p in map(Path, args.files) for f in (list_submissions(p) if p.is_dir() else [p])]
+    if not files:
+        raise ConfigError(f"no submission files in {', '.join(args.files)}: nothing to check")
     batch = validate(files, load_catalog(settings.catalog_dir), settings, period=args.period)
     _print_issues(batch.issues, args.lang or settings.lang, args.json)
     return EXIT_DATA_ERRORS if batch.has_errors else EXIT_OK
@@ -92,6 +98,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         _print_issues(batch.issues, lang, True)
     else:
         _print_summary(batch, lang)
+        _print_rejected(batch, lang)
     return EXIT_DATA_ERRORS if batch.has_errors else EXIT_OK
 
 
@@ -129,16 +136,36 @@ def _print_summary(batch: "Batch", lang: str) -> None:
           f"{int((batch.issues['severity'] == 'error').sum())} error(s)", file=sys.stderr)
 
 
+def _print_rejected(batch: "Batch", lang: str) -> None:
+    """Print each rejected file with why: its file-level issues, or the codes of its rejected rows."""
+    import polars as pl
+
+    rejected = batch.ledger.filter(pl.col("outcome") == "rejected").sort("file_name")
+    if rejected.is_empty():
+        return
+    errors = batch.issues.filter(pl.col("severity") == "error")
+    print("Tệp bị từ chối:" if lang == "vi" else "Rejected files:")
+    for file in rejected.iter_rows(named=True):
+        mine = errors.filter(pl.col("sha256") == file["sha256"])
+        whole = mine.filter(pl.col("row").is_null())
+        if whole.height:
+            why = "; ".join(f"[{r['code']}] {r[f'message_{lang}']}" for r in whole.iter_rows(named=True))
+        else:
+            codes = mine.group_by("code").len().sort("code")
+            counts = ", ".join(f"{code} × {n}" for code, n in codes.iter_rows())
+            why = ("mọi dòng bị loại: " if lang == "vi" else "every row rejected: ") + counts
+        print(f"  {file['file_name']}: {why}")
+
+
 def _template(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.templates import make_templates
-    from hanoi_ctr.periods import PeriodError
 
     catalog = load_catalog(settings.catalog_dir)
     try:
         paths = make_templates(catalog, args.period, Path(args.out), units=args.unit or None,
                                calendar=settings.calendar)
-    except (PeriodError, ValueError) as exc:
+    except ValueError as exc:  # a unit not in force then
         raise ConfigError(str(exc)) from None
     for path in paths:
         print(path)
@@ -180,7 +207,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from flows.serve import serve
 
-    serve(tuple(args.deployment))
+    serve(tuple(args.deployment), temporary_server=args.temporary_server)
     return EXIT_OK
 
 
@@ -197,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hanoi-ctr",
         description="Catalog, templates, intake and rollups of the Hanoi Party Committee's work programs.",
     )
+    parser.add_argument("--version", action="version", version=f"hanoi-ctr {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     catalog = commands.add_parser("catalog", help="work with the catalog").add_subparsers(
@@ -247,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the scheduled deployments against a Prefect server")
     serve.add_argument("deployment", nargs="*", help="only these deployments (default: all)")
+    serve.add_argument("--temporary-server", action="store_true",
+                       help="without PREFECT_API_URL, serve against a temporary Prefect server (its schedules "
+                            "vanish when it stops)")
     serve.set_defaults(run=_serve)
 
     schemas = commands.add_parser("schemas", help="work with the generated schemas").add_subparsers(
@@ -263,10 +294,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace, Settings], int] = args.run
     try:
+        _check_period(getattr(args, "period", None))
         return run(args, Settings.from_env())
-    except ConfigError as exc:
+    except HanoiCtrError as exc:  # configuration, catalog, storage, a lock held too long: what to fix
         print(f"hanoi-ctr: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _check_period(text: str | None) -> None:
+    """Refuse a `--period` that does not read as a period, before any work is done."""
+    from hanoi_ctr.periods import PeriodError, parse_period
+
+    if text is None:
+        return
+    try:
+        parse_period(text)
+    except PeriodError as exc:
+        raise ConfigError(f"--period {exc}") from None
 
 
 if __name__ == "__main__":

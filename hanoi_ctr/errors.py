@@ -6,7 +6,9 @@ An exception means the run cannot go on until someone fixes its set-up.
 
 from __future__ import annotations
 
-from typing import Sequence
+import errno
+from contextlib import contextmanager
+from typing import Iterator, Sequence
 
 from hanoi_ctr.declare.issues import Issue
 
@@ -17,6 +19,30 @@ class HanoiCtrError(Exception):
 
 class ConfigError(HanoiCtrError):
     """The configuration is wrong: a setting, a missing directory, an unwritable path."""
+
+
+class StorageError(ConfigError, OSError):
+    """A folder the run writes to cannot take its files: full, read-only or not allowed.
+
+    It is an `OSError` too, so that a scheduler that retries I/O errors retries it.
+    """
+
+
+@contextmanager
+def writing(what: str, options: str | None = None) -> Iterator[None]:
+    """Turn an `OSError` raised while writing `what` into a `StorageError` that says what to fix.
+
+    `options` name where the folder is chosen (e.g. `--out, HANOI_CTR_OUTPUT_DIR`).
+    """
+    try:
+        yield
+    except StorageError:
+        raise
+    except OSError as exc:
+        remedy = "free some space" if exc.errno == errno.ENOSPC else "make it writable"
+        where = f" ({options})" if options else ""
+        raise StorageError(f"cannot write {what}: {exc.strerror or exc}; {remedy} or choose another "
+                           f"folder{where}") from exc
 
 
 class CatalogError(HanoiCtrError):

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from hanoi_ctr.errors import HanoiCtrError
+from hanoi_ctr.errors import HanoiCtrError, writing
 
 
 class LockTimeout(HanoiCtrError):
@@ -28,8 +28,9 @@ class LockTimeout(HanoiCtrError):
 def exclusive(path: Path | str, timeout: float = 900.0, poll: float = 0.2) -> Iterator[Path]:
     """Hold an exclusive lock on `path` (created if needed) for the duration of the block."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    with writing(f"the lock {path}"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + timeout
     try:
         while True:

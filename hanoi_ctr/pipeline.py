@@ -9,7 +9,9 @@ submission deadline most recently passed (Hanoi time).
 
 Outputs of a period are written under its lock, so two runs for the same
 period cannot interleave their files: the second waits, then overwrites
-with a complete, consistent set.
+with a complete, consistent set. Each file is replaced by a rename, so a
+run killed while writing leaves every output as it was or as it is now; the
+next run for the period removes the temporaries it left.
 
 """
 
@@ -24,16 +26,24 @@ from typing import Iterable
 
 import polars as pl
 
+from hanoi_ctr.atomic import atomic_path, remove_stale, write_text_atomic
 from hanoi_ctr.catalog import Catalog, with_levels
 from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.declare.vocabulary import STATUSES
 from hanoi_ctr.engine.results import Results, rollup, rounded
-from hanoi_ctr.errors import ConfigError
+from hanoi_ctr.errors import ConfigError, writing
 from hanoi_ctr.intake.ingest import Batch, ingest, list_submissions
 from hanoi_ctr.intake.store import Store
 from hanoi_ctr.intake.templates import make_templates
 from hanoi_ctr.locks import exclusive
-from hanoi_ctr.periods import TIMEZONE, Period, latest_closed_period, parse_period, period_containing
+from hanoi_ctr.periods import (
+    TIMEZONE,
+    Period,
+    PeriodError,
+    latest_closed_period,
+    parse_period,
+    period_containing,
+)
 from hanoi_ctr.report.build import write_workbook
 from hanoi_ctr.report.files import files_of_period
 from hanoi_ctr.settings import Settings
@@ -59,12 +69,26 @@ def resolve_period(period: Period | str | None, kind: str, catalog: Catalog, set
 
     With `closing`, the latest period whose data window has ended instead (the one being
     reported on now: templates go out and reminders are sent before its deadline). `kind` =
-    `term` gives the catalog's term (to date).
+    `term` gives the catalog's term (to date). A period that does not read, or that no term of
+    the catalog covers, stops the run (`ConfigError`), never an empty report.
     """
+    chosen = _chosen_period(period, kind, catalog, settings, now, closing)
+    terms = [Period.term(int(t["start_year"]), int(t["end_year"])) for t in catalog.terms.iter_rows(named=True)]
+    if not any(term.contains(chosen) for term in terms):
+        raise ConfigError(f"no term of the catalog covers {chosen} (terms {', '.join(map(str, terms))}): "
+                          "choose a period within one, or point HANOI_CTR_CATALOG_DIR at the catalog of its term")
+    return chosen
+
+
+def _chosen_period(period: Period | str | None, kind: str, catalog: Catalog, settings: Settings,
+                   now: datetime | None, closing: bool) -> Period:
     if isinstance(period, Period):
         return period
     if period:
-        return parse_period(period)
+        try:
+            return parse_period(period)
+        except PeriodError as exc:
+            raise ConfigError(str(exc)) from None
     if kind == "term":
         term = catalog.term
         return Period.term(int(term["start_year"]), int(term["end_year"]))  # type: ignore[call-overload]
@@ -133,8 +157,21 @@ def parse_as_of(text: str | None) -> datetime | None:
 
 
 def compute(catalog: Catalog, settings: Settings, period: Period | str, as_of: datetime | None = None) -> Results:
-    """Roll up everything in the archive for a period."""
+    """Roll up everything in the archive for a period; an archive that holds nothing is refused.
+
+    A rollup of nothing would be an empty workbook that looks like a report: the archive is
+    most likely not the one meant, or nothing was ingested yet.
+    """
     store = Store(settings.archive)
+    if not store.batch_names():
+        archive = settings.archive
+        raise ConfigError(f"archive {archive} holds no submissions: ingest an inbox first "
+                          f"(hanoi-ctr ingest INBOX --archive {archive}) or pass --inbox")
+    return _rolled_up(store, catalog, settings, period, as_of)
+
+
+def _rolled_up(store: Store, catalog: Catalog, settings: Settings, period: Period | str,
+               as_of: datetime | None = None) -> Results:
     return rollup(store.history(), catalog, period, ledger=store.ledger(),
                   task_progress=store.task_history(), settings=settings, as_of=as_of)
 
@@ -156,10 +193,6 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     """
     store = Store(settings.archive)
     out = settings.output
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create output folder {out}: {exc.strerror}") from None
     period = str(results.period).replace("/", "-")
     paths = {"rollup": out / f"rollup-{period}.xlsx", "issues": out / f"issues-{period}.parquet"}
     paths |= {name: out / f"{name}-{period}.parquet" for name in PARQUET}
@@ -169,13 +202,16 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     frames = {name: getattr(results, attr) for name, attr in PARQUET.items()}
     for name in ("results", "trend"):
         frames[name] = rounded(frames[name], catalog.indicators)
-    with exclusive(out / ".locks" / f"{period}.lock"):
-        write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
-                       intake_issues=intake, settings=settings, generated_on=generated_on,
-                       include_wards=include_wards)
-        for name, frame in frames.items():
-            _write_parquet(frame, paths[name])
-        _write_parquet(issues, paths["issues"])
+    with writing(f"the outputs in {out}", "--out, HANOI_CTR_OUTPUT_DIR"):
+        out.mkdir(parents=True, exist_ok=True)
+        with exclusive(out / ".locks" / f"{period}.lock"):
+            remove_stale(out, paths.values())  # what a run killed while writing left behind
+            write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
+                           intake_issues=intake, settings=settings, generated_on=generated_on,
+                           include_wards=include_wards)
+            for name, frame in frames.items():
+                _write_parquet(frame, paths[name])
+            _write_parquet(issues, paths["issues"])
     statuses = results.results.join(catalog.indicators.select("indicator_code", "program_code"),
                                     on="indicator_code").filter(pl.col("unit_level") == "city")
     counts: dict[str, dict[str, int]] = {}
@@ -186,8 +222,6 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
 
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
-    from hanoi_ctr.atomic import atomic_path
-
     with atomic_path(path) as tmp:
         frame.write_parquet(tmp)
 
@@ -198,7 +232,7 @@ def missing_submissions(catalog: Catalog, settings: Settings, period: Period | s
     Each under its name and parent in force at the end of the period (codes are reused from
     1 July 2025).
     """
-    results = compute(catalog, settings, period)
+    results = _rolled_up(Store(settings.archive), catalog, settings, period)  # before any file, all owe
     owing = results.completeness.filter(pl.col("scope") == "unit", pl.col("n_received") < pl.col("n_expected"))
     names = catalog.units_at(results.period, settings.calendar).select("unit_code", "name_vi", "parent_code")
     return owing.join(names, on="unit_code", how="left").select(
@@ -207,8 +241,6 @@ def missing_submissions(catalog: Catalog, settings: Settings, period: Period | s
 
 def write_reminder(missing: pl.DataFrame, settings: Settings, period: Period | str) -> Path:
     """Write the list of missing submissions as a CSV in the output folder."""
-    from hanoi_ctr.atomic import write_text_atomic
-
     path = settings.output / f"missing-{period}.csv"
     write_text_atomic(path, missing.write_csv())
     return path
@@ -216,8 +248,9 @@ def write_reminder(missing: pl.DataFrame, settings: Settings, period: Period | s
 
 def issue_templates(catalog: Catalog, settings: Settings, period: Period | str) -> list[Path]:
     """Write the templates of every reporting unit for a period into `<output>/templates/<period>/`."""
-    return make_templates(catalog, period, settings.output / "templates" / str(period),
-                          calendar=settings.calendar)
+    folder = settings.output / "templates" / str(period)
+    remove_stale(folder)
+    return make_templates(catalog, period, folder, calendar=settings.calendar)
 
 
 def summary_markdown(outputs: Outputs, batches: list[Batch]) -> str:

@@ -51,8 +51,10 @@ class Settings:
     rollup_tolerance: float = 0.01
     #: A sum over fewer than this share of its expected reports is `incomplete`: not judged.
     complete_coverage: float = 1.0
-    #: Modified z-score beyond which a value is an outlier.
+    #: Robust z-score beyond which a value is an outlier.
     outlier_z: float = 3.5
+    #: An outlier's scale is at least this share of |median|, so that a flat history still has one.
+    outlier_floor_share: float = 0.05
     lang: Lang = "vi"
     #: Guards against hostile or accidental huge files.
     max_file_bytes: int = 20_000_000
@@ -71,6 +73,8 @@ class Settings:
             raise ConfigError("status thresholds need 0 < at_risk <= on_track")
         if not 0 < self.complete_coverage <= 1:
             raise ConfigError("complete_coverage must be a share: 0 < complete_coverage <= 1")
+        if self.outlier_z <= 0 or not 0 <= self.outlier_floor_share < 1:
+            raise ConfigError("outliers need outlier_z > 0 and 0 <= outlier_floor_share < 1")
 
     @property
     def inbox(self) -> Path:
@@ -114,6 +118,9 @@ class Settings:
 
 
 def _parse(name: str, type_name: str, text: str) -> Any:
+    if "{{" in text:  # a deployment's job variable that `prefect deploy` found no value for
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={text!r} was not set when the deployments were made: "
+                          f"set {ENV_PREFIX}{name.upper()} and run `prefect deploy --all` again")
     try:
         if "Path" in type_name:
             return Path(text) if text else None

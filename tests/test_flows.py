@@ -127,3 +127,34 @@ def test_dask_runner_gives_the_same_results(prefect_harness, monkeypatch, tmp_pa
     _env(monkeypatch, inbox, tmp_path / "dask")
     workbook = quarterly_rollup.with_options(task_runner=dask_runner())(period=PERIOD)
     _same_outputs(workbook, library_outputs)
+
+
+@pytest.mark.parametrize("error, runs", [(OSError("disk busy"), 3), (ValueError("a bug"), 1)])
+def test_io_tasks_retry_on_io_errors_only(prefect_harness, monkeypatch, error, runs):
+    from prefect import flow
+
+    from flows import pipelines
+
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(error)
+        raise error
+
+    monkeypatch.setattr(pipeline, "ingest_files", failing)
+    task = pipelines.ingest_files.with_options(retry_delay_seconds=0)
+
+    @flow
+    def ingest_once() -> None:
+        task([], None, None, None)
+
+    assert ingest_once(return_state=True).is_failed()
+    assert len(calls) == runs  # the first run and, on I/O errors only, the two retries
+
+
+def test_every_retrying_task_retries_on_io_errors_only():
+    from flows import pipelines
+
+    retrying = [t for t in vars(pipelines).values() if getattr(t, "retries", 0)]
+    assert {t.name for t in retrying} == {"ingest-files", "write-outputs", "issue-templates", "write-reminder"}
+    assert all(t.retry_condition_fn is pipelines.only_io for t in retrying)

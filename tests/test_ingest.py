@@ -216,3 +216,52 @@ def test_the_progress_bar_draws_on_a_terminal(capsys):
     bar(1, 2)
     bar(2, 2)
     assert capsys.readouterr().err == "\r[#####     ] 1/2\r[##########] 2/2\n"
+
+
+def test_a_run_that_started_first_but_committed_last_is_received_last(tmp_path, catalog, settings, monkeypatch):
+    import threading
+    from contextlib import contextmanager
+
+    import hanoi_ctr.intake.ingest as ingest_module
+
+    early = _csv(tmp_path / "early", "early.csv", ["SO-LDTBXH,2024-Q3,08.01,80,,,,02/10/2024"])
+    late = _csv(tmp_path / "late", "late.csv", ["SO-LDTBXH,2024-Q3,08.01,85,,,,02/10/2024"])
+    waiting, go = threading.Event(), threading.Event()
+    lock = ingest_module.exclusive
+
+    @contextmanager
+    def held_back(path):
+        if threading.current_thread().name == "early":  # it has read and checked its file: hold it there
+            waiting.set()
+            go.wait(30)
+        with lock(path) as held:
+            yield held
+
+    monkeypatch.setattr(ingest_module, "exclusive", held_back)
+    runs = {}
+    first = threading.Thread(name="early", target=lambda: runs.update(early=ingest([early], catalog, settings)))
+    first.start()
+    assert waiting.wait(30)
+    runs["late"] = ingest([late], catalog, settings)  # starts after the early run, commits before it
+    go.set()
+    first.join(30)
+    committed_first = runs["late"].ledger["received_at"].item()
+    committed_last = runs["early"].ledger["received_at"].item()
+    assert committed_first < committed_last
+    store = Store(settings.archive)
+    assert store.values()["value"].to_list() == [80.0]  # the later commit is in force
+    superseded = runs["early"].issues.filter(pl.col("code") == "superseded")
+    assert "08.01: 85 → 80" in superseded["message_en"].item()
+    between = committed_first + (committed_last - committed_first) / 2
+    assert store.values(as_of=between)["value"].to_list() == [85.0]
+    assert store.values(as_of=committed_first - timedelta(microseconds=1)).is_empty()
+    assert store.ledger()["file_name"].to_list() == ["late.csv", "early.csv"]  # batches in commit order
+
+
+def test_receipt_times_follow_commits_even_when_the_clock_goes_back(tmp_path, catalog, settings):
+    a = _csv(tmp_path / "inbox", "a.csv", ["SO-LDTBXH,2024-Q3,08.01,80,,,,02/10/2024"])
+    b = _csv(tmp_path / "inbox", "b.csv", ["SO-LDTBXH,2024-Q3,08.01,85,,,,03/10/2024"])
+    ingest([a], catalog, settings, now=T0)
+    batch = ingest([b], catalog, settings, now=T0 - timedelta(hours=1))  # another machine, a slow clock
+    assert batch.ledger["received_at"].item() == T0 + timedelta(microseconds=1)
+    assert Store(settings.archive).values()["value"].to_list() == [85.0]

@@ -84,3 +84,18 @@ def test_the_flow_picks_the_period_whose_deadline_just_passed(catalog):
     assert str(resolve_period(None, "quarter", catalog, Settings(), reminder, closing=True)) == "2024-Q3"
     year = _next(CRON["year-rollup"], AFTER_Q3)
     assert str(resolve_period(None, "year", catalog, Settings(), year)) == "2024"
+
+
+def test_deployments_give_their_flow_runs_the_data_folder():
+    from flows.schedules import JOB_ENV
+
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    assert JOB_ENV == {"HANOI_CTR_DATA_DIR": "{{ $HANOI_CTR_DATA_DIR }}"}
+    assert all(d["work_pool"]["job_variables"]["env"] == JOB_ENV for d in declared)
+
+
+def test_a_data_folder_prefect_deploy_did_not_resolve_stops_the_run():
+    from hanoi_ctr.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"was not set when the deployments were made: set HANOI_CTR_DATA_DIR"):
+        Settings.from_env({"HANOI_CTR_DATA_DIR": "{{ $HANOI_CTR_DATA_DIR }}"})

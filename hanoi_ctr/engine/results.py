@@ -120,7 +120,7 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
         completeness=_shape(coverage, "completeness"),
         task_status=_shape(status, "task_status"),
         task_summary=_shape(task_summary(status, period), "task_summary"),
-        issues=issues_frame(_warnings(grid, period, settings, ledger)
+        issues=issues_frame(_warnings(grid, catalog.indicators, period, settings, ledger)
                             + period_mismatches(period_checks(grid, longer, schedule), longer, *bounds(period),
                                                 settings.rollup_tolerance, _file_names(ledger))),
         as_of=as_of if as_of is not None else _last_receipt(history, task_progress, ledger),
@@ -190,12 +190,12 @@ def _grid(catalog: Catalog, placed: pl.DataFrame, schedule: pl.DataFrame, term: 
     return grid, due, tree
 
 
-def _warnings(grid: pl.DataFrame, period: Period, settings: Settings,
+def _warnings(grid: pl.DataFrame, indicators: pl.DataFrame, period: Period, settings: Settings,
               ledger: pl.DataFrame | None) -> list[Issue]:
     """Return the plausibility warnings on values of frequency periods ending within the period."""
     files = _file_names(ledger)
     first, last = bounds(period)
-    return (outliers(grid, first, last, settings.outlier_z, files)
+    return (outliers(grid, indicators, first, last, settings.outlier_z, files, settings.outlier_floor_share)
             + cumulative_decreases(grid, first, last, files) + rollup_mismatches(grid, first, last, files))
 
 

@@ -99,7 +99,7 @@ def validate(paths: Iterable[Path | str], catalog: Catalog, settings: Settings |
     settings = settings or Settings()
     now = _now(now)
     raws = _drop_duplicates(read_submissions(paths, settings), set())
-    return _process(raws, catalog, settings, period, now, current=None)
+    return _received(_checked(raws, catalog, settings, period, now), settings, now, current=None)
 
 
 def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | None = None, *,
@@ -107,32 +107,40 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | N
            progress: Callable[[int, int], None] | None = None) -> Batch:
     """Ingest files into the archive of `settings.archive`; return this run's batch.
 
+    The files are received when the batch is committed, under the archive's lock, and never
+    before the files of the last batch committed: receipt order is commit order. A run that
+    started earlier but committed later supersedes the other, and `Store.values(as_of=t)`
+    with `t` between two commits sees the first only.
+
     Args:
         period: the period this inbox is for; rows of another period are `period-mismatch`.
-        now: the time of receipt (default: the current time); also decides `future-period`.
+        now: the clock at commit (default: the current time); also decides `future-period`.
         progress: called with (files read, files in all) as reading goes.
         settings: None means the defaults (`Settings()`), not the environment.
     """
     settings = settings or Settings()
-    now = _now(now)
     store = Store(settings.archive)
     # Files already in the ledger are hashed, not parsed: they are duplicates whatever they hold.
     raws = read_submissions(paths, settings, known=store.known_files(), progress=progress)
-    # Check outside the lock (runs on other files proceed in parallel), then commit under it; if
-    # another run committed meanwhile, check again against what it stored.
-    def check() -> tuple[list[RawFile], Batch]:
-        marked = _drop_duplicates(raws, store.known_files())
-        return marked, _process(marked, catalog, settings, period, now, current=store.values())
 
-    seen = store.batch_names()
-    marked, batch = check()
+    # Check outside the lock (runs on other files proceed in parallel), then commit under it; if another
+    # run committed meanwhile, or the day changed, check again against what is stored then.
+    def check(at: datetime) -> tuple[_Checked, pl.DataFrame]:
+        marked = _drop_duplicates(raws, store.known_files())
+        return _checked(marked, catalog, settings, period, at), store.values()
+
+    seen, at = store.batch_names(), _now(now)
+    checked, current = check(at)
     with exclusive(store.lock_path):
-        if store.batch_names() != seen:
-            marked, batch = check()
-        new = {r.sha256: r.path for r in marked if not _is_duplicate(r)}
+        store.remove_temporaries()
+        received = store.next_receipt(_now(now))
+        if store.batch_names() != seen or _day(received) != _day(at):
+            checked, current = check(received)
+        batch = _received(checked, settings, received, current)
+        new = {r.sha256: r.path for r in checked.raws if not _is_duplicate(r)}
         if new:
             store.commit({"ledger": batch.ledger, "values": batch.values, "tasks": batch.tasks,
-                          "issues": batch.issues.filter(pl.col("code") != "duplicate-file")}, new, now)
+                          "issues": batch.issues.filter(pl.col("code") != "duplicate-file")}, new, received)
     return batch
 
 
@@ -141,6 +149,10 @@ def _now(now: datetime | None) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return now.astimezone(timezone.utc)
+
+
+def _day(at: datetime) -> date:
+    return at.astimezone(TIMEZONE).date()
 
 
 def _is_duplicate(raw: RawFile) -> bool:
@@ -159,22 +171,45 @@ def _drop_duplicates(raws: list[RawFile], known: set[str]) -> list[RawFile]:
     return out
 
 
-def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: Period | str | None,
-             now: datetime, current: pl.DataFrame | None) -> Batch:
+@dataclass(frozen=True)
+class _Checked:
+    """The files of a run in receipt order and their rows checked, as if received at `at`."""
+
+    raws: list[RawFile]
+    ordered: list[RawFile]
+    rows: Checked
+    at: datetime
+
+
+def _checked(raws: list[RawFile], catalog: Catalog, settings: Settings, period: Period | str | None,
+             at: datetime) -> _Checked:
+    """Check every row of the files, as if they were received at `at` (the date decides `future-period`)."""
     expected = str(parse_period(period)) if isinstance(period, str) else (str(period) if period else None)
     ordered = receipt_order(raws)
-    received = [now + timedelta(microseconds=i) for i in range(len(ordered))]
+    received = _receipt_times(at, len(ordered))
     indicators = _concat(ordered, received, "indicators", INDICATOR_RAW, expected)
     tasks = _concat(ordered, received, "tasks", TASK_RAW, expected)
-    ctx = Context(catalog, now.astimezone(TIMEZONE).date(), settings.calendar)
-    checked = check(indicators, tasks, ctx)
+    return _Checked(raws, ordered, check(indicators, tasks, Context(catalog, _day(at), settings.calendar)), at)
+
+
+def _receipt_times(at: datetime, n: int) -> list[datetime]:
+    return [at + timedelta(microseconds=i) for i in range(n)]
+
+
+def _received(checked: _Checked, settings: Settings, received: datetime, current: pl.DataFrame | None) -> Batch:
+    """Return the batch as received at `received`: rows stamped then, lateness and supersession judged then."""
+    shift = received - checked.at  # the checks ran on the same day (ingest checks again otherwise)
+    rows = dataclasses.replace(
+        checked.rows, values=checked.rows.values.with_columns(pl.col("received_at") + shift),
+        tasks=checked.rows.tasks.with_columns(pl.col("received_at") + shift))
+    raws = checked.raws
     file_issues = [i for raw in raws for i in raw.issues]
     names = {r.sha256: r.path.name for r in raws}
     # Supersession is an ingest matter: validating files alone reports none.
-    warnings = _late(checked, names, settings) + (_superseded(checked, current, names) if current is not None else [])
-    issues = issues_frame(file_issues + checked.issues + warnings)
-    ledger = _ledger(ordered, received, checked)
-    return Batch(ledger, checked.values, checked.tasks, issues)
+    warnings = _late(rows, names, settings) + (_superseded(rows, current, names) if current is not None else [])
+    issues = issues_frame(file_issues + rows.issues + warnings)
+    ledger = _ledger(checked.ordered, _receipt_times(received, len(checked.ordered)), rows)
+    return Batch(ledger, rows.values, rows.tasks, issues)
 
 
 def _concat(ordered: list[RawFile], received: list[datetime], kind: str, columns: tuple[str, ...],

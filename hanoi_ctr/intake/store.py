@@ -10,8 +10,13 @@ Layout under the archive directory:
 
 An ingest run writes its batch into a hidden temporary folder and renames
 it into place, so a crash leaves the store exactly as it was: a batch is
-either all there or not there. A file is received once (a second copy is a
-duplicate and changes nothing), so each file is kept exactly once. History is never rewritten; the values in
+either all there or not there; the hidden folder of a run killed while
+committing is removed by the next run (`remove_temporaries`). Batches are
+committed under the archive's lock and received then (`next_receipt`), each
+after the last: a batch's name starts with its receipt time, so name order
+is commit order. A file
+is received once (a second copy is a duplicate and changes nothing), so
+each file is kept exactly once. History is never rewritten; the values in
 force are derived with `revisions.current`.
 """
 
@@ -20,12 +25,13 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
 
 from hanoi_ctr.declare.schemas import empty_frame
+from hanoi_ctr.errors import writing
 from hanoi_ctr.intake.revisions import INDICATOR_KEY, TASK_KEY, current
 
 _PARTS = {"ledger": "ledger", "values": "indicator_values", "tasks": "task_progress", "issues": "issues"}
@@ -82,6 +88,28 @@ class Store:
         """Return every issue recorded by every ingest run."""
         return self._read("issues")
 
+    def remove_temporaries(self) -> list[Path]:
+        """Remove the folders that interrupted commits left; call it holding the archive's lock.
+
+        Only a run holding the lock writes one, so under the lock every one found is stale.
+        """
+        left = sorted(self.batches.glob(".tmp-*")) if self.batches.is_dir() else []
+        for folder in left:
+            shutil.rmtree(folder, ignore_errors=True)
+        return left
+
+    def next_receipt(self, now: datetime) -> datetime:
+        """Return the receipt time of a batch committed now: `now`, but after every file already received.
+
+        Call it under the archive's lock: receipt times then follow the order of commits, whatever the
+        clocks of the machines that commit.
+        """
+        dirs = self._batch_dirs()
+        if not dirs:
+            return now
+        last = pl.read_parquet(dirs[-1] / "ledger.parquet", columns=["received_at"])["received_at"].max()
+        return max(now, last + timedelta(microseconds=1)) if last is not None else now
+
     def file_path(self, sha256: str) -> Path | None:
         """Return where a received file is kept, or None if it was never received."""
         found = sorted(self.batches.glob(f"[!.]*/files/{sha256}*")) if self.batches.is_dir() else []
@@ -96,18 +124,18 @@ class Store:
         stamp = received_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         final = self.batches / f"{stamp}-{uuid.uuid4().hex[:8]}"
         tmp = self.batches / f".tmp-{final.name}"
-        (tmp / "files").mkdir(parents=True)
-        try:
-            for sha256, source in files.items():
-                shutil.copyfile(source, tmp / "files" / f"{sha256}{source.suffix.lower()}")
-            for part, table in _PARTS.items():
-                frame = frames.get(part, empty_frame(table))
-                frame.select(empty_frame(table).columns).write_parquet(tmp / f"{part}.parquet")
-            _fsync_tree(tmp)
-            os.rename(tmp, final)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
+        with writing(f"the archive {self.root}", "--archive, HANOI_CTR_ARCHIVE_DIR"):
+            try:
+                (tmp / "files").mkdir(parents=True)
+                for sha256, source in files.items():
+                    shutil.copyfile(source, tmp / "files" / f"{sha256}{source.suffix.lower()}")
+                for part, table in _PARTS.items():
+                    frame = frames.get(part, empty_frame(table))
+                    frame.select(empty_frame(table).columns).write_parquet(tmp / f"{part}.parquet")
+                _fsync_tree(tmp)
+                os.rename(tmp, final)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
         return final
 
 

@@ -34,7 +34,7 @@ from hanoi_ctr.catalog.targets import held_to, target_rows
 from hanoi_ctr.declare import rules
 from hanoi_ctr.declare.fields import UNIT_CODE_PATTERN
 from hanoi_ctr.declare.vocabulary import TASK_STATUSES, YES_NO
-from hanoi_ctr.errors import ConfigError
+from hanoi_ctr.errors import writing
 from hanoi_ctr.intake import layout as L
 from hanoi_ctr.periods import Calendar, Period, parse_period, window
 from hanoi_ctr.workbook.display import number as number_vi
@@ -306,16 +306,13 @@ def make_templates(catalog: Catalog, period: Period | str, out_dir: Path | str,
 
     Raises:
         ValueError: a requested unit is not in force at the end of the period.
-        ConfigError: out_dir cannot be created.
+        StorageError: out_dir cannot be written (read-only, full).
     """
     specs = template_specs(catalog, period, units, calendar)
     out_dir = Path(out_dir)
-    try:
+    with writing(f"the templates in {out_dir}", "--out"):
         out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot write templates to {out_dir}: {exc.strerror}; "
-                          "pass a writable directory") from None
-    return [write_template(spec, out_dir / template_name(code, spec.period)) for code, spec in specs.items()]
+        return [write_template(spec, out_dir / template_name(code, spec.period)) for code, spec in specs.items()]
 
 
 def _as_period(period: Period | str) -> Period:

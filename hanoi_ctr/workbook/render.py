@@ -59,6 +59,7 @@ class _Formats:
 def render(spec: WorkbookSpec, path: Path | str) -> Path:
     """Write the workbook described by `spec` to `path` atomically; return the path."""
     import xlsxwriter
+    import xlsxwriter.exceptions
 
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -70,7 +71,10 @@ def render(spec: WorkbookSpec, path: Path | str) -> Path:
             _render_sheet(workbook, sheets[sheet.name], sheet, formats)
         if spec.active is not None:
             sheets[spec.active].activate()
-        workbook.close()
+        try:
+            workbook.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:  # the OSError beneath: the disk, not the spec
+            raise exc.args[0] from None
     return path
 
 

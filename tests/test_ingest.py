@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from conftest import ROOT
+from polars.testing import assert_frame_equal
 
 from hanoi_ctr.cli import main
 from hanoi_ctr.intake.ingest import ingest, list_submissions
@@ -53,14 +54,37 @@ def test_ingest_keeps_the_file_unchanged_with_a_ledger_row_and_provenance(tmp_pa
     assert store.issues()["code"].to_list() == ["type-error"] == batch.issues["code"].to_list()
 
 
-def test_the_same_file_twice_is_a_duplicate_and_changes_nothing(tmp_path, catalog, settings):
+def test_the_same_file_twice_is_a_recorded_duplicate_that_changes_no_value(tmp_path, catalog, settings):
     path = _csv(tmp_path / "inbox", "a.csv", ["SO-LDTBXH,2024-Q3,08.01,90,,,,02/10/2024"])
     ingest([path], catalog, settings, now=T0)
-    before = _tree(settings.archive)
+    store = Store(settings.archive)
+    values, files = store.history(), {p.name for p in settings.archive.rglob("files/*")}
     copy = shutil.copy(path, tmp_path / "a-copy.csv")
     batch = ingest([copy], catalog, settings, now=T0 + timedelta(days=1))
-    assert batch.issues["code"].to_list() == ["duplicate-file"] and batch.ledger.height == 0
-    assert _tree(settings.archive) == before
+    issue = batch.issues.row(0, named=True)
+    assert batch.issues.height == 1 and (issue["code"], issue["file"]) == ("duplicate-file", "a-copy.csv")
+    # It names the file it repeats and when that arrived (Hanoi time).
+    assert "identical to 'a.csv', received 01/10/2024 09:00 Hanoi time" in issue["message_en"]
+    assert "giống hệt tệp 'a.csv' đã nhận lúc 01/10/2024 09:00" in issue["message_vi"]
+    row = batch.ledger.row(0, named=True)
+    assert (row["file_name"], row["outcome"], row["rows_read"], row["unit_code"], row["period"]) == (
+        "a-copy.csv", "duplicate", 0, "SO-LDTBXH", "2024-Q3")
+    # Recorded in the ledger and the issues, it changes no value and stores no second copy.
+    assert store.ledger()["outcome"].to_list() == ["accepted", "duplicate"]
+    assert store.issues()["code"].to_list() == ["duplicate-file"]
+    assert_frame_equal(store.history(), values)
+    assert {p.name for p in settings.archive.rglob("files/*")} == files
+    assert store.receipts()[row["sha256"]].file_name == "a.csv"
+
+
+def test_a_file_twice_in_one_delivery_names_the_other(tmp_path, catalog, settings):
+    path = _csv(tmp_path / "inbox", "a.csv", ["SO-LDTBXH,2024-Q3,08.01,90,,,,02/10/2024"])
+    copy = shutil.copy(path, tmp_path / "inbox" / "b.csv")
+    batch = ingest([path, copy], catalog, settings, now=T0)
+    assert batch.ledger.sort("file_name").select("file_name", "outcome").rows() == [
+        ("a.csv", "accepted"), ("b.csv", "duplicate")]
+    assert "identical to 'a.csv' in the same delivery" in batch.issues["message_en"].item()
+    assert batch.values.height == 1
 
 
 def test_a_revision_supersedes_row_by_row_and_history_replays_as_of(tmp_path, catalog, settings):
@@ -151,9 +175,12 @@ def test_two_ingests_of_the_same_inbox_at_once_take_each_file_once(tmp_path, cat
     with ThreadPoolExecutor(2) as pool:
         batches = list(pool.map(lambda _: ingest(files, catalog, settings, now=T0), range(2)))
     store = Store(settings.archive)
+    # Each file is taken once; the other run meets it again under its own name: a duplicate it reports,
+    # that adds nothing to the archive.
     assert sorted(store.ledger()["file_name"].to_list()) == sorted(p.name for p in files)
     duplicates = sum(int((b.issues["code"] == "duplicate-file").sum()) for b in batches)
-    assert duplicates == len(files)
+    assert duplicates == len(files) and store.history().height == len(files)
+    assert "duplicate-file" not in store.issues()["code"].to_list()
 
 
 def test_a_held_lock_times_out_with_a_clear_error(tmp_path):

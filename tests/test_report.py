@@ -221,7 +221,7 @@ def test_the_source_values_sheet_lists_what_the_numbers_are_made_of(wb, catalog,
     percent = {r["indicator_code"]: rules.value_type(r["value_type"]).percent
                for r in catalog.indicators.iter_rows(named=True)}
     archive = {(r["sha256"], r["row"], r["indicator_code"]): r for r in demo_batch.values.iter_rows(named=True)}
-    names = dict(demo_batch.ledger.select("sha256", "file_name").iter_rows())
+    names = dict(demo_batch.ledger.filter(pl.col("outcome") != "duplicate").select("sha256", "file_name").iter_rows())
     for row in rows[::37]:
         code, unit = row[labels[0]].value, row[labels[1]].value
         period = row[labels[5]].value
@@ -268,6 +268,9 @@ def test_the_files_sheet_shows_what_became_of_every_file(wb, demo_batch, lang):
     # Only the period's files: the 2024-Q3 reports are not in the 2024-Q4 workbook.
     assert not [n for n in rows if n.startswith("2024-Q3_")]
     assert "2024-Q4_00073_v2.csv" in rows
+    resent = rows["2024-Q4_00340_gui_lai.xlsx"]  # sent again unchanged: a duplicate naming the original
+    assert resent[labels[8]].value == text["outcome"]["duplicate"] and resent[labels[5]].value == 0
+    assert "'2024-Q4_00340.xlsx'" in resent[labels[9]].value
 
 
 def test_the_issues_sheet_holds_the_periods_issues_with_unit_and_period(wb, intake, lang):

@@ -162,7 +162,10 @@ def _period_values(catalog: Catalog, values: pl.DataFrame, schedule: pl.DataFram
 
 
 def _file_names(ledger: pl.DataFrame | None) -> dict[str, str]:
-    return {} if ledger is None else dict(ledger.select("sha256", "file_name").unique("sha256").iter_rows())
+    if ledger is None:
+        return {}
+    firsts = ledger.filter(pl.col("outcome") != "duplicate").sort("received_at")  # a copy names no value
+    return dict(firsts.select("sha256", "file_name").unique("sha256", keep="first", maintain_order=True).iter_rows())
 
 
 def _term(catalog: Catalog) -> Term:

@@ -4,8 +4,10 @@
 (what `hanoi-ctr validate` prints). `ingest(paths, catalog, settings)` does
 the same for files not seen before, then keeps each file unchanged under its
 SHA-256, appends a ledger row per file and stores the accepted values with
-their provenance, all in one atomic batch. The same file twice is
-`duplicate-file` and changes nothing. Rows whose period differs from the
+their provenance, all in one atomic batch. The same content twice is
+`duplicate-file` and changes no value: a copy under another name (a file
+sent again) is recorded in the ledger as a duplicate naming the file it
+repeats; the same file met again in an inbox ingested twice adds nothing. Rows whose period differs from the
 period a file declares (a template's metadata, or a name starting with the
 period like `2024-Q3_003.csv`), or from the period the caller names, are
 `period-mismatch`. A later file from the same unit and
@@ -25,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Collection, Iterable
+from typing import Callable, Collection, Iterable, Mapping
 
 import polars as pl
 
@@ -38,7 +40,7 @@ from hanoi_ctr.intake.normalize import date as parse_date
 from hanoi_ctr.intake.normalize import text
 from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW, RawFile, read_file
 from hanoi_ctr.intake.revisions import INDICATOR_KEY
-from hanoi_ctr.intake.store import Store
+from hanoi_ctr.intake.store import Receipt, Store
 from hanoi_ctr.locks import exclusive
 from hanoi_ctr.periods import TIMEZONE, Period, parse_period
 from hanoi_ctr.settings import Settings
@@ -98,7 +100,7 @@ def validate(paths: Iterable[Path | str], catalog: Catalog, settings: Settings |
     """
     settings = settings or Settings()
     now = _now(now)
-    raws = _drop_duplicates(read_submissions(paths, settings), set())
+    raws = _drop_duplicates(read_submissions(paths, settings), {})
     return _received(_checked(raws, catalog, settings, period, now), settings, now, current=None)
 
 
@@ -126,7 +128,7 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | N
     # Check outside the lock (runs on other files proceed in parallel), then commit under it; if another
     # run committed meanwhile, or the day changed, check again against what is stored then.
     def check(at: datetime) -> tuple[_Checked, pl.DataFrame]:
-        marked = _drop_duplicates(raws, store.known_files())
+        marked = _drop_duplicates(raws, store.receipts())
         return _checked(marked, catalog, settings, period, at), store.values()
 
     seen, at = store.batch_names(), _now(now)
@@ -138,10 +140,23 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | N
             checked, current = check(received)
         batch = _received(checked, settings, received, current)
         new = {r.sha256: r.path for r in checked.raws if not _is_duplicate(r)}
-        if new:
-            store.commit({"ledger": batch.ledger, "values": batch.values, "tasks": batch.tasks,
-                          "issues": batch.issues.filter(pl.col("code") != "duplicate-file")}, new, received)
+        ledger, issues = _recorded(batch, store.ledger())
+        if ledger.height:
+            store.commit({"ledger": ledger, "values": batch.values, "tasks": batch.tasks, "issues": issues},
+                         new, received)
     return batch
+
+
+def _recorded(batch: Batch, ledger: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return the batch's ledger rows and issues to store: all but the files already in the archive.
+
+    A copy under another name (a file sent again) is recorded as a duplicate, once; the same file
+    met again under its own name (an inbox ingested twice) was received already and adds nothing.
+    """
+    seen = ledger.select("file_name", "sha256").unique()
+    rows = batch.ledger.join(seen, on=["file_name", "sha256"], how="anti")
+    issues = batch.issues.join(seen.rename({"file_name": "file"}), on=["file", "sha256"], how="anti")
+    return rows, issues
 
 
 def _now(now: datetime | None) -> datetime:
@@ -159,16 +174,35 @@ def _is_duplicate(raw: RawFile) -> bool:
     return any(i.code == "duplicate-file" for i in raw.issues)
 
 
-def _drop_duplicates(raws: list[RawFile], known: set[str]) -> list[RawFile]:
-    """Return the files with those already received (or twice in this run) marked as duplicates."""
-    seen, out = set(known), []
+def _drop_duplicates(raws: list[RawFile], known: Mapping[str, Receipt]) -> list[RawFile]:
+    """Return the files with those already received (or twice in this run) marked as duplicates.
+
+    A duplicate's issue names the file it repeats and when that arrived; it keeps the unit and
+    period of that file, for the ledger.
+    """
+    seen: dict[str, Receipt] = dict(known)
+    out = []
     for raw in raws:
-        if raw.sha256 and raw.sha256 in seen:
-            raw = dataclasses.replace(raw, indicators=None, tasks=None, issues=[Issue(
-                "duplicate-file", file=raw.path.name, sha256=raw.sha256, detail=f"SHA-256 {raw.sha256[:12]}…")])
-        seen.add(raw.sha256)
+        first = seen.get(raw.sha256) if raw.sha256 else None
+        if first is not None:
+            meta = {k: v for k, v in (("unit_code", first.unit_code), ("period", first.period)) if v}
+            raw = dataclasses.replace(raw, indicators=None, tasks=None, meta=meta, issues=[Issue(
+                "duplicate-file", file=raw.path.name, sha256=raw.sha256, detail=_same_as(first, raw.sha256))])
+        elif raw.sha256:
+            seen[raw.sha256] = Receipt(raw.path.name, None, raw.meta.get("unit_code"), raw.meta.get("period"))
         out.append(raw)
     return out
+
+
+def _same_as(first: Receipt, sha256: str) -> tuple[str, str]:
+    """Return what a duplicate repeats, in both languages: the file, when it arrived, the content's hash."""
+    digest = f"SHA-256 {sha256[:12]}…"
+    if first.received_at is None:
+        return (f"giống hệt tệp '{first.file_name}' trong cùng lần gửi, {digest}",
+                f"identical to '{first.file_name}' in the same delivery, {digest}")
+    at = first.received_at.astimezone(TIMEZONE).strftime("%d/%m/%Y %H:%M")
+    return (f"giống hệt tệp '{first.file_name}' đã nhận lúc {at}, {digest}",
+            f"identical to '{first.file_name}', received {at} Hanoi time, {digest}")
 
 
 @dataclass(frozen=True)
@@ -308,18 +342,19 @@ def _show(value: float | None, marker: str | None) -> str:
 
 
 def _ledger(ordered: list[RawFile], received: list[datetime], checked: Checked) -> pl.DataFrame:
-    """Return one ledger row per file received (duplicates have none)."""
+    """Return one ledger row per file received; a duplicate's has no rows and the unit and period of
+    the file it repeats."""
     counts = {r["sha256"]: r for r in checked.counts.iter_rows(named=True)}
     per_file = {r["sha256"]: r for r in _submissions(checked).group_by("sha256").agg(
         unit_code=pl.col("unit_code").unique().drop_nulls(), period=pl.col("period").unique().drop_nulls(),
         submitted_at=pl.col("submitted_at").min()).iter_rows(named=True)}
     rows = []
+    none = {"rows_read": 0, "rows_accepted": 0, "rows_rejected": 0}
     for raw, at in zip(ordered, received):
-        if _is_duplicate(raw):
-            continue
-        c = counts.get(raw.sha256, {"rows_read": 0, "rows_accepted": 0, "rows_rejected": 0})
+        duplicate = _is_duplicate(raw)
+        c = none if duplicate else counts.get(raw.sha256, none)
         mine = per_file.get(raw.sha256, {"unit_code": [], "period": [], "submitted_at": None})
-        outcome = ("rejected" if raw.rejected or c["rows_accepted"] == 0
+        outcome = ("duplicate" if duplicate else "rejected" if raw.rejected or c["rows_accepted"] == 0
                    else "partial" if c["rows_rejected"] else "accepted")
         rows.append({
             "received_at": at, "sha256": raw.sha256, "file_name": raw.path.name, "format": raw.format,

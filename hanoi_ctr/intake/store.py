@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -35,6 +36,16 @@ from hanoi_ctr.errors import writing
 from hanoi_ctr.intake.revisions import INDICATOR_KEY, TASK_KEY, current
 
 _PARTS = {"ledger": "ledger", "values": "indicator_values", "tasks": "task_progress", "issues": "issues"}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The first receipt of a file's content: what a later copy of it duplicates."""
+
+    file_name: str
+    received_at: datetime | None = None
+    unit_code: str | None = None
+    period: str | None = None
 
 
 class Store:
@@ -67,6 +78,12 @@ class Store:
     def known_files(self) -> set[str]:
         """Return the SHA-256 of every file already received."""
         return set(self.ledger()["sha256"].to_list())
+
+    def receipts(self) -> dict[str, Receipt]:
+        """Return, per SHA-256 received, the first file that brought it: name, receipt, unit and period."""
+        ledger = self.ledger().filter(pl.col("outcome") != "duplicate").sort("received_at")
+        return {r["sha256"]: Receipt(r["file_name"], r["received_at"], r["unit_code"], r["period"])
+                for r in ledger.unique("sha256", keep="first", maintain_order=True).iter_rows(named=True)}
 
     def history(self) -> pl.DataFrame:
         """Return every indicator value ever accepted, revisions included."""

@@ -73,10 +73,10 @@ def resolve_period(period: Period | str | None, kind: str, catalog: Catalog, set
     the catalog covers, stops the run (`ConfigError`), never an empty report.
     """
     chosen = _chosen_period(period, kind, catalog, settings, now, closing)
-    terms = [Period.term(int(t["start_year"]), int(t["end_year"])) for t in catalog.terms.iter_rows(named=True)]
-    if not any(term.contains(chosen) for term in terms):
-        raise ConfigError(f"no term of the catalog covers {chosen} (terms {', '.join(map(str, terms))}): "
-                          "choose a period within one, or point HANOI_CTR_CATALOG_DIR at the catalog of its term")
+    try:
+        catalog.term_named(chosen)
+    except PeriodError as exc:
+        raise ConfigError(f"{exc} (or point HANOI_CTR_CATALOG_DIR at a catalog that holds it)") from None
     return chosen
 
 
@@ -89,15 +89,26 @@ def _chosen_period(period: Period | str | None, kind: str, catalog: Catalog, set
             return parse_period(period)
         except PeriodError as exc:
             raise ConfigError(str(exc)) from None
-    if kind == "term":
-        term = catalog.term
-        return Period.term(int(term["start_year"]), int(term["end_year"]))  # type: ignore[call-overload]
     now = (now or datetime.now(timezone.utc)).astimezone(TIMEZONE)
+    if kind == "term":
+        return _term_to_date(catalog, now, settings)
     calendar = settings.calendar
     if closing:
         current = period_containing(now.date(), kind, calendar)  # kind: str
         return current.previous()
     return latest_closed_period(now, kind, calendar, settings.deadline_rule)
+
+
+def _term_to_date(catalog: Catalog, now: datetime, settings: Settings) -> Period:
+    """Return the term in force (the one holding the latest closed quarter), else the last that has ended."""
+    latest = latest_closed_period(now, "quarter", settings.calendar, settings.deadline_rule)
+    terms = catalog.terms.sort("start_year")
+    current = catalog.term_for(latest)
+    ended = terms.filter(pl.col("end_year") < latest.first_quarter.year)
+    chosen = (terms.filter(pl.col("term") == current) if current else ended.tail(1)).to_dicts()
+    if not chosen:
+        raise ConfigError(f"no term of the catalog has started by {latest}; roll up a period of a term")
+    return Period.term(int(chosen[0]["start_year"]), int(chosen[0]["end_year"]))
 
 
 def partition(files: Iterable[Path], parts: int, catalog: Catalog | None = None) -> list[list[Path]]:
@@ -201,7 +212,7 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     issues = pl.concat([intake, results.issues], how="vertical")
     frames = {name: getattr(results, attr) for name, attr in PARQUET.items()}
     for name in ("results", "trend"):
-        frames[name] = rounded(frames[name], catalog.indicators)
+        frames[name] = rounded(frames[name], catalog.for_period(results.period).indicators)
     with writing(f"the outputs in {out}", "--out, HANOI_CTR_OUTPUT_DIR"):
         out.mkdir(parents=True, exist_ok=True)
         with exclusive(out / ".locks" / f"{period}.lock"):
@@ -212,7 +223,8 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
             for name, frame in frames.items():
                 _write_parquet(frame, paths[name])
             _write_parquet(issues, paths["issues"])
-    statuses = results.results.join(catalog.indicators.select("indicator_code", "program_code"),
+    statuses = results.results.join(catalog.for_period(results.period).indicators.select(
+                                    "indicator_code", "program_code"),
                                     on="indicator_code").filter(pl.col("unit_level") == "city")
     counts: dict[str, dict[str, int]] = {}
     for r in statuses.group_by("program_code", "result_status").len().sort("program_code").iter_rows(named=True):

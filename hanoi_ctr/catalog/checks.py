@@ -51,9 +51,15 @@ def _check_foreign_keys(frames: dict[str, pl.DataFrame]) -> list[Issue]:
 
 
 def _check_terms(frames: dict[str, pl.DataFrame]) -> list[Issue]:
-    bad = frames["terms"].filter(pl.col("start_year") > pl.col("end_year"))
-    return _issues(bad, "invalid-record", "terms", "end_year", ("năm kết thúc trước năm bắt đầu",
-                                                               "end year before start year"))
+    """A term ends after it starts, and no two terms share a year: a period must pick one term."""
+    terms = frames["terms"]
+    bad = terms.filter(pl.col("start_year") > pl.col("end_year"))
+    issues = _issues(bad, "invalid-record", "terms", "end_year", ("năm kết thúc trước năm bắt đầu",
+                                                                 "end year before start year"))
+    ordered = terms.sort("start_year").with_columns(_prev_end=pl.col("end_year").shift(1))
+    overlap = ordered.filter(pl.col("start_year") <= pl.col("_prev_end"))
+    return issues + _issues(overlap, "invalid-record", "terms", "start_year",
+                            ("nhiệm kỳ trùng năm với nhiệm kỳ trước", "the term shares years with the one before"))
 
 
 def _check_codes(frames: dict[str, pl.DataFrame]) -> list[Issue]:
@@ -129,11 +135,11 @@ def _check_targets(frames: dict[str, pl.DataFrame]) -> list[Issue]:
 
 def _check_bases(targets: pl.DataFrame, indicators: pl.DataFrame) -> list[Issue]:
     """A target's basis must be one its indicator's rules can carry (a term average needs a mean over time)."""
-    rules_of = {r["indicator_code"]: r for r in indicators.select(
-        "indicator_code", "agg_units", "agg_time", "cumulative_scope").iter_rows(named=True)}
+    rules_of = {(r["term"], r["indicator_code"]): r for r in indicators.select(
+        "term", "indicator_code", "agg_units", "agg_time", "cumulative_scope").iter_rows(named=True)}
 
     def misfit(row: dict) -> bool:
-        ind = rules_of.get(row["indicator_code"])
+        ind = rules_of.get((row["term"], row["indicator_code"]))
         basis = rules.BASES.get(row["target_basis"] or "")
         return bool(ind and basis and not basis.fits(ind["agg_units"], ind["agg_time"], ind["cumulative_scope"]))
 
@@ -148,8 +154,8 @@ def _check_assignments(frames: dict[str, pl.DataFrame]) -> list[Issue]:
     bad = a.filter(pl.col("level").is_null() == pl.col("unit_code").is_null())
     issues = _issues(bad, "invalid-record", "assignments", "level",
                      ("cần đúng một trong hai cột level hoặc unit_code", "set exactly one of level and unit_code"))
-    assigned = a.select("indicator_code").unique()
-    orphans = frames["indicators"].join(assigned, on="indicator_code", how="anti")
+    assigned = a.select("term", "indicator_code").unique()
+    orphans = frames["indicators"].join(assigned, on=["term", "indicator_code"], how="anti")
     issues += _issues(orphans, "invalid-record", "indicators", "indicator_code",
                       ("chỉ tiêu chưa giao cho đơn vị nào", "indicator is not assigned to any unit"))
     return issues

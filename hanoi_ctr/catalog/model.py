@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from hanoi_ctr.declare.tables import CATALOG_TABLES, LEVEL_OF_KIND
-from hanoi_ctr.periods import Calendar, Period, parse_period, window  # noqa: F401 (doctests)
+from hanoi_ctr.periods import Calendar, Period, PeriodError, parse_period, window  # noqa: F401 (doctests)
 
 #: Open validity bounds compare as if the unit existed forever.
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
@@ -47,10 +47,67 @@ class Catalog:
             raise KeyError(f"{name!r} is not a catalog table ({', '.join(CATALOG_TABLES)})")
         return getattr(self, name)
 
+    # --- terms ------------------------------------------------------------------
+
     @property
     def term(self) -> dict[str, object]:
-        """Return the catalog's term (the first row of `terms`) as a dict."""
+        """Return the term of a one-term catalog (or of a view `for_term`) as a dict.
+
+        A catalog of several terms has no single term: ask `term_for(period)` or take `for_period`.
+        """
+        if self.terms.height != 1:
+            names = ", ".join(self.terms["term"])
+            raise ValueError(f"the catalog holds {self.terms.height} terms ({names}); take for_period(period)")
         return self.terms.row(0, named=True)
+
+    def term_for(self, period: Period) -> str | None:
+        """Return the term whose years hold the period, or whose baseline year it is (None: no term).
+
+        >>> from hanoi_ctr.catalog import load_catalog
+        >>> catalog = load_catalog()
+        >>> catalog.term_for(parse_period("2024-Q3")), catalog.term_for(parse_period("2020"))
+        ('XVII', 'XVII')
+        """
+        first, last = period.first_quarter.year, period.last_quarter.year
+        for t in self.terms.sort("start_year").iter_rows(named=True):
+            if t["start_year"] <= first and last <= t["end_year"]:
+                return t["term"]
+        for t in self.terms.iter_rows(named=True):
+            if first == last == t["baseline_year"]:
+                return t["term"]
+        return None
+
+    def term_named(self, period: Period) -> str:
+        """Return the term of a period, or raise `PeriodError` saying which terms the catalog holds."""
+        found = self.term_for(period)
+        if found is None:
+            spans = ", ".join(f"{t['term']} ({t['start_year']}-{t['end_year']})" for t in
+                              self.terms.sort("start_year").iter_rows(named=True))
+            raise PeriodError(f"no term of the catalog covers {period} (it holds {spans}): choose a period "
+                              "within one, or add the term's programs, indicators and targets to the catalog")
+        return found
+
+    def for_term(self, term: str) -> Catalog:
+        """Return the catalog as seen by one term: its programs, indicators, targets, tasks and assignments.
+
+        Units, their lineage and the no-data markers are shared by every term.
+        """
+        if self.terms.height == 1 and self.terms["term"][0] == term:
+            return self
+        views = self.__dict__.setdefault("_views", {})
+        if term not in views:
+            if term not in set(self.terms["term"]):
+                raise KeyError(f"term {term!r} is not in the catalog ({', '.join(self.terms['term'])})")
+            mine = pl.col("term") == term
+            views[term] = Catalog(
+                self.directory, self.version, self.terms.filter(mine), self.programs.filter(mine), self.units,
+                self.unit_lineage, self.indicators.filter(mine), self.targets.filter(mine),
+                self.tasks.filter(mine), self.assignments.filter(mine), self.markers)
+        return views[term]
+
+    def for_period(self, period: Period) -> Catalog:
+        """Return the catalog of the term a period belongs to (`PeriodError` when none does)."""
+        return self.for_term(self.term_named(period))
 
     # --- units ------------------------------------------------------------------
 

@@ -87,7 +87,7 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
 
     Args:
         values: rows of the `indicator_values` table, all versions (revisions are resolved here).
-        catalog: the loaded catalog.
+        catalog: the loaded catalog; the rollup uses the term the period belongs to.
         period: the period to report on (`2024-Q3`, `2024-H1`, `2024`, `2021-2025`).
         ledger: rows of the `ledger` table; without it, submissions are read off the values.
         task_progress: rows of the `task_progress` table.
@@ -96,6 +96,7 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
     """
     period = period if isinstance(period, Period) else parse_period(period)
     settings = settings or Settings()
+    catalog = catalog.for_period(period)
     term = _term(catalog)
     history = values if as_of is None else values.filter(pl.col("received_at") <= as_of)
     in_force = current(history)

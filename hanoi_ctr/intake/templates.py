@@ -280,13 +280,14 @@ def template_specs(catalog: Catalog, period: Period | str, units: Iterable[str] 
     """Return the spec of each unit's template for a period, by unit code (sorted).
 
     By default every unit in force at the end of the period's window that has
-    an indicator due or leads a task; with `units`, exactly those units.
+    an indicator due or leads a task of the period's term; with `units`,
+    exactly those units.
 
     Raises:
         ValueError: a requested unit is not in force at the end of the period.
     """
     period = _as_period(period)
-    look = _lookups(catalog, period, calendar)
+    look = _lookups(catalog.for_period(period), period, calendar)
     if units is None:
         codes = (set(look.due) | set(look.tasks)) & set(look.unit_names)
     else:
@@ -302,7 +303,8 @@ def make_templates(catalog: Catalog, period: Period | str, out_dir: Path | str,
     """Write one template per unit into out_dir and return their paths, sorted.
 
     By default every unit in force at the end of the period's window that has
-    an indicator due or leads a task; with `units`, exactly those units.
+    an indicator due or leads a task of the period's term; with `units`,
+    exactly those units.
 
     Raises:
         ValueError: a requested unit is not in force at the end of the period.

@@ -47,6 +47,7 @@ def write_workbook(results: Results, path: Path | str, lang: str = "vi", *, cata
     None means the defaults; `generated_on` None means today in Hanoi.
     """
     settings = settings or Settings()
+    catalog = catalog.for_period(results.period)
     ledger, issues = files_of_period(
         ledger if ledger is not None else empty_frame("ledger"),
         intake_issues if intake_issues is not None else empty_frame("issues"),

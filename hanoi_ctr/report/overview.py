@@ -23,7 +23,7 @@ from hanoi_ctr.report.styles import (
     headers,
     legend,
 )
-from hanoi_ctr.workbook.sheetspec import CellValue, Chart, Merge, Sheet, SheetBuilder, options, style
+from hanoi_ctr.workbook.sheetspec import CellValue, Chart, Merge, Sheet, SheetBuilder, merge_styles, options, style
 
 #: Rows the status chart takes below its table (380 points of chart at 20 px a row, and a margin).
 _CHART_ROWS = 21
@@ -107,7 +107,8 @@ def _tracking_table(b: SheetBuilder, inputs: ReportInputs, text: dict) -> None:
                      n["illustrative"], program["stated_tasks"], n["tasks"], n["illustrative_tasks"]])
     top, _ = b.table(text["tracking_cols"], rows, [TEXT] + [INTEGER] * 7, HEADER)
     b.height(top, 46)
-    b.line(text["tracking_note"], NOTE, skip=2)
+    b.fit(b.row, text["tracking_note"], 118, font_size=9)
+    b.line(text["tracking_note"], merge_styles(NOTE, style(text_wrap=True, valign="top")), span=9, skip=2)
 
 
 def _rates_table(b: SheetBuilder, inputs: ReportInputs, text: dict) -> None:

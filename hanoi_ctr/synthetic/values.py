@@ -173,11 +173,17 @@ def generate(catalog: Catalog, quarters: Iterable[Period | str], units: Iterable
         settings: the calendar and the deadline rule that decide lateness (None: the defaults).
 
     Raises:
-        ValueError: a period is not a quarter, or a unit is not in the catalog.
+        ValueError: a period is not a quarter, the quarters span two terms, or a unit is not in the
+            catalog.
     """
     qs = sorted({_quarter(q) for q in quarters})
     if any(q.kind != "quarter" for q in qs):
         raise ValueError("synthetic submissions are generated per quarter; pass quarters like 2024-Q3")
+    terms = {catalog.term_named(q) for q in qs}
+    if len(terms) > 1:
+        raise ValueError(f"the quarters span terms {', '.join(sorted(terms))}: generate each term apart")
+    if terms:
+        catalog = catalog.for_term(terms.pop())
     wanted = None if units is None else set(units)
     unknown = sorted((wanted or set()) - set(catalog.units["unit_code"]))
     if unknown:

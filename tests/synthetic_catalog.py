@@ -80,6 +80,7 @@ def indicator(code: str, **rules: object) -> dict:
 def target(code: str, unit: str = "01", year: int = 2025, kind: str = "term_end", **numbers: object) -> dict:
     """Return a target row (term-end by default)."""
     return {
+        "term": "XVII",
         "indicator_code": code,
         "unit_code": unit,
         "year": year,
@@ -95,8 +96,13 @@ def make_catalog(
     assignments: list[tuple] = (),
     units: list[tuple] = UNITS,
     tasks: list[dict] = (),
+    lineage: list[tuple] = (),
 ) -> Catalog:
-    """Return a Catalog of the given rows; `assignments` are (indicator, level, unit) triples."""
+    """Return a Catalog of the given rows.
+
+    `assignments` are (indicator, level, unit) triples; `lineage` rows are (old, new, split, default
+    successor[, share]), effective on 1 July 2025.
+    """
     unit_rows = [
         {
             "unit_code": c,
@@ -143,12 +149,16 @@ def make_catalog(
             ],
         ),
         units=frame("units", unit_rows),
-        unit_lineage=frame("unit_lineage", []),
+        unit_lineage=frame("unit_lineage", [
+            {"old_code": row[0], "new_code": row[1], "split": row[2], "default_successor": row[3],
+             "share": row[4] if len(row) > 4 else None, "effective_on": date(2025, 7, 1), "source": "test"}
+            for row in lineage]),
         indicators=frame("indicators", list(indicators)),
         targets=frame("targets", _with_bases(targets, indicators)),
         tasks=frame("tasks", list(tasks)),
         assignments=frame(
-            "assignments", [{"indicator_code": i, "level": lv, "unit_code": u} for i, lv, u in assignments]
+            "assignments", [{"term": "XVII", "indicator_code": i, "level": lv, "unit_code": u}
+                            for i, lv, u in assignments]
         ),
         markers=frame("markers", [{"marker": "-", "meaning_vi": "không có", "meaning_en": "none"}]),
     )

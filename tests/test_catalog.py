@@ -210,11 +210,14 @@ def broken(tmp_path) -> Path:
     _edit(directory, "targets", lambda f: _set(_set(f, 1, "target_min", "9"), 1, "target_max", "1"))
     _edit(directory, "assignments", lambda f: _set(_set(f, 0, "level", "ward"), 0, "unit_code", "001"))
     _edit(directory, "tasks", lambda f: _set(f, 0, "lead_unit_code", "SO-KHONG-CO"))
+    _edit(directory, "unit_lineage", lambda f: _set(f, 3, "share", "0.5"))  # a split ward's shares: 0.5 + none
     return directory
 
 
 def test_a_broken_catalog_reports_every_problem_with_file_row_and_column(broken):
     n_targets = pl.read_csv(broken / "targets.csv", infer_schema=False).height
+    lineage = pl.read_csv(broken / "unit_lineage.csv", infer_schema=False).with_row_index("_i")
+    split_rows = [i + 2 for i in lineage.filter(pl.col("old_code") == lineage["old_code"][3])["_i"].to_list()]
     with pytest.raises(CatalogError) as err:
         load_catalog(broken)
     found = {(i.file, i.row, i.column, i.code) for i in err.value.issues}
@@ -231,6 +234,7 @@ def test_a_broken_catalog_reports_every_problem_with_file_row_and_column(broken)
         ("targets.csv", 3, "target_max", "invalid-record"),
         ("assignments.csv", 2, "level", "invalid-record"),
         ("tasks.csv", 2, "lead_unit_code", "broken-reference"),
+        *[("unit_lineage.csv", row, "share", "invalid-record") for row in split_rows],
     }
     text = str(err.value)
     assert "programs.csv:2:issued_on" in text and "17/03/2021" in text
@@ -246,11 +250,16 @@ def test_a_missing_column_is_reported_and_stops_cross_table_checks(tmp_path):
         ("markers.csv", "meaning_en", "missing-column")]
 
 
+def _split_rows(directory: Path) -> list[int]:
+    lineage = pl.read_csv(directory / "unit_lineage.csv", infer_schema=False)
+    return [i for i, code in enumerate(lineage["old_code"]) if code == lineage["old_code"][3]]
+
+
 def test_catalog_check_command(broken, capsys, tmp_path):
     assert main(["catalog", "check"]) == 0
     assert "catalog OK" in capsys.readouterr().out
     assert main(["catalog", "check", str(broken)]) == 1
     out = capsys.readouterr().out
-    assert "12 problem(s)" in out and "tasks.csv:2:lead_unit_code" in out
+    assert f"{12 + len(_split_rows(broken))} problem(s)" in out and "tasks.csv:2:lead_unit_code" in out
     assert main(["catalog", "check", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err

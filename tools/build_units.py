@@ -76,7 +76,7 @@ AGENCY_ORDER = [
 
 UNIT_COLUMNS = ["unit_code", "name_vi", "kind", "parent_code", "valid_from",
                 "valid_to", "display_order", "source"]
-LINEAGE_COLUMNS = ["old_code", "new_code", "split", "default_successor",
+LINEAGE_COLUMNS = ["old_code", "new_code", "split", "default_successor", "share",
                    "effective_on", "source"]
 YES_NO = {"yes": "true", "no": "false"}
 
@@ -147,6 +147,7 @@ def build_lineage() -> list[dict[str, str]]:
         {"old_code": row["old_code"], "new_code": row["new_code"],
          "split": YES_NO[row["split"]],
          "default_successor": YES_NO[row["default_successor"]],
+         "share": "",  # no shares are published: a split ward goes to its default successor
          "effective_on": NEW_VALID_FROM, "source": SOURCE_LINEAGE}
         for row in read_rows("hanoi_ward_lineage_2025.csv")
     ]

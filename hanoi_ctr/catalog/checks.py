@@ -19,7 +19,7 @@ from hanoi_ctr.declare.tables import CATALOG_TABLES, TABLES
 def check_catalog(frames: dict[str, pl.DataFrame]) -> list[Issue]:
     """Return every cross-table problem of typed catalog frames (each with a `_row` column)."""
     issues = _check_foreign_keys(frames)
-    for check in (_check_terms, _check_codes, _check_units, _check_indicators, _check_targets,
+    for check in (_check_terms, _check_codes, _check_units, _check_lineage, _check_indicators, _check_targets,
                   _check_assignments):
         issues += check(frames)
     return issues
@@ -75,6 +75,16 @@ def _check_codes(frames: dict[str, pl.DataFrame]) -> list[Issue]:
         issues += _issues(bad, "invalid-record", name, column,
                           ("mã không thuộc chương trình", "code does not belong to its program"))
     return issues
+
+
+def _check_lineage(frames: dict[str, pl.DataFrame]) -> list[Issue]:
+    """Shares given for a split unit add up to 1, so that no part of its figures is lost or counted twice."""
+    lineage = frames["unit_lineage"].with_columns(
+        _total=pl.col("share").sum().over("old_code", "effective_on"),
+        _given=pl.col("share").is_not_null().any().over("old_code", "effective_on"))
+    bad = lineage.filter(pl.col("_given"), (pl.col("_total") - 1).abs() > 1e-6)
+    return _issues(bad, "invalid-record", "unit_lineage", "share",
+                   ("tỷ lệ kế thừa của đơn vị cũ không cộng lại bằng 1", "the shares of the old unit do not add up to 1"))
 
 
 def _check_units(frames: dict[str, pl.DataFrame]) -> list[Issue]:

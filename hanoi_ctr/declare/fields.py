@@ -43,7 +43,7 @@ TARGET_KINDS = ("term_end", "milestone")
 TARGET_BASES = tuple(rules.BASES)
 SEVERITIES = vocabulary.SEVERITIES.values
 STATUSES = vocabulary.STATUSES.values
-VALUE_SOURCES = ("reported", "rollup")
+VALUE_SOURCES = ("reported", "rollup", "mapped")
 TARGET_SOURCES = ("own", "city", "implicit")
 BASELINE_SOURCES = ("target_row", "baseline_year", "earliest_value", "running_total_start")
 COMPLETENESS_SCOPES = ("city", "district", "unit", "program")
@@ -239,8 +239,17 @@ _FIELDS: tuple[Field, ...] = (
     _f("rows_rejected", "integer", "Rows rejected.", "Số dòng loại", "Rows rejected", required=True, minimum=0),
     _f("outcome", "string", "What became of the file.", "Kết quả", "Outcome", required=True, enum=OUTCOMES),
     # --- results ----------------------------------------------------------
-    _f("value_source", "string", "reported = the unit's own figure; rollup = computed from its children.",
+    _f("value_source", "string", "reported = the unit's own figure; rollup = computed from its children; "
+       "mapped = carried from the units it took over (periods before it opened).",
        "Nguồn số liệu", "Value source", enum=VALUE_SOURCES),
+    _f("units_on", "date", "The day whose units the row is about: the end of the period, or the last day of a "
+       "unit abolished before it (the 2025 reorganisation); unit codes are reused after that day.",
+       "Đơn vị theo địa giới ngày", "Units as on", required=True, excel_format="dd/mm/yyyy", width=11),
+    _f("mapped_from", "string", "The abolished units whose figures were carried to this unit for the periods "
+       "before it opened (engine.lineage), comma-separated; empty when none.", "Chuyển từ đơn vị cũ",
+       "Mapped from", width=24),
+    _f("share", "number", "Share of the old unit's figures the new unit takes (given for a split unit); "
+       "empty = the default successor takes all.", "Tỷ lệ kế thừa", "Share", minimum=0, maximum=1),
     _f("rollup_value", "number", "Value computed from the child units (beside a reported value).",
        "Tổng hợp từ cấp dưới", "Rollup of children", excel_format="#,##0.##", width=12),
     _f("n_expected", "integer",

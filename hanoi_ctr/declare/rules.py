@@ -79,6 +79,8 @@ class UnitRule:
     rollup_is_percent: bool = False
     #: The children's values add up to the parent's (each unit holds a part of the city's amount).
     additive: bool = False
+    #: An abolished unit's figures can be carried to the unit that took it over (as children to a parent).
+    maps: bool = True
 
 
 def _share_parts(p: Parts) -> tuple[Expr, Expr]:
@@ -134,7 +136,7 @@ UNIT_RULES: dict[str, UnitRule] = {r.name: r for r in (
              combine=lambda c: c.scale * _ratio(c), rollup_is_percent=True),
     UnitRule("none", "Không tổng hợp", "Not aggregated", rolls_up=False, pooled=False, value_from_parts=False,
              needs_denominator=False, comparable=None, scale=_ONE, contributes=_value_parts,
-             combine=lambda c: pl.lit(None, pl.Float64)),
+             combine=lambda c: pl.lit(None, pl.Float64), maps=False),
 )}
 
 
@@ -211,15 +213,19 @@ class ValueType:
     comparable: bool | None
     #: A position among units (1 = best).
     ranks: bool = False
+    #: Values of several units can be combined into one unit's (not ranks, scores or yes/no answers).
+    maps: bool = True
 
 
 VALUE_TYPES: dict[str, ValueType] = {t.name: t for t in (
     ValueType("percent", "Tỷ lệ phần trăm", "Percent", whole=False, boolean=False, percent=True, comparable=True),
     ValueType("count", "Số đếm", "Count", whole=True, boolean=False, percent=False, comparable=False),
     ValueType("number", "Số", "Number", whole=False, boolean=False, percent=False, comparable=None),
-    ValueType("rank", "Thứ hạng", "Rank", whole=True, boolean=False, percent=False, comparable=False, ranks=True),
-    ValueType("score", "Điểm", "Score", whole=False, boolean=False, percent=False, comparable=None),
-    ValueType("boolean", "Đạt/không đạt", "Yes/no", whole=False, boolean=True, percent=False, comparable=None),
+    ValueType("rank", "Thứ hạng", "Rank", whole=True, boolean=False, percent=False, comparable=False, ranks=True,
+              maps=False),
+    ValueType("score", "Điểm", "Score", whole=False, boolean=False, percent=False, comparable=None, maps=False),
+    ValueType("boolean", "Đạt/không đạt", "Yes/no", whole=False, boolean=True, percent=False, comparable=None,
+              maps=False),
 )}
 
 
@@ -288,6 +294,15 @@ def comparable(unit_rule: str, value_type: str) -> bool:
     return bool(rule.comparable) or bool(kind.comparable)
 
 
+def maps(unit_rule: str, value_type: str) -> bool:
+    """Tell whether an abolished unit's figures can be carried to the unit that took it over.
+
+    >>> maps("sum", "count"), maps("ratio", "percent"), maps("none", "number"), maps("mean", "score")
+    (True, True, False, False)
+    """
+    return UNIT_RULES[unit_rule].maps and VALUE_TYPES[value_type].maps
+
+
 def is_flow(unit_rule: str, time_rule: str, cumulative_scope: str) -> bool:
     """Tell whether an indicator is an annual flow, compared with its target as a yearly amount.
 
@@ -318,7 +333,7 @@ def rule_columns(indicators: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.L
 
     `_scale`, `_pooled`, `_rolls_up`, `_value_from_parts`, `_needs_denominator`, `_comparable`,
     `_flow`, `_takes_last`, `_adds_up`, `_compounds`, `_additive`, `_whole`, `_boolean`, `_ranks`,
-    `_percent`, `_rollup_percent`.
+    `_percent`, `_rollup_percent`, `_maps`.
     """
     table = pl.DataFrame(
         [{"agg_units": u.name, "value_type": v.name, "agg_time": t.name, "cumulative_scope": scope,
@@ -327,7 +342,7 @@ def rule_columns(indicators: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.L
           "_flow": is_flow(u.name, t.name, scope), "_takes_last": t.takes_last, "_adds_up": t.adds_up,
           "_compounds": t.compounds, "_default_basis": default_basis(u.name, t.name, scope),
           "_additive": u.additive, "_whole": v.whole, "_boolean": v.boolean, "_ranks": v.ranks,
-          "_percent": v.percent, "_rollup_percent": u.rollup_is_percent}
+          "_percent": v.percent, "_rollup_percent": u.rollup_is_percent, "_maps": maps(u.name, v.name)}
          for u in UNIT_RULES.values() for v in VALUE_TYPES.values() for t in TIME_RULES.values()
          for scope in ("none", "year", "term")])
     keys = ["agg_units", "value_type", "agg_time", "cumulative_scope"]

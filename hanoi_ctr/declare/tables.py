@@ -92,7 +92,7 @@ _TABLES: tuple[Table, ...] = (
     ),
     Table(
         "unit_lineage", "catalog", "Old unit → new unit(s) in the 2025 reorganisation.",
-        ("old_code", "new_code", "split", "default_successor", "effective_on", "source"),
+        ("old_code", "new_code", "split", "default_successor", "share", "effective_on", "source"),
         primary_key=("old_code", "new_code"),
         foreign_keys=(_fk("old_code", "units", "unit_code"), _fk("new_code", "units", "unit_code")),
     ),
@@ -172,8 +172,8 @@ _TABLES: tuple[Table, ...] = (
          "compared_value", "compared_period", "annualised", "target_source", "target_year", "target_value",
          "target_min", "target_max", "baseline_value", "baseline_period", "baseline_source", "milestone_value",
          "milestone_achievement", "milestone_met", "achievement", "progress", "expected_progress", "needed",
-         "closed", "result_status", "projection", "projection_meets_target"),
-        primary_key=("period", "unit_code", "indicator_code"),
+         "closed", "result_status", "projection", "projection_meets_target", "mapped_from", "units_on"),
+        primary_key=("period", "units_on", "unit_code", "indicator_code"),
         overrides={"target_basis": _OPTIONAL},
     ),
     Table(
@@ -192,16 +192,17 @@ _TABLES: tuple[Table, ...] = (
         "Values of every unit × indicator for every period from the start of the term to the requested "
         "period (for sparklines and previous-period change).",
         ("period", "unit_code", "indicator_code", "unit_level", "value", "numerator", "denominator",
-         "value_source", "n_expected", "n_reported", "n_periods_expected", "n_periods_reported"),
-        primary_key=("period", "unit_code", "indicator_code"),
+         "value_source", "n_expected", "n_reported", "n_periods_expected", "n_periods_reported", "mapped_from",
+         "units_on"),
+        primary_key=("period", "units_on", "unit_code", "indicator_code"),
     ),
     Table(
         "completeness", "output",
         "Completeness and timeliness of the period's submissions per unit, per district with its wards, "
         "per program and for the city.",
         ("period", "scope", "unit_code", "program_code", "n_expected", "n_received", "n_on_time", "n_late",
-         "reporting_rate", "on_time_rate", "n_values_expected", "n_values_reported", "value_rate"),
-        primary_key=("period", "scope", "unit_code", "program_code"),
+         "reporting_rate", "on_time_rate", "n_values_expected", "n_values_reported", "value_rate", "units_on"),
+        primary_key=("period", "scope", "units_on", "unit_code", "program_code"),
         overrides={
             "unit_code": _OPTIONAL, "program_code": _OPTIONAL,
             "n_expected": {"required": True, "description": "Submissions expected (unit × report quarter).",

@@ -20,7 +20,7 @@ import polars as pl
 
 from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.intake.lateness import on_time, with_deadlines
-from hanoi_ctr.periods import Calendar, DeadlineRule, Period
+from hanoi_ctr.periods import Calendar, DeadlineRule, Period, window
 from hanoi_ctr.spans import bounds, with_span
 
 _Q = ["_q", "unit_code"]
@@ -68,30 +68,37 @@ def completeness(catalog: Catalog, period: Period, placed: pl.DataFrame, ledger:
     received = submissions(ledger, period, calendar, rule, as_of)
     expected = expected.join(received, on=_Q, how="left").with_columns(
         _received=pl.col("_on_time").is_not_null(), _on_time=pl.col("_on_time").fill_null(False))
-    by_unit = _count(expected, ["unit_code"]).with_columns(scope=pl.lit("unit"),
-                                                           program_code=pl.lit(None, pl.String))
-    by_district = _count(expected.join(_districts(tree), on=_Q),
-                         ["district"]).rename({"district": "unit_code"}).with_columns(
+    # A unit is its record in force that quarter: a code reused after the 2025 reorganisation is another unit.
+    end = window(period, calendar)[1]
+    records = tree.select(_q="_bl", unit_code="unit_code", units_on=pl.min_horizontal(pl.col("_vt"), pl.lit(end)))
+    expected = expected.join(records, on=_Q, how="left").with_columns(pl.col("units_on").fill_null(end))
+    by_unit = _count(expected, ["unit_code", "units_on"]).with_columns(scope=pl.lit("unit"),
+                                                                       program_code=pl.lit(None, pl.String))
+    by_district = _count(expected.drop("units_on").join(_districts(tree), on=_Q).with_columns(
+        units_on=pl.min_horizontal(pl.col("units_on"), pl.lit(end))), ["district", "units_on"]).rename({"district": "unit_code"}).with_columns(
         scope=pl.lit("district"), program_code=pl.lit(None, pl.String))
     by_city = _count(expected, []).with_columns(scope=pl.lit("city"), unit_code=pl.lit(None, pl.String),
-                                                program_code=pl.lit(None, pl.String))
+                                                program_code=pl.lit(None, pl.String), units_on=pl.lit(end))
     programs = pairs.join(catalog.indicators.select("indicator_code", "program_code"), on="indicator_code")
     per_program = programs.group_by(*_Q, "program_code").agg(
         n_values_expected=pl.len(), n_values_reported=pl.col("_has").sum()).join(
         expected.select(*_Q, "_received", "_on_time"), on=_Q)
     by_program = _count(per_program, ["program_code"]).with_columns(scope=pl.lit("program"),
-                                                                     unit_code=pl.lit(None, pl.String))
+                                                                     unit_code=pl.lit(None, pl.String),
+                                                                     units_on=pl.lit(end))
     out = pl.concat([by_city, by_district, by_unit, by_program], how="diagonal_relaxed")
     return out.with_columns(period=pl.lit(str(period)))
 
 
 def _districts(tree: pl.DataFrame) -> pl.DataFrame:
-    """Return (`_q`, unit_code, district): the district a unit belongs to that quarter (itself or parent)."""
-    parents = tree.select("_bl", parent_code="unit_code", _parent_level="unit_level")
+    """Return (`_q`, unit_code, district, units_on): the district a unit belongs to that quarter (itself or
+    parent), and the district's record."""
+    parents = tree.select("_bl", parent_code="unit_code", _parent_level="unit_level", _pvt="_vt")
     tree = tree.join(parents, on=["_bl", "parent_code"], how="left")
     district = (pl.when(pl.col("unit_level") == "district").then(pl.col("unit_code"))
                 .when(pl.col("_parent_level") == "district").then(pl.col("parent_code")))
-    return tree.select(_q="_bl", unit_code="unit_code", district=district).drop_nulls("district")
+    record = pl.when(pl.col("unit_level") == "district").then(pl.col("_vt")).otherwise(pl.col("_pvt"))
+    return tree.select(_q="_bl", unit_code="unit_code", district=district, units_on=record).drop_nulls("district")
 
 
 def _count(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:

@@ -12,11 +12,11 @@ table (`results`, `trend`, `completeness`, `task_status`, `task_summary`,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from hanoi_ctr.catalog import Catalog
+from hanoi_ctr.catalog import Catalog, with_levels
 from hanoi_ctr.catalog.model import LATEST
 from hanoi_ctr.catalog.targets import own_bounds
 from hanoi_ctr.declare.issues import Issue, issues_frame
@@ -36,6 +36,7 @@ from hanoi_ctr.engine.aggregate import (
 )
 from hanoi_ctr.engine.compare import Term, compare, to_decimals
 from hanoi_ctr.engine.coverage import completeness, ledger_from_values
+from hanoi_ctr.engine.lineage import mapped_cells, reorganisations
 from hanoi_ctr.engine.outliers import cumulative_decreases, outliers, period_mismatches, rollup_mismatches
 from hanoi_ctr.engine.series import (
     UNIT,
@@ -51,7 +52,7 @@ from hanoi_ctr.engine.series import (
 from hanoi_ctr.engine.tasks import task_status, task_summary
 from hanoi_ctr.engine.trace import source_values, used_spans
 from hanoi_ctr.intake.revisions import current
-from hanoi_ctr.periods import Period, parse_period
+from hanoi_ctr.periods import Calendar, Period, parse_period, window
 from hanoi_ctr.settings import Settings
 from hanoi_ctr.spans import QUARTERS_IN, bounds, first_of
 
@@ -111,7 +112,19 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
     coverage = completeness(catalog, period, placed, files, due=due, tree=tree,
                             calendar=settings.calendar,
                             rule=settings.deadline_rule, as_of=as_of)
-    results = _results(spans, trend_rows, grid, schedule, catalog, term, settings, period)
+    observed = grid.filter(pl.col("value_source").ne_missing("mapped"))  # warnings look at what was sent
+    # The day whose units a row is about: the period's end, or the last day of a unit closed before it.
+    units_on = pl.min_horizontal(pl.col("_vt"), pl.lit(window(period, settings.calendar)[1]))
+    results = _results(spans, trend_rows, grid, schedule, catalog, term, settings, period).with_columns(
+        units_on=units_on)
+    trend_rows = trend_rows.with_columns(units_on=units_on)
+    for closed in _closed_within(catalog, period, settings.calendar):
+        # Units abolished during the period are shown as they stood on their last day.
+        before = rollup(values, catalog, Period.quarter(closed.year, (closed.month - 1) // 3 + 1), ledger=ledger,
+                        task_progress=task_progress, settings=settings, as_of=as_of)
+        gone = _closed_units(catalog, closed)
+        results = pl.concat([results, _as_closed(before.results, gone, period, closed)], how="diagonal_relaxed")
+        trend_rows = pl.concat([trend_rows, _as_closed(before.trend, gone, None, closed)], how="diagonal_relaxed")
     return Results(
         period=period,
         results=_shape(results, "results"),
@@ -121,12 +134,30 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
         completeness=_shape(coverage, "completeness"),
         task_status=_shape(status, "task_status"),
         task_summary=_shape(task_summary(status, period), "task_summary"),
-        issues=issues_frame(_warnings(grid, catalog.indicators, period, settings, ledger)
-                            + period_mismatches(period_checks(grid, longer, schedule), longer, *bounds(period),
+        issues=issues_frame(_warnings(observed, catalog.indicators, period, settings, ledger)
+                            + period_mismatches(period_checks(observed, longer, schedule), longer, *bounds(period),
                                                 settings.rollup_tolerance, _file_names(ledger))),
         as_of=as_of if as_of is not None else _last_receipt(history, task_progress, ledger),
         file_periods=_file_periods(history, task_progress, as_of),
     )
+
+
+def _closed_within(catalog: Catalog, period: Period, calendar: Calendar) -> list[date]:
+    """Return the last days of units abolished by a reorganisation that takes effect inside the period."""
+    first, last = window(period, calendar)
+    return [day - timedelta(days=1) for day in reorganisations(catalog) if first < day <= last]
+
+
+def _closed_units(catalog: Catalog, closed: date) -> pl.DataFrame:
+    """Return (unit_code) of the districts and wards whose last day is `closed`."""
+    return with_levels(catalog.units).filter(pl.col("valid_to") == closed, pl.col("level").is_in(
+        ["district", "ward"])).select("unit_code").unique()
+
+
+def _as_closed(frame: pl.DataFrame, gone: pl.DataFrame, period: Period | None, closed: date) -> pl.DataFrame:
+    """Return the rows of the abolished units, as of their last day, for the requested period."""
+    rows = frame.join(gone, on="unit_code", how="semi").with_columns(units_on=pl.lit(closed))
+    return rows if period is None else rows.with_columns(period=pl.lit(str(period)))
 
 
 def _file_periods(history: pl.DataFrame, tasks: pl.DataFrame | None, as_of: datetime | None) -> pl.DataFrame:
@@ -191,6 +222,10 @@ def _grid(catalog: Catalog, placed: pl.DataFrame, schedule: pl.DataFrame, term: 
               .filter(pl.col("_bl") <= pl.col("_el")).drop("_el"))
     grid = roll_up(cells(catalog, mapped, agencies_to_city(due, catalog, city), tree), tree,
                    settings.rollup_tolerance)
+    history = mapped_cells(grid, catalog, calendar)  # abolished units' figures on their successors
+    grid = pl.concat([grid, history], how="diagonal_relaxed") if history.height else grid
+    if "_mf" not in grid.columns:
+        grid = grid.with_columns(_mf=pl.lit(None, pl.String))
     return grid, due, tree
 
 
@@ -246,7 +281,8 @@ def _results(spans: pl.DataFrame, trend_rows: pl.DataFrame, grid: pl.DataFrame, 
         # A unit's own figure covers everything beneath it; a rollup covers what its children supplied.
         coverage_rate=pl.when(pl.col("value_source") == "reported").then(1.0)
         .when(has_children).then(pl.col("n_reported") / pl.col("n_expected")),
-        _partial=(pl.col("value_source") == "rollup") & has_children & (pl.col("n_reported") < pl.col("n_expected")),
+        _partial=pl.col("value_source").is_in(["rollup", "mapped"]) & has_children
+        & (pl.col("n_reported") < pl.col("n_expected")),
     ).with_columns(partial=pl.when(pl.col("value").is_not_null()).then(pl.col("_partial")))
     return compare(rows, catalog.targets, catalog.indicators, city_code=catalog.city, term=term,
                    year_values=year_values(spans), earliest=earliest(spans, trend_rows, schedule, term_first),

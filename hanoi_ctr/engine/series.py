@@ -119,7 +119,7 @@ def over_time(cells: pl.DataFrame, schedule: pl.DataFrame, term_first: int, base
     """
     member = _memberships(cells, schedule, term_first, baseline_years, calendar)
     keep = ["_bk", "_bf", "_bl", "indicator_code", "unit_code", "unit_level", "_vt", "value", "value_source", "_a",
-            "_b", "_roll", "_ra", "_rb", "n_expected", "n_reported"]
+            "_b", "_roll", "_ra", "_rb", "n_expected", "n_reported", "_mf"]
     rows = (cells.select(keep).join(member, on=["indicator_code", "_bk", "_bl"])
             .filter(pl.col("_vt") >= pl.col("_send")).with_columns(_w=pl.lit(1, pl.Int64)))
     if periods is not None and periods.height:
@@ -165,7 +165,7 @@ def period_checks(cells: pl.DataFrame, periods: pl.DataFrame, schedule: pl.DataF
     if periods.height == 0:
         return pl.DataFrame(schema=schema)
     keep = ["_bk", "_bf", "_bl", "indicator_code", "unit_code", "unit_level", "_vt", "value", "value_source", "_a",
-            "_b", "_roll", "_ra", "_rb", "n_expected", "n_reported"]
+            "_b", "_roll", "_ra", "_rb", "n_expected", "n_reported", "_mf"]
     rows = (cells.select(keep).join(periods.select("unit_code", "indicator_code", "_af", "_al"),
                                     on=["unit_code", "indicator_code"])
             .filter(pl.col("_bf") >= pl.col("_af"), pl.col("_bl") <= pl.col("_al"))
@@ -191,6 +191,9 @@ def _group(rows: pl.DataFrame) -> pl.DataFrame:
         _a_sum=pl.col("_a").filter(both).sum(), _b_sum=pl.col("_b").filter(both).sum(),
         _n_ab=w.filter(both).sum(),
         _all_reported=(pl.col("value_source") == "reported").all(), _final=pl.col("_bl").last(),
+        # Periods before a unit opened may carry its old units' figures (engine.lineage).
+        _mapped=(pl.col("value_source") == "mapped").any(),
+        _mf=pl.col("_mf").drop_nulls().str.split(", ").explode().unique().sort().str.join(", "),
     )
     # Coverage and the children's rollup exist only for units with children: a much smaller group.
     rolled_both = pl.col("_ra").is_not_null() & pl.col("_rb").is_not_null()
@@ -241,7 +244,9 @@ def _choose(g: pl.DataFrame) -> pl.DataFrame:
             pl.when(takes_last).then(pl.col("_b_last")).otherwise(pl.col("_b_sum"))),
         value_source=pl.when(pl.col("value").is_null()).then(None)
         .when(takes_last).then(pl.col("_src_last"))
+        .when(pl.col("_mapped")).then(pl.lit("mapped"))
         .when(pl.col("_all_reported")).then(pl.lit("reported")).otherwise(pl.lit("rollup")),
+        mapped_from=pl.when(pl.col("_mf") != "").then(pl.col("_mf")),
         n_expected=pl.when(takes_last).then(pl.col("_ne_last"))
         .when(pl.col("_kids")).then(pl.col("_ne_sum")),
         n_reported=pl.when(takes_last).then(pl.col("_nr_last"))
@@ -250,7 +255,7 @@ def _choose(g: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(
         rollup_value=pl.when(pl.col("value_source") == "reported").then(pl.col("_rolled"))).select(
         *SPAN, "_vt", "unit_level", "value", "numerator", "denominator", "value_source", "rollup_value",
-        "n_expected", "n_reported", "n_periods_expected", "n_periods_reported")
+        "n_expected", "n_reported", "n_periods_expected", "n_periods_reported", "mapped_from")
 
 
 def at(spans: pl.DataFrame, schedule: pl.DataFrame, first: pl.Expr, last: pl.Expr) -> pl.DataFrame:

@@ -143,3 +143,9 @@ def test_completeness_counts_each_unit_record_in_force_each_quarter():
     assert dict(mine.select("units_on", "n_expected").iter_rows()) == {CLOSED: 2, date(2025, 12, 31): 2}
     districts = comp.filter(pl.col("scope") == "district")
     assert set(districts["unit_code"]) == {"001", "002"} and set(districts["units_on"]) == {CLOSED}
+
+
+def test_before_the_reorganisation_the_new_units_do_not_exist():
+    out = rollup(values(ROWS), _catalog(), "2025-Q2")
+    assert not {"10001", "10002"} & (set(out.results["unit_code"]) | set(out.trend["unit_code"]))
+    assert "mapped" not in out.trend["value_source"].to_list()

@@ -263,8 +263,8 @@ _SHEETS: tuple[Table, ...] = (
     ),
     Table(
         "sheet_units", "sheet", "The units sheet: each unit's reporting and timeliness, and its status counts.",
-        ("unit_code", "unit_name", "unit_level", "parent_name", "n_expected", "n_received", "n_on_time", "n_late",
-         "reporting_rate", "on_time_rate", "value_rate"),
+        ("unit_code", "unit_name", "unit_level", "parent_name", "units_on", "n_expected", "n_received", "n_on_time",
+         "n_late", "reporting_rate", "on_time_rate", "value_rate"),
         overrides={
             "unit_code": _short("Mã", "Code", 10), "unit_level": _short("Cấp", "Level", 9),
             "n_expected": _short("Báo cáo phải nộp", "Submissions expected", 10),

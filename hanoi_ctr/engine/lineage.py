@@ -68,12 +68,16 @@ def mappable(indicators: pl.DataFrame) -> pl.DataFrame:
     return rules.rule_columns(indicators).select("indicator_code", "_maps")  # type: ignore[return-value]
 
 
-def mapped_cells(grid: pl.DataFrame, catalog: Catalog, calendar: Calendar) -> pl.DataFrame:
-    """Return the mapped cells of the new units for the frequency periods that ended before they opened."""
+def mapped_cells(grid: pl.DataFrame, catalog: Catalog, calendar: Calendar, until: date) -> pl.DataFrame:
+    """Return the mapped cells of the new units for the frequency periods that ended before they opened.
+
+    Only for the reorganisations that took effect by `until` (the requested period's last day): before
+    that, the new units do not exist yet.
+    """
     out = []
     units = with_levels(catalog.units)
     maps = mappable(catalog.indicators).filter(pl.col("_maps")).select("indicator_code")
-    for day in reorganisations(catalog):
+    for day in (d for d in reorganisations(catalog) if d <= until):
         closed = units.filter(pl.col("valid_to") == day - timedelta(days=1)).select("unit_code", _vt="valid_to")
         opened = units.filter(pl.col("valid_from") == day).select(
             new_code="unit_code", _new_vt=pl.col("valid_to").fill_null(LATEST), _new_level="level",

@@ -103,7 +103,7 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
     in_force = current(history)
     placed = reports(in_force, catalog.indicators)
     schedule = plan(catalog.indicators, period)
-    grid, due, tree = _grid(catalog, placed, schedule, term, settings)
+    grid, due, tree = _grid(catalog, placed, schedule, term, settings, period)
     longer = _period_values(catalog, in_force, schedule)
     spans = over_time(grid, schedule, term.first, list(term.baseline_years), settings.calendar, longer)
     trend_rows = trend(spans, schedule, term.first)
@@ -210,7 +210,7 @@ def _term(catalog: Catalog) -> Term:
 
 
 def _grid(catalog: Catalog, placed: pl.DataFrame, schedule: pl.DataFrame, term: Term,
-          settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+          settings: Settings, period: Period) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Return (cells rolled up across units, cells due as assigned, hierarchy) for every frequency period."""
     calendar = settings.calendar
     city = catalog.city
@@ -222,7 +222,7 @@ def _grid(catalog: Catalog, placed: pl.DataFrame, schedule: pl.DataFrame, term: 
               .filter(pl.col("_bl") <= pl.col("_el")).drop("_el"))
     grid = roll_up(cells(catalog, mapped, agencies_to_city(due, catalog, city), tree), tree,
                    settings.rollup_tolerance)
-    history = mapped_cells(grid, catalog, calendar)  # abolished units' figures on their successors
+    history = mapped_cells(grid, catalog, calendar, window(period, calendar)[1])  # abolished units' figures
     grid = pl.concat([grid, history], how="diagonal_relaxed") if history.height else grid
     if "_mf" not in grid.columns:
         grid = grid.with_columns(_mf=pl.lit(None, pl.String))

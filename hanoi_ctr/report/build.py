@@ -25,6 +25,7 @@ from hanoi_ctr.engine.results import Results
 from hanoi_ctr.report.files import files_of_period, files_sheet, issues_sheet
 from hanoi_ctr.report.inputs import ReportInputs, generation_date
 from hanoi_ctr.report.labels import words
+from hanoi_ctr.report.lineage import crosses, lineage_sheet
 from hanoi_ctr.report.method import method_sheet
 from hanoi_ctr.report.overview import overview_sheet
 from hanoi_ctr.report.program import program_sheet
@@ -64,7 +65,9 @@ def build_report(inputs: ReportInputs, lang: str = "vi", include_wards: bool = F
     sheets = [overview_sheet(inputs, text)]
     sheets += [program_sheet(inputs, text, p, include_wards) for p in programs.iter_rows(named=True)]
     sheets += [units_sheet(inputs, text), tasks_sheet(inputs, text), files_sheet(inputs, text),
-               issues_sheet(inputs, text), sources_sheet(inputs, text), method_sheet(inputs, text)]
+               issues_sheet(inputs, text), sources_sheet(inputs, text)]
+    sheets += [lineage_sheet(inputs, text)] if crosses(inputs) else []
+    sheets += [method_sheet(inputs, text)]
     period = inputs.results.period
     created = datetime.combine(inputs.generated_on, datetime.min.time())
     props = options(title=f"{text['title']} — {period}", subject=str(period), author="hanoi_ctr",

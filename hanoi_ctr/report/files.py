@@ -106,7 +106,6 @@ def files_sheet(inputs: ReportInputs, text: dict) -> Sheet:
     lang = text["lang"]
     period = str(inputs.results.period)
     b = list_sheet(text, "files", period)
-    names = inputs.unit_names()
     reasons = _reasons(inputs.intake_issues, text)
     ledger = inputs.ledger.sort("received_at", "file_name")
     top = b.row
@@ -120,7 +119,7 @@ def files_sheet(inputs: ReportInputs, text: dict) -> Sheet:
         reason = reasons.get((r["sha256"], r["file_name"]), "")
         outcome = merge_styles(TEXT, style(bg_color=OUTCOME_COLORS[r["outcome"]])) \
             if r["outcome"] in OUTCOME_COLORS else TEXT
-        values = [(r["file_name"], WRAP), (r["unit_code"], TEXT), (names.get(r["unit_code"] or ""), WRAP),
+        values = [(r["file_name"], WRAP), (r["unit_code"], TEXT), (inputs.name_at(r["unit_code"], r["period"]), WRAP),
                   (r["period"], TEXT), (hanoi_time(r["received_at"]), TIMESTAMP), (r["rows_read"], INTEGER),
                   (r["rows_accepted"], INTEGER), (r["rows_rejected"], INTEGER),
                   (text["outcome"][r["outcome"]], outcome), (reason or None, WRAP), (r["sha256"][:12], TEXT)]

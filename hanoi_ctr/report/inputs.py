@@ -10,7 +10,7 @@ import polars as pl
 
 from hanoi_ctr.catalog import Catalog, with_levels
 from hanoi_ctr.engine.results import Results
-from hanoi_ctr.periods import TIMEZONE
+from hanoi_ctr.periods import TIMEZONE, parse_period, window
 from hanoi_ctr.settings import Settings
 
 
@@ -37,6 +37,23 @@ class ReportInputs:
     def unit_names(self) -> dict[str, str]:
         """Return unit code → name for the units in force at the end of the period (agencies included)."""
         return dict(self.units().select("unit_code", "name_vi").iter_rows())
+
+    def names_on(self, day: date) -> dict[str, str]:
+        """Return unit code → name of the units in force on a day (a code reused in 2025 names two units)."""
+        cache = self.__dict__.setdefault("_names", {})
+        if day not in cache:
+            cache[day] = dict(self.catalog.units_on(day).select("unit_code", "name_vi").iter_rows())
+        return cache[day]
+
+    def name_at(self, code: str | None, period: str | None) -> str | None:
+        """Return the name of a unit as it was at the end of a period (else at the end of the report's)."""
+        if code is None:
+            return None
+        try:
+            day = window(parse_period(period), self.settings.calendar)[1] if period else None
+        except ValueError:
+            day = None
+        return self.names_on(day)[code] if day and code in self.names_on(day) else self.unit_names().get(code)
 
     def unit_levels(self) -> dict[str, str]:
         """Return unit code → level for the units in force at the end of the period."""

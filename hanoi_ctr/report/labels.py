@@ -23,7 +23,28 @@ PARTIAL_COLOR = "#FCE4D6"
 _PHRASES: dict[str, dict[str, Any]] = {
     "vi": {
         "sheets": {"overview": "Tổng quan", "units": "Đơn vị", "tasks": "Nhiệm vụ", "issues": "Lỗi dữ liệu",
-                   "files": "Tệp đã nhận", "sources": "Số liệu nguồn", "method": "Phương pháp"},
+                   "files": "Tệp đã nhận", "sources": "Số liệu nguồn", "lineage": "Chuyển đổi đơn vị",
+                   "method": "Phương pháp"},
+        "lineage": {
+            "intro": ("Từ ngày 01/07/2025 các phường, xã, thị trấn cũ được sắp xếp thành 126 đơn vị mới và cấp "
+                      "huyện kết thúc. Số liệu của các kỳ trước đó được chuyển sang đơn vị mới theo quy tắc tổng "
+                      "hợp của từng chỉ tiêu (cộng; tỷ lệ tính lại từ tử số, mẫu số; bình quân gia quyền tính lại "
+                      "từ quyền số), như tổng hợp đơn vị cấp dưới lên cấp trên; đơn vị cũ chia cho nhiều đơn vị "
+                      "mới thì chuyển toàn bộ cho đơn vị kế thừa mặc định, trừ khi có tỷ lệ. Số liệu chuyển đổi "
+                      "ghi nguồn là 'chuyển đổi' và các đơn vị cũ (cột mapped_from trong tệp Parquet)."),
+            "links": "Đơn vị cũ → đơn vị mới",
+            "link_cols": ["Mã đơn vị mới", "Đơn vị mới", "Mã đơn vị cũ", "Đơn vị cũ", "Quận, huyện cũ",
+                          "Cách chuyển số liệu", "Hiệu lực từ"],
+            "how": {"whole": "toàn bộ", "default_successor": "toàn bộ (đơn vị kế thừa mặc định của đơn vị bị chia)"},
+            "not_default": "không chuyển (đơn vị cũ bị chia; số liệu về đơn vị kế thừa mặc định)",
+            "share": "tỷ lệ {:.0%}",
+            "indicators": "Chỉ tiêu: số liệu lịch sử có chuyển sang đơn vị mới không",
+            "indicator_cols": ["Mã", "Chỉ tiêu", "Chuyển được", "Lý do không chuyển"],
+            "carried": {True: "Có", False: "Không"},
+            "why_rule": "quy tắc tổng hợp '{rule}': không cộng gộp được số liệu của nhiều đơn vị",
+            "why_type": "{kind}: giá trị của nhiều đơn vị không gộp thành giá trị của một đơn vị",
+            "note": "Thành phố có chuỗi số liệu liên tục; cấp huyện và phường, xã cũ có số liệu đến 30/06/2025.",
+        },
         "title": "BÁO CÁO TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHƯƠNG TRÌNH CÔNG TÁC CỦA THÀNH ỦY",
         "company": "Thành ủy Hà Nội",
         "period": "Kỳ báo cáo", "window": "Thời gian chốt số liệu", "deadline": "Hạn gửi báo cáo",
@@ -32,6 +53,7 @@ _PHRASES: dict[str, dict[str, Any]] = {
         "program": "Chương trình", "total": "Tổng số", "completeness": "Tình hình báo cáo",
         "city": "Toàn thành phố", "legend": "Chú giải", "reason": "Căn cứ đánh giá",
         "indicators": "Chỉ tiêu cấp thành phố", "matrix": "Kết quả theo đơn vị",
+        "matrix_on": "Kết quả theo đơn vị (địa giới ngày {day})",
         "rollup_row": "tổng hợp từ cấp dưới",
         "unit_code": "Mã", "unit": "Đơn vị",
         "yes": "Đạt", "no": "Không đạt", "overdue": "Quá hạn", "not_reported": "Chưa báo cáo",
@@ -86,7 +108,29 @@ _PHRASES: dict[str, dict[str, Any]] = {
     },
     "en": {
         "sheets": {"overview": "Overview", "units": "Units", "tasks": "Tasks", "issues": "Data issues",
-                   "files": "Files received", "sources": "Source values", "method": "Method"},
+                   "files": "Files received", "sources": "Source values", "lineage": "Unit lineage",
+                   "method": "Method"},
+        "lineage": {
+            "intro": ("From 1 July 2025 the old wards, communes and townships became 126 new units and the "
+                      "district level ended. Figures of earlier periods are carried to the new units by each "
+                      "indicator's unit rule (sums added; ratios recomputed from numerators and denominators; "
+                      "weighted means from their weights), as children roll up into a parent; an old unit split "
+                      "between several new ones goes whole to its default successor unless shares are given. "
+                      "Carried values have the source 'mapped' and name their old units (column mapped_from in "
+                      "the Parquet files)."),
+            "links": "Old unit → new unit",
+            "link_cols": ["New unit code", "New unit", "Old unit code", "Old unit", "Old district",
+                          "How its figures are carried", "From"],
+            "how": {"whole": "whole", "default_successor": "whole (the default successor of a split unit)"},
+            "not_default": "not carried (the split unit's figures go to its default successor)",
+            "share": "share {:.0%}",
+            "indicators": "Indicators: is their history carried to the new units?",
+            "indicator_cols": ["Code", "Indicator", "Carried", "Why not"],
+            "carried": {True: "Yes", False: "No"},
+            "why_rule": "unit rule '{rule}': figures of several units do not combine",
+            "why_type": "{kind}: values of several units do not make one unit's value",
+            "note": "The city's series is continuous; districts and the old wards have figures to 30/06/2025.",
+        },
         "title": "HANOI PARTY COMMITTEE WORK PROGRAMS: PROGRESS ROLLUP",
         "company": "Hanoi Party Committee",
         "period": "Period", "window": "Data window", "deadline": "Submission deadline",
@@ -95,6 +139,7 @@ _PHRASES: dict[str, dict[str, Any]] = {
         "program": "Program", "total": "Total", "completeness": "Reporting",
         "city": "Whole city", "legend": "Legend", "reason": "Why",
         "indicators": "City-level indicators", "matrix": "Results by unit",
+        "matrix_on": "Results by unit (units as on {day})",
         "rollup_row": "rollup of the units beneath",
         "unit_code": "Code", "unit": "Unit",
         "yes": "Yes", "no": "No", "overdue": "Overdue", "not_reported": "Not reported",

@@ -23,7 +23,16 @@ from hanoi_ctr.report.styles import (
     headers,
     legend,
 )
-from hanoi_ctr.workbook.sheetspec import CellValue, Chart, Merge, Sheet, SheetBuilder, merge_styles, options, style
+from hanoi_ctr.workbook.sheetspec import (
+    CellValue,
+    Chart,
+    Merge,
+    Sheet,
+    SheetBuilder,
+    merge_styles,
+    options,
+    style,
+)
 
 #: Rows the status chart takes below its table (380 points of chart at 20 px a row, and a margin).
 _CHART_ROWS = 21

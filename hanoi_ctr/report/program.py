@@ -11,8 +11,11 @@ rollup exists beside it, that rollup on a row of its own.
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
+from hanoi_ctr.catalog import with_levels
 from hanoi_ctr.declare import rules
 from hanoi_ctr.declare.tables import SHEETS
 from hanoi_ctr.periods import parse_period
@@ -225,14 +228,25 @@ def _matrix(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.Da
     Units are rows and indicators columns (headed by their codes, named in the table above), so that
     the matrix prints within the width of the indicator table.
     """
-    levels = ["district", "ward"] if include_wards else ["district"]
-    results = inputs.results.results.filter(pl.col("unit_level").is_in(levels), pl.col("indicator_code").is_in(
-        indicators["indicator_code"].implode()))
-    units = inputs.units().join(results.select("unit_code").unique(), on="unit_code", how="semi").sort(
-        "display_order")
+    mine = inputs.results.results.filter(pl.col("indicator_code").is_in(indicators["indicator_code"].implode()))
+    days = sorted(set(mine.filter(pl.col("unit_level").is_in(["district", "ward"]))["units_on"]))
+    for day in days:  # one matrix per set of units: before and after a reorganisation within the period
+        _matrix_on(b, inputs, text, indicators, mine.filter(pl.col("units_on") == day), day, include_wards,
+                   len(days) > 1)
+
+
+def _matrix_on(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.DataFrame,
+               mine: pl.DataFrame, day: date, include_wards: bool, dated: bool) -> None:
+    """Write the matrix of the units in force on `day`: the level under the city (and the wards)."""
+    units = with_levels(inputs.catalog.units_on(day))
+    under_city = units.filter(pl.col("parent_code") == inputs.catalog.city, pl.col("level") != "agency")
+    top_level = "district" if (under_city["level"] == "district").any() else "ward"
+    levels = [top_level] + (["ward"] if include_wards and top_level == "district" else [])
+    results = mine.filter(pl.col("unit_level").is_in(levels))
+    units = units.join(results.select("unit_code").unique(), on="unit_code", how="semi").sort("display_order")
     if units.is_empty():  # a program reported by the city and its agencies only
         return
-    b.line(text["matrix"], HEADING)
+    b.line(text["matrix_on"].format(day=f"{day:%d/%m/%Y}") if dated else text["matrix"], HEADING)
     top = b.row
     b.height(top, 32)
     present = set(results["indicator_code"])

@@ -6,8 +6,11 @@ a filter, frozen and repeated header, and a printed header and footer.
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
+from hanoi_ctr.catalog import with_levels
 from hanoi_ctr.declare.tables import SHEETS
 from hanoi_ctr.declare.vocabulary import STATUSES
 from hanoi_ctr.report.inputs import ReportInputs
@@ -45,45 +48,50 @@ def finish_list(b: SheetBuilder, text: dict, top: int, last: int, n_cols: int, p
 
 
 def units_sheet(inputs: ReportInputs, text: dict) -> Sheet:
-    """Return the units sheet: reporting and timeliness per unit (wards after their district), status counts."""
+    """Return the units sheet: reporting and timeliness per unit (wards after their district), status counts.
+
+    A unit is a record in force on a day (`units_on`): across the 2025 reorganisation an abolished ward
+    and the new ward that reuses its code are two rows.
+    """
     period = str(inputs.results.period)
     b = list_sheet(text, "units", period)
     comp = inputs.results.completeness.filter(pl.col("scope") == "unit")
-    units = inputs.units()
-    names = inputs.unit_names()
-    levels = inputs.unit_levels()
-    parents = dict(units.select("unit_code", "parent_code").iter_rows())
-    order = dict(units.select("unit_code", "display_order").iter_rows())
-    status = inputs.results.results.group_by("unit_code", "result_status").len()
-    counts: dict[str, dict[str, int]] = {}
+    status = inputs.results.results.group_by("unit_code", "units_on", "result_status").len()
+    counts: dict[tuple[str, date], dict[str, int]] = {}
     for r in status.iter_rows(named=True):
-        counts.setdefault(r["unit_code"], {})[r["result_status"]] = r["len"]
+        counts.setdefault((r["unit_code"], r["units_on"]), {})[r["result_status"]] = r["len"]
     labels = headers("sheet_units", text["lang"]) + [text["status"][s] for s in STATUSES]
-    rows = [
-        [r["unit_code"], names.get(r["unit_code"]), text["level"].get(levels.get(r["unit_code"], ""), None),
-         names.get(parents.get(r["unit_code"]) or ""), r["n_expected"], r["n_received"], r["n_on_time"],
-         r["n_late"], r["reporting_rate"], r["on_time_rate"], r["value_rate"],
-         *[counts.get(r["unit_code"], {}).get(s, 0) for s in STATUSES]]
-        for r in sorted(comp.iter_rows(named=True), key=lambda r: _grouped(r["unit_code"], levels, parents, order))
-    ]
-    top, last = b.table(labels, rows, [TEXT, WRAP, TEXT, WRAP] + [INTEGER] * 4 + [RATE] * 3
+    units: dict[date, dict[str, dict]] = {}
+    for day in comp["units_on"].unique().to_list():
+        units[day] = {u["unit_code"]: u for u in with_levels(inputs.catalog.units_on(day)).iter_rows(named=True)}
+
+    def place(r: dict) -> tuple:
+        day = r["units_on"]
+        mine = units[day]
+        unit = mine.get(r["unit_code"], {})
+        own = unit.get("display_order", 10**6)
+        parent = mine.get(unit.get("parent_code") or "", {})
+        group = parent.get("display_order", 10**6) if unit.get("level") == "ward" else own
+        return day, group, unit.get("level") == "ward", own, r["unit_code"]
+
+    rows = []
+    for r in sorted(comp.iter_rows(named=True), key=place):
+        unit = units[r["units_on"]].get(r["unit_code"], {})
+        parent = units[r["units_on"]].get(unit.get("parent_code") or "", {})
+        rows.append([r["unit_code"], unit.get("name_vi"), text["level"].get(unit.get("level") or "", None),
+                     parent.get("name_vi"), r["units_on"], r["n_expected"], r["n_received"], r["n_on_time"],
+                     r["n_late"], r["reporting_rate"], r["on_time_rate"], r["value_rate"],
+                     *[counts.get((r["unit_code"], r["units_on"]), {}).get(s, 0) for s in STATUSES]])
+    top, last = b.table(labels, rows, [TEXT, WRAP, TEXT, WRAP, DATE] + [INTEGER] * 4 + [RATE] * 3
                         + [INTEGER] * len(STATUSES), HEADER)
     b.height(top, 58)
     set_widths(b, "sheet_units")
     for col in range(len(SHEETS["sheet_units"].fields), len(labels)):
         b.width(col, 9)
-    b.conditionals.append(Conditional(top + 1, 8, max(last, top + 1), 10, options(type="data_bar",
+    b.conditionals.append(Conditional(top + 1, 9, max(last, top + 1), 11, options(type="data_bar",
                                                                                  bar_color="#9BC2E6")))
     finish_list(b, text, top, last, len(labels), period, freeze_cols=2)
     return b.build()
-
-
-def _grouped(code: str, levels: dict, parents: dict, order: dict) -> tuple[int, int, int, str]:
-    """Return a unit's place in the units sheet: each ward right after its district (or the city)."""
-    own = order.get(code, 10**6)
-    if levels.get(code) == "ward":
-        return order.get(parents.get(code) or "", 10**6), 1, own, code
-    return own, 0, own, code
 
 
 def tasks_sheet(inputs: ReportInputs, text: dict) -> Sheet:

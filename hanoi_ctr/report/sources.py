@@ -42,7 +42,6 @@ def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
     lang = text["lang"]
     period = str(inputs.results.period)
     b = list_sheet(text, "sources", period)
-    names = inputs.unit_names()
     order = dict(inputs.units().select("unit_code", "display_order").iter_rows())
     indicators = {r["indicator_code"]: r for r in inputs.catalog.indicators.iter_rows(named=True)}
     sources = inputs.results.sources.with_columns(
@@ -64,8 +63,9 @@ def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
         revised = r["replaced_value"] is not None or r["replaced_file"] is not None
         mark = (lambda s: merge_styles(s, REVISED)) if revised else (lambda s: s)
         values = [
-            (r["indicator_code"], TEXT), (r["unit_code"], TEXT), (names.get(r["unit_code"]), WRAP),
-            (text["level"].get(r["unit_level"] or "", None), TEXT), (names.get(r["parent_code"] or ""), WRAP),
+            (r["indicator_code"], TEXT), (r["unit_code"], TEXT), (inputs.name_at(r["unit_code"], r["value_period"]), WRAP),
+            (text["level"].get(r["unit_level"] or "", None), TEXT),
+            (inputs.name_at(r["parent_code"], r["value_period"]), WRAP),
             (r["value_period"], TEXT), (scaled(r["value"], percent), mark(number)), (r["numerator"], plain),
             (r["denominator"], plain), (r["no_data_marker"], TEXT), (r["file_name"], WRAP), (r["sheet"], TEXT),
             (r["row"], INTEGER), (hanoi_time(r["received_at"]), TIMESTAMP),

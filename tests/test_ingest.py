@@ -216,3 +216,15 @@ def test_the_progress_bar_draws_on_a_terminal(capsys):
     bar(1, 2)
     bar(2, 2)
     assert capsys.readouterr().err == "\r[#####     ] 1/2\r[##########] 2/2\n"
+
+
+def test_notes_keep_their_line_breaks_and_messages_escape_control_characters(tmp_path, catalog, settings):
+    path = tmp_path / "inbox" / "notes.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(HEADER + 'SO-LDTBXH,2024-Q3,08.01,90,,,"Đã rà soát\r\ndòng 2",02/10/2024\n'
+                    "SO-LDTBXH,2024-Q3,08.02,\x1b[2J9\x1b[0m,,,,02/10/2024\n", encoding="utf-8")
+    batch = ingest([path], catalog, settings, now=T0)
+    assert Store(settings.archive).values()["note"].to_list() == ["Đã rà soát\ndòng 2"]
+    issue = batch.issues.filter(pl.col("code") == "type-error").row(0, named=True)
+    assert issue["value"] == "\x1b[2J9\x1b[0m"  # the record keeps what was sent
+    assert "'\\x1b[2J9\\x1b[0m'" in issue["message_en"] and "\x1b" not in issue["message_en"] + issue["message_vi"]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hanoi_ctr.intake.normalize import date, is_marker, number, text
+from hanoi_ctr.intake.normalize import date, is_marker, lines, number, text
 
 
 def _number(cell: str | None) -> float | None:
@@ -56,6 +56,11 @@ def test_numbers_in_any_office_spelling_parse_to_the_same_value(amount, style, p
 ])
 def test_number_cases(cell, expected):
     assert _number(cell) == expected
+
+
+def test_notes_keep_their_line_breaks():
+    frame = pl.DataFrame({"c": ["Dòng 1 \r\n  dòng\u00a0 2\n", "  ", "một dòng"]})
+    assert frame.select(lines("c")).to_series().to_list() == ["Dòng 1\ndòng 2", None, "một dòng"]
 
 
 @given(st.text(alphabet="aăâeêioôơuưyđAĂÂĐ ̣̀́̃̉ \t", max_size=30))

@@ -5,10 +5,15 @@ from the code (`error` blocks the row or file, `warning` does not), a
 position (file, sheet, row as the user sees it, column), the offending value
 and a message in Vietnamese and English. Checks build `Issue` values; one
 place, `CODES`, decides what each code means and whether it blocks.
+
+What came from a file is shown in a message as `printable` text: line
+breaks, escape sequences and other control characters appear as `\n`,
+`\x1b`, … so that a value can never drive the terminal it is printed on.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
@@ -151,16 +156,30 @@ class Issue:
         return CODES[self.code].severity
 
     def message(self, lang: str = "vi") -> str:
-        """Return the message in Vietnamese ('vi') or English ('en')."""
+        """Return the message in Vietnamese ('vi') or English ('en'), with what came from the file printable."""
         spec = CODES[self.code]
         template = spec.message_vi if lang == "vi" else spec.message_en
         detail = self.detail if isinstance(self.detail, str) else self.detail[lang != "vi"]
-        return template.format(column=self.column or "", value=self.value or "", detail=detail)
+        return template.format(column=printable(self.column or ""), value=printable(self.value or ""),
+                               detail=printable(detail))
 
     def where(self) -> str:
         """Return 'file:sheet:row:column' with the parts that are known."""
         parts = [self.file, self.sheet, None if self.row is None else str(self.row), self.column]
         return ":".join(p for p in parts if p)
+
+
+# C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a terminal shows.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    r"""Return text with control characters written as escapes.
+
+    >>> printable("Ghi chú\n\x1b[31mđỏ")
+    'Ghi chú\\n\\x1b[31mđỏ'
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def issues_frame(issues: Iterable[Issue]) -> pl.DataFrame:

@@ -26,7 +26,7 @@ from hanoi_ctr.declare.conform import Conformed, conform
 from hanoi_ctr.declare.issues import CODES, Issue
 from hanoi_ctr.declare.tables import TABLES
 from hanoi_ctr.declare.vocabulary import LEVELS, TASK_STATUSES, YES_NO
-from hanoi_ctr.intake.normalize import choice, is_marker, number, text
+from hanoi_ctr.intake.normalize import choice, is_marker, lines, number, text
 from hanoi_ctr.intake.normalize import date as parse_date
 from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW
 from hanoi_ctr.periods import TIMEZONE, Calendar, PeriodError, parse_period, window
@@ -124,7 +124,9 @@ def _run(f: pl.DataFrame, ctx: Context, rows: Rows) -> pl.DataFrame:
 
 
 def _prepare(raw: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
-    return raw.with_columns(_rid=pl.int_range(pl.len(), dtype=pl.Int64), **{c: text(c) for c in columns})
+    """Number the rows and clean their text (a note keeps its line breaks)."""
+    return raw.with_columns(_rid=pl.int_range(pl.len(), dtype=pl.Int64),
+                            **{c: lines(c) if c == "note" else text(c) for c in columns})
 
 
 # --- flags: one frame of (_rid, code, column, value, detail) per finding ------------

@@ -9,6 +9,8 @@ both at once (`1.234,5`, `1,234.5`: the last separator is the decimal one).
 A single separator is always the decimal one — Vietnamese offices write
 `90,5` — so `1,234` is 1.234, not 1234; for a count that makes it a
 `non-integer` issue rather than a silent thousandfold error.
+
+Notes keep their line breaks (`lines`); every other cell is one line.
 """
 
 from __future__ import annotations
@@ -32,6 +34,21 @@ def text(column: str | pl.Expr) -> pl.Expr:
         .str.normalize("NFC")
         .str.replace_all(_INVISIBLE, " ")
         .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+    return pl.when(cleaned != "").then(cleaned)
+
+
+def lines(column: str | pl.Expr) -> pl.Expr:
+    """Return the cell as NFC text keeping its line breaks, stray spaces removed; empty becomes null."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    cleaned = (
+        expr.cast(pl.String)
+        .str.normalize("NFC")
+        .str.replace_all("\r\n?", "\n")
+        .str.replace_all(_INVISIBLE, " ")
+        .str.replace_all(r"[ \t]+", " ")
+        .str.replace_all(r" ?\n ?", "\n")
         .str.strip_chars()
     )
     return pl.when(cleaned != "").then(cleaned)

@@ -155,3 +155,24 @@ def test_validate_command_takes_a_folder(capsys):
     issues = json.loads(capsys.readouterr().out)
     assert {(i["file"], i["code"]) for i in issues} >= {("submission-type-error.csv", "type-error"),
                                                          ("template-edited-meta.xlsx", "template-mismatch")}
+
+
+def test_the_visible_sheets_are_read(batch):
+    assert _values(batch, "submission-hidden-first-sheet.xlsx") == {"08.01": (85.0, None, None, None, 2)}
+    sha = batch.ledger.filter(pl.col("file_name") == "submission-indicators-and-tasks.xlsx")["sha256"].item()
+    assert batch.values.filter(pl.col("sha256") == sha).height == 1
+    assert batch.tasks.filter(pl.col("sha256") == sha)["task_code"].to_list() == ["01.T01"]
+
+
+def test_hostile_workbooks_are_refused_quickly():
+    import time
+
+    from hanoi_ctr.intake.readers import read_file
+    from hanoi_ctr.settings import Settings
+
+    for name in ("submission-stray-cell.xlsx", "submission-understated-sizes.xlsx",
+                 "submission-shared-strings-claim.xlsx", "submission-zip-bomb.xlsx"):
+        started = time.perf_counter()
+        raw = read_file(DATA / "submissions" / name, Settings())
+        assert time.perf_counter() - started < 5, name
+        assert [i.code for i in raw.issues] == ["file-too-large"], name

@@ -57,6 +57,9 @@ CODES: dict[str, IssueCode] = {
     "template-mismatch": _c("file", "Biểu mẫu không khớp: {detail}.", "The template does not match: {detail}."),
     "duplicate-file": _c("file", "Tệp này đã được gửi trước đó ({detail}); không có thay đổi.",
                          "This file was already received ({detail}); nothing changed."),
+    "ambiguous-sheet": _c("file", "Nhiều trang tính có cùng loại bảng số liệu ({detail}); hãy gửi mỗi bảng trong "
+                          "một tệp hoặc xóa trang thừa.", "Several sheets hold the same kind of table ({detail}); "
+                          "send one table per file or delete the extra sheets."),
     # row level: the row is rejected, the rest of the file is kept
     "unknown-unit": _c("row", "Mã đơn vị '{value}' không có trong danh mục.",
                        "Unit code '{value}' is not in the catalog."),
@@ -117,6 +120,8 @@ CODES: dict[str, IssueCode] = {
     "baseline-value": _c("warning", "Số liệu năm cơ sở {value}: dùng làm giá trị cơ sở, không tính vào kết quả "
                          "nhiệm kỳ.", "A figure for the baseline year {value}: used as the baseline, not as a result "
                          "of the term."),
+    "sheet-skipped": _c("warning", "Trang tính '{value}' đang ẩn nên không được đọc ({detail}).",
+                        "Sheet '{value}' is hidden and was not read ({detail})."),
     # catalog problems: a broken catalog stops the run
     "unexpected-column": _c("catalog", "Cột '{column}' không có trong khai báo bảng.",
                             "Column '{column}' is not declared for this table."),

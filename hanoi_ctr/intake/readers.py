@@ -1,17 +1,20 @@
 """Read submission files into raw text frames, keeping the row the user sees.
 
 Three formats: the template workbook the library generates, a plain
-long-table `.xlsx` (first sheet, header row) and a long-table CSV (UTF-8
-with or without BOM; comma, semicolon or tab separated). Spreadsheets are
-read with fastexcel/calamine, which returns formula results as cached and
-never evaluates them.
+long-table `.xlsx` (its visible sheets, header row) and a long-table CSV
+(UTF-8 with or without BOM; comma, semicolon or tab separated).
+Workbooks are first measured and read for what values alone do not say
+(`sheetxml`: hidden sheets, used ranges), then parsed with
+fastexcel/calamine in a bounded child process (`sandbox`), which returns
+formula results as cached and never evaluates them.
 
 A reader never raises on bad content: what it cannot read becomes a
 file-level issue (`file-too-large`, `unsupported-format`,
-`unsupported-encoding`, `file-unreadable`, `empty-file`, `missing-column`,
-`template-mismatch`). Every value it returns is text, with `sheet` and
-`row` (1-based, as the user sees it) beside it; typing and checking happen
-in `submissions`.
+`unsupported-encoding`, `file-unreadable`, `empty-file`,
+`missing-column`, `ambiguous-sheet`, `template-mismatch`), and what it
+skips is said (`sheet-skipped`). Every value it returns is text, with
+`sheet` and `row` (1-based, as the user sees it) beside it; typing and
+checking happen in `checks`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection
@@ -27,10 +29,12 @@ from typing import Collection
 import polars as pl
 
 from hanoi_ctr.declare.fields import FIELDS
-from hanoi_ctr.declare.issues import Issue
-from hanoi_ctr.intake import layout
+from hanoi_ctr.declare.issues import Issue, printable
+from hanoi_ctr.intake import layout, sandbox, sheetxml
 from hanoi_ctr.intake.normalize import fold
 from hanoi_ctr.settings import Settings
+
+__all__ = ["INDICATOR_RAW", "TASK_RAW", "RawFile", "read_file", "sha256_of"]
 
 #: Columns of a raw indicator frame and a raw task frame (all text).
 INDICATOR_RAW = ("unit_code", "period", "indicator_code", "value", "numerator", "denominator", "note",
@@ -163,7 +167,7 @@ def _read_csv(raw: RawFile, data: bytes) -> None:
     except csv.Error as exc:
         raw.issue("file-unreadable", detail=f"CSV: {exc}")
         return
-    _from_records(raw, records, sheet=None, header_index=_header_index(records))
+    _from_records(raw, records, None, _header_index(records))
 
 
 def _header_index(records: list[list[str]]) -> int | None:
@@ -179,47 +183,77 @@ def _header_index(records: list[list[str]]) -> int | None:
     return next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
 
 
+def _has_header(records: list[list[str]]) -> bool:
+    return any(sum(fold(c) in _ALIASES for c in r if c) >= 2 for r in records[:_HEADER_SEARCH_ROWS])
+
+
 # --- plain and template workbooks ------------------------------------------------
 
 
 def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raw.issue("file-unreadable", detail=f"damaged workbook ({exc})")
+    book = sheetxml.inspect(data, sheetxml.Limits(settings.max_uncompressed_bytes, settings.max_cells))
+    if isinstance(book, sheetxml.Refused):
+        raw.issue(book.code, detail=book.detail)
         return
-    uncompressed = sum(i.file_size for i in infos)
-    if uncompressed > settings.max_uncompressed_bytes:
-        raw.issue("file-too-large", detail=f"{uncompressed:,} bytes uncompressed > "
-                                           f"{settings.max_uncompressed_bytes:,}")
+    template = book.sheet(layout.META_SHEET) is not None
+    wanted = ([s.name for s in book.sheets if s.name in (layout.META_SHEET, layout.INDICATOR_SHEET, layout.TASK_SHEET)]
+              if template else [s.name for s in book.sheets if s.visible])
+    sheets = _parsed(raw, data, wanted, settings)
+    if sheets is None:
         return
-    if any(i.filename.lower().endswith("vbaproject.bin") for i in infos):
-        raw.issue("unsupported-format", detail="the workbook contains macros; save as .xlsx without macros")
-        return
-    try:
-        import fastexcel
-
-        reader = fastexcel.read_excel(data)
-        sheets = {name: _sheet_records(reader, name) for name in reader.sheet_names}
-    except Exception as exc:  # any failure of the native parser on hostile input is this file's problem
-        raw.issue("file-unreadable", detail=f"damaged workbook ({type(exc).__name__})")
-        return
-    if layout.META_SHEET in sheets:
+    if template:
         raw.format = "template"
         _read_template(raw, sheets)
     else:
         raw.format = "xlsx"
+        _read_plain(raw, sheets, book)
+
+
+def _parsed(raw: RawFile, data: bytes, names: list[str], settings: Settings) -> dict[str, list[list[str]]] | None:
+    """Return the named sheets as rows of text (index i is the user's row i + 1), parsed in a bounded child."""
+    try:
+        frames = sandbox.parse(data, names, settings.max_parse_memory_bytes, settings.max_parse_seconds)
+    except sandbox.ParseFailed as failed:
+        if failed.reason == "memory":
+            raw.issue("file-too-large", detail=f"reading needs more than {settings.max_parse_memory_bytes:,} bytes")
+        elif failed.reason == "time":
+            raw.issue("file-too-large", detail=f"reading takes longer than {settings.max_parse_seconds:g} s")
+        else:
+            raw.issue("file-unreadable", detail=f"damaged workbook ({failed.detail or failed.reason})")
+        return None
+    return {name: [["" if c is None else c for c in row] for row in frame.iter_rows()]
+            for name, frame in frames.items()}
+
+
+def _read_plain(raw: RawFile, sheets: dict[str, list[list[str]]], book: sheetxml.Book) -> None:
+    """Read the visible sheets holding a long table: one of indicators, one of tasks; say what was skipped."""
+    if not sheets:
+        raw.issue("file-unreadable", detail="the workbook has no visible sheet")
+        return
+    tables = {name: records for name, records in sheets.items() if _has_header(records)}
+    if not tables:  # no recognisable header: the first visible sheet, whose missing columns are reported
         first = next(iter(sheets))
-        records = sheets[first]
-        _from_records(raw, records, sheet=first, header_index=_header_index(records))
+        tables = {first: sheets[first]}
+    by_kind: dict[str, list[str]] = {}
+    for name, records in tables.items():
+        by_kind.setdefault(_kind_of(records), []).append(name)
+    for kind, names in by_kind.items():
+        if len(names) > 1:
+            raw.issue("ambiguous-sheet", detail=", ".join(f"'{printable(n)}'" for n in names))
+            return
+    read = ", ".join(f"'{printable(n)}'" for n in tables)
+    for sheet in book.sheets:
+        if not sheet.visible and sheet.cell_count:
+            raw.issue("sheet-skipped", sheet=printable(sheet.name), value=sheet.name,
+                      detail=(f"đã đọc trang {read}", f"read: {read}"))
+    for name, records in tables.items():
+        _from_records(raw, records, name, _header_index(records))
 
 
-def _sheet_records(reader: object, name: str) -> list[list[str]]:
-    """Return a sheet as rows of text; index i is the user's row i + 1."""
-    sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")  # type: ignore[attr-defined]
-    frame = sheet.to_polars()
-    return [["" if c is None else c for c in row] for row in frame.iter_rows()]
+def _kind_of(records: list[list[str]]) -> str:
+    index = _header_index(records)
+    names = [_ALIASES.get(fold(h)) for h in (records[index] if index is not None else [])]
+    return "tasks" if "task_code" in names and "indicator_code" not in names else "indicators"
 
 
 def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]]) -> None:
@@ -268,10 +302,10 @@ def _from_template_sheet(raw: RawFile, records: list[list[str]], sheet: str, col
                          kind: str, header: dict[str, str]) -> None:
     rows = []
     for index in range(layout.FIRST_DATA_ROW - 1, len(records)):
-        cells = dict(zip(columns, records[index]))
-        if not any(v.strip() for v in cells.values()):
+        values = dict(zip(columns, records[index]))
+        if not any(v.strip() for v in values.values()):
             continue
-        rows.append({"sheet": sheet, "row": index + 1, **cells, **header})
+        rows.append({"sheet": sheet, "row": index + 1, **values, **header})
     wanted = INDICATOR_RAW if kind == "indicators" else TASK_RAW
     setattr(raw, kind, _frame(rows, wanted))
 
@@ -289,18 +323,23 @@ def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, hea
     wanted, required = (TASK_RAW, TASK_REQUIRED) if kind == "tasks" else (INDICATOR_RAW, INDICATOR_REQUIRED)
     missing = [c for c in required if c not in header]
     for column in missing:
-        raw.issue("missing-column", column=column, sheet=sheet)
+        raw.issue("missing-column", column=column, sheet=_shown(sheet))
     if missing:
         return
     _flag_unused_columns(raw, records, header_index, header, sheet)
+    positions = {name: p for p, name in enumerate(header) if name in wanted}
     rows = []
     for index in range(header_index + 1, len(records)):
         record = records[index]
         if not any(c.strip() for c in record):
             continue
-        cells = {name: value for name, value in zip(header, record) if name in wanted}
-        rows.append({"sheet": sheet, "row": index + 1, **cells})
+        values = {name: record[p] for name, p in positions.items() if p < len(record)}
+        rows.append({"sheet": sheet, "row": index + 1, **values})
     setattr(raw, kind, _frame(rows, wanted))
+
+
+def _shown(sheet: str | None) -> str | None:
+    return None if sheet is None else printable(sheet)
 
 
 def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: int, header: list[str | None],
@@ -313,7 +352,7 @@ def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: i
         has_data = any(len(r) > position and r[position].strip() for r in records[header_index + 1:])
         if has_data:
             label = labels[position].strip() if position < len(labels) else ""
-            raw.issue("ignored-column", sheet=sheet, column=label or f"#{position + 1}")
+            raw.issue("ignored-column", sheet=_shown(sheet), column=printable(label) or f"#{position + 1}")
 
 
 def _frame(rows: list[dict[str, object]], wanted: tuple[str, ...]) -> pl.DataFrame:

@@ -127,13 +127,61 @@ def _nfd(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
 
-def _zip(path: Path, members: dict[str, bytes]) -> None:
+def _zip(path: Path, members: dict[str, bytes], deflate: bool = False) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
             archive.writestr(info, data)
     path.write_bytes(buffer.getvalue())
+
+
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _minimal_workbook(rows: str, shared_strings: str | None = None, filler: int = 0) -> dict[str, bytes]:
+    """Return the parts of a one-sheet workbook with `rows` as its sheet data (and `filler` spaces inside)."""
+    types = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+             '<Default Extension="xml" ContentType="application/xml"/>'
+             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+             'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType='
+             '"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+             '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+             'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    links = (f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+             + (f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
+                if shared_strings else ""))
+    parts = {
+        "[Content_Types].xml": types.encode(),
+        "_rels/.rels": ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                        f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+                        '</Relationships>').encode(),
+        "xl/workbook.xml": (f'<workbook {_NS} xmlns:r="{_REL}"><sheets><sheet name="Sheet1" sheetId="1" '
+                            'r:id="rId1"/></sheets></workbook>').encode(),
+        "xl/_rels/workbook.xml.rels": ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                                       f'relationships">{links}</Relationships>').encode(),
+        "xl/worksheets/sheet1.xml": (f"<worksheet {_NS}><sheetData>{rows}</sheetData>".encode()
+                                     + b" " * filler + b"</worksheet>"),
+    }
+    if shared_strings:
+        parts["xl/sharedStrings.xml"] = shared_strings.encode()
+    return parts
+
+
+def _understated(path: Path) -> None:
+    """Write a workbook whose zip headers say its sheet unpacks to 1 kB when it unpacks to 201 MB."""
+    _zip(path, _minimal_workbook('<row r="1"><c r="A1" t="inlineStr"><is><t>unit_code</t></is></c></row>',
+                                 filler=201 << 20), deflate=True)
+    data, name = bytearray(path.read_bytes()), b"xl/worksheets/sheet1.xml"
+    for signature, name_at, size_at in ((b"PK\x03\x04", 30, 22), (b"PK\x01\x02", 46, 24)):  # local, central
+        at = data.index(signature)
+        while data[at + name_at:at + name_at + len(name)] != name:
+            at = data.index(signature, at + 4)
+        data[at + size_at:at + size_at + 4] = (1000).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
 
 
 def write_hostile_files(expected: list[tuple[str, str, int | None, str | None]]) -> None:
@@ -151,7 +199,20 @@ def write_hostile_files(expected: list[tuple[str, str, int | None, str | None]])
             chunk = b"\0" * (1 << 20)
             for _ in range(201):
                 member.write(chunk)
+    # A 2 KB workbook whose one stray cell at XFD1048576 makes a 17-billion-cell range for the parser.
+    _zip(HERE / "submission-stray-cell.xlsx", _minimal_workbook(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>unit_code</t></is></c></row>'
+        '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'), deflate=True)
+    # A shared-string table that claims four billion strings: the parser would reserve room for them all.
+    _zip(HERE / "submission-shared-strings-claim.xlsx", _minimal_workbook(
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row>', shared_strings=(
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" '
+            'uniqueCount="4000000000"><si><t>unit_code</t></si></sst>')), deflate=True)
+    _understated(HERE / "submission-understated-sizes.xlsx")
     expected += [
+        ("submission-stray-cell.xlsx", "file-too-large", None, None),
+        ("submission-shared-strings-claim.xlsx", "file-too-large", None, None),
+        ("submission-understated-sizes.xlsx", "file-too-large", None, None),
         ("submission-damaged.xlsx", "file-unreadable", None, None),
         ("submission-macro.xlsm", "unsupported-format", None, None),
         ("submission-macro-renamed.xlsx", "unsupported-format", None, None),
@@ -190,6 +251,41 @@ def write_long_workbook(expected: list[tuple[str, str, int | None, str | None]])
     expected.append(("submission-long-table.xlsx", "type-error", 7, "value"))
 
 
+def _long_workbook(path: Path, sheets: list[tuple[str, list[list[object]]]], hidden_sheet: str | None = None
+                   ) -> None:
+    """Write a plain workbook: per sheet, rows of cells (row 1 the header)."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False})
+    workbook.set_properties({"created": datetime(2024, 10, 1)})
+    for name, rows in sheets:
+        sheet = workbook.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+        if name == hidden_sheet:
+            sheet.hide()
+        else:
+            sheet.activate()
+    workbook.close()
+
+
+def write_plain_workbooks(expected: list[tuple[str, str, int | None, str | None]]) -> None:
+    """Workbooks whose sheets say more than their values: hidden sheets, several tables."""
+    header = HEADER.split(",")
+    # An old copy on a hidden first sheet: the visible sheet is read, and the hidden one said.
+    old = [header, ["SO-LDTBXH", "2024-Q3", "08.01", 80, None, None, None, ON_TIME]]
+    new = [header, ["SO-LDTBXH", "2024-Q3", "08.01", 85, None, None, None, ON_TIME]]
+    _long_workbook(HERE / "submission-hidden-first-sheet.xlsx", [("Bản cũ", old), ("Báo cáo", new)],
+                   hidden_sheet="Bản cũ")
+    _long_workbook(HERE / "submission-ambiguous-sheets.xlsx", [("Quý III", old), ("Quý III (sửa)", new)])
+    tasks = [TASK_HEADER.split(","), ["TU-BTC", "2024-Q3", "01.T01", "in_progress", None, None, ON_TIME]]
+    _long_workbook(HERE / "submission-indicators-and-tasks.xlsx", [("Chỉ tiêu", new), ("Nhiệm vụ", tasks)])
+    expected += [("submission-hidden-first-sheet.xlsx", "sheet-skipped", None, None),
+                 ("submission-ambiguous-sheets.xlsx", "ambiguous-sheet", None, None)]
+
+
 def write_templates(expected: list[tuple[str, str, int | None, str | None]]) -> None:
     """A template filled by an officer, and one whose hidden metadata was edited."""
     import sys
@@ -208,6 +304,7 @@ def write_templates(expected: list[tuple[str, str, int | None, str | None]]) -> 
     expected.append(("template-edited-meta.xlsx", "template-mismatch", None, None))
 
 
+
 def main(directory: Path = HERE) -> None:
     global HERE
     HERE = directory
@@ -218,6 +315,7 @@ def main(directory: Path = HERE) -> None:
     write_csv_scenarios(expected)
     write_hostile_files(expected)
     write_long_workbook(expected)
+    write_plain_workbooks(expected)
     write_templates(expected)
     with open(HERE.parent / "expected.csv", "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")

@@ -53,3 +53,22 @@ def test_a_yearly_indicator_is_due_in_the_reports_that_close_its_year(catalog, t
     not_due = issues.filter(pl.col("code") == "indicator-not-due")
     assert sorted(not_due["row"].to_list()) == [2, 3, 4]  # Q1, Q3 and H1 do not close the year
     assert "theo năm" in not_due["message_vi"][0] and "yearly, in the Q4" in not_due["message_en"][0]
+
+
+def _validate_csv(tmp_path, catalog, rows: list[str], settings=None):
+    import hanoi_ctr
+
+    path = tmp_path / "rows.csv"
+    path.write_text("unit_code,period,indicator_code,value,numerator,denominator,submitted_at\n"
+                    + "\n".join(rows) + "\n", encoding="utf-8")
+    return hanoi_ctr.validate([path], catalog, settings)
+
+
+def test_a_two_thousand_in_a_count_is_refused_and_a_three_decimal_indicator_reads_decimals(tmp_path, catalog):
+    batch = _validate_csv(tmp_path, catalog, ["003,2024-Q3,01.06,15.000,,,2024-10-02",
+                                              "SO-LDTBXH,2024-Q3,08.01,\"12,345\",,,2024-10-02"])
+    issue = batch.issues.row(0, named=True)
+    assert (issue["code"], issue["row"]) == ("ambiguous-number", 2) and batch.issues.height == 1
+    assert "15 (a decimal point) or 15000 (a thousands separator)" in issue["message_en"]
+    assert "15 (số thập phân) hoặc 15000 (số nguyên)" in issue["message_vi"]
+    assert batch.values["value"].to_list() == [12.345]  # 12345 is no percentage

@@ -218,6 +218,19 @@ def test_the_progress_bar_draws_on_a_terminal(capsys):
     assert capsys.readouterr().err == "\r[#####     ] 1/2\r[##########] 2/2\n"
 
 
+def test_a_fraction_is_questioned_unless_the_units_earlier_values_are_as_small(tmp_path, catalog, settings):
+    ingest([_csv(tmp_path / "inbox", "q2.csv", ["SO-LDTBXH,2024-Q2,08.01,88,,,,02/07/2024",
+                                                "SO-LDTBXH,2024-Q2,08.02,0.7,,,,02/07/2024"])],
+           catalog, settings, now=T0)
+    batch = ingest([_csv(tmp_path / "inbox", "q3.csv", ["SO-LDTBXH,2024-Q3,08.01,0.9,,,,02/10/2024",
+                                                        "SO-LDTBXH,2024-Q3,08.02,0.8,,,,02/10/2024"])],
+                   catalog, settings, now=T0 + timedelta(days=1))
+    flagged = batch.issues.filter(pl.col("code") == "scale-mismatch")
+    assert flagged["row"].to_list() == [2]  # 08.01 was 88 last quarter; 08.02 was 0.7
+    assert "did you mean 90? (earlier periods: about 88)" in flagged["message_en"].item()
+    assert sorted(Store(settings.archive).values()["value"].to_list()) == [0.7, 0.8, 0.9, 88.0]  # warned, kept
+
+
 def test_notes_keep_their_line_breaks_and_messages_escape_control_characters(tmp_path, catalog, settings):
     path = tmp_path / "inbox" / "notes.csv"
     path.parent.mkdir(parents=True)

@@ -157,6 +157,15 @@ def test_validate_command_takes_a_folder(capsys):
                                                          ("template-edited-meta.xlsx", "template-mismatch")}
 
 
+def test_numbers_are_read_as_the_cells_show_them(batch):
+    assert _values(batch, "submission-percent-cells.xlsx")["08.01"][0] == 90.5  # 90.5% in a percent cell
+    assert _values(batch, "submission-ambiguous-number.csv") == {"08.01": (90.5, None, None, None, 4)}
+
+
+def test_the_visible_copy_of_a_row_is_kept(batch):
+    assert _values(batch, "submission-duplicate-on-hidden-row.xlsx") == {"08.01": (85.0, None, None, None, 3)}
+
+
 def test_the_visible_sheets_are_read(batch):
     assert _values(batch, "submission-hidden-first-sheet.xlsx") == {"08.01": (85.0, None, None, None, 2)}
     sha = batch.ledger.filter(pl.col("file_name") == "submission-indicators-and-tasks.xlsx")["sha256"].item()

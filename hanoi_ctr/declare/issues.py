@@ -95,8 +95,12 @@ CODES: dict[str, IssueCode] = {
                              "Value {value} does not match numerator/denominator ({detail})."),
     "task-not-assigned": _c("row", "Nhiệm vụ '{value}' không do đơn vị {detail} chủ trì.",
                             "Task '{value}' is not led by unit {detail}."),
-    "duplicate-row": _c("row", "Dòng trùng với dòng {detail} trong cùng tệp.",
-                        "Row duplicates row {detail} of the same file."),
+    "duplicate-row": _c("row", "Dòng trùng với dòng {detail}.", "Row duplicates row {detail}."),
+    "ambiguous-number": _c("row", "Cột '{column}': '{value}' có thể hiểu là {detail}; hãy viết số không có dấu "
+                           "phân cách hàng nghìn.", "Column '{column}': '{value}' reads as {detail}; write the "
+                           "number without a thousands separator."),
+    "not-finite": _c("row", "Cột '{column}': '{value}' không phải là một số hữu hạn.",
+                     "Column '{column}': '{value}' is not a finite number."),
     "indicator-not-due": _c("row", "Chỉ tiêu '{value}' báo cáo {detail}; kỳ này chưa đến hạn báo cáo chỉ tiêu.",
                             "Indicator '{value}' is reported {detail}; it is not due in this period's report."),
     # warnings: never block
@@ -122,6 +126,13 @@ CODES: dict[str, IssueCode] = {
                          "of the term."),
     "sheet-skipped": _c("warning", "Trang tính '{value}' đang ẩn nên không được đọc ({detail}).",
                         "Sheet '{value}' is hidden and was not read ({detail})."),
+    "percent-cell": _c("warning", "Ô định dạng phần trăm: {value} được đọc là {detail}, như ô hiển thị.",
+                       "A cell formatted as a percentage: {value} is read as {detail}, as the cell shows it."),
+    "scale-mismatch": _c("warning", "Giá trị {value} của chỉ tiêu tính theo % (0-100) có thể là tỷ lệ 0-1: "
+                         "{detail}", "Value {value} of an indicator in percent (0-100) may be a 0-1 fraction: "
+                         "{detail}"),
+    "hidden-row": _c("warning", "Dòng đang bị ẩn; số liệu của dòng vẫn được đọc.",
+                     "The row is hidden; its values were read all the same."),
     # catalog problems: a broken catalog stops the run
     "unexpected-column": _c("catalog", "Cột '{column}' không có trong khai báo bảng.",
                             "Column '{column}' is not declared for this table."),

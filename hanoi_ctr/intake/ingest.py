@@ -36,7 +36,7 @@ from hanoi_ctr.intake.checks import Checked, Context, check
 from hanoi_ctr.intake.lateness import on_time, with_deadlines
 from hanoi_ctr.intake.normalize import date as parse_date
 from hanoi_ctr.intake.normalize import text
-from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW, RawFile, read_file
+from hanoi_ctr.intake.readers import CELL_FACTS, INDICATOR_RAW, TASK_RAW, RawFile, read_file
 from hanoi_ctr.intake.revisions import INDICATOR_KEY
 from hanoi_ctr.intake.store import Store
 from hanoi_ctr.locks import exclusive
@@ -166,7 +166,7 @@ def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: 
     received = [now + timedelta(microseconds=i) for i in range(len(ordered))]
     indicators = _concat(ordered, received, "indicators", INDICATOR_RAW, expected)
     tasks = _concat(ordered, received, "tasks", TASK_RAW, expected)
-    ctx = Context(catalog, now.astimezone(TIMEZONE).date(), settings.calendar)
+    ctx = Context(catalog, now.astimezone(TIMEZONE).date(), settings.calendar, history=current)
     checked = check(indicators, tasks, ctx)
     file_issues = [i for raw in raws for i in raw.issues]
     names = {r.sha256: r.path.name for r in raws}
@@ -180,14 +180,15 @@ def _process(raws: list[RawFile], catalog: Catalog, settings: Settings, period: 
 def _concat(ordered: list[RawFile], received: list[datetime], kind: str, columns: tuple[str, ...],
             expected: str | None) -> pl.DataFrame:
     """Stack one kind of raw rows of every file, each with its file, hash, receipt time and period."""
-    schema = {"sheet": pl.String, "row": pl.Int64, **{c: pl.String for c in columns},
+    schema = {"sheet": pl.String, "row": pl.Int64, **{c: pl.String for c in columns}, **CELL_FACTS,
               "file": pl.String, "sha256": pl.String, "received_at": pl.Datetime("us", "UTC"),
               "expected_period": pl.String}
     kept = [(raw, at) for raw, at in zip(ordered, received)
             if getattr(raw, kind) is not None and getattr(raw, kind).height and not raw.rejected]
     if not kept:
         return pl.DataFrame(schema=schema)
-    body = pl.concat([getattr(raw, kind).select("sheet", "row", *columns) for raw, _ in kept], how="vertical")
+    body = pl.concat([getattr(raw, kind).select("sheet", "row", *columns, *CELL_FACTS) for raw, _ in kept],
+                     how="vertical")
     # File-level columns are built once per file and repeated over its rows (no per-file frame operations).
     files = pl.DataFrame(
         {"file": [r.path.name for r, _ in kept], "sha256": [r.sha256 for r, _ in kept],

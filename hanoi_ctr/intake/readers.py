@@ -1,20 +1,20 @@
-"""Read submission files into raw text frames, keeping the row the user sees.
+"""Read submission files into raw text frames, keeping the row the user sees and what each cell showed.
 
 Three formats: the template workbook the library generates, a plain
 long-table `.xlsx` (its visible sheets, header row) and a long-table CSV
 (UTF-8 with or without BOM; comma, semicolon or tab separated).
 Workbooks are first measured and read for what values alone do not say
-(`sheetxml`: hidden sheets, used ranges), then parsed with
-fastexcel/calamine in a bounded child process (`sandbox`), which returns
-formula results as cached and never evaluates them.
+(`sheetxml`: hidden sheets and rows, number formats, used ranges), then
+parsed with fastexcel/calamine in a bounded child process (`sandbox`),
+which returns formula results as cached and never evaluates them.
 
 A reader never raises on bad content: what it cannot read becomes a
 file-level issue (`file-too-large`, `unsupported-format`,
 `unsupported-encoding`, `file-unreadable`, `empty-file`,
 `missing-column`, `ambiguous-sheet`, `template-mismatch`), and what it
 skips is said (`sheet-skipped`). Every value it returns is text, with
-`sheet` and `row` (1-based, as the user sees it) beside it; typing and
-checking happen in `checks`.
+`sheet` and `row` (1-based, as the user sees it) beside it and the
+`CELL_FACTS` of its row; typing and checking happen in `checks`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from hanoi_ctr.intake import layout, sandbox, sheetxml
 from hanoi_ctr.intake.normalize import fold
 from hanoi_ctr.settings import Settings
 
-__all__ = ["INDICATOR_RAW", "TASK_RAW", "RawFile", "read_file", "sha256_of"]
+__all__ = ["CELL_FACTS", "INDICATOR_RAW", "TASK_RAW", "RawFile", "read_file", "sha256_of"]
 
 #: Columns of a raw indicator frame and a raw task frame (all text).
 INDICATOR_RAW = ("unit_code", "period", "indicator_code", "value", "numerator", "denominator", "note",
@@ -53,6 +53,11 @@ _ALIASES |= {fold(k): v for k, v in {
 }.items()}
 
 
+#: What a row's cells were besides their text: whether the row is hidden, and how the numbers were
+#: stored (`number`, `percent`; null for text and CSV).
+CELL_FACTS = {"row_hidden": pl.Boolean, "value_cell": pl.String, "numerator_cell": pl.String,
+              "denominator_cell": pl.String}
+_FACT_COLUMNS = ("value", "numerator", "denominator")
 _HEADER_SEARCH_ROWS = 20
 
 
@@ -203,7 +208,7 @@ def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
         return
     if template:
         raw.format = "template"
-        _read_template(raw, sheets)
+        _read_template(raw, sheets, book)
     else:
         raw.format = "xlsx"
         _read_plain(raw, sheets, book)
@@ -247,7 +252,7 @@ def _read_plain(raw: RawFile, sheets: dict[str, list[list[str]]], book: sheetxml
             raw.issue("sheet-skipped", sheet=printable(sheet.name), value=sheet.name,
                       detail=(f"đã đọc trang {read}", f"read: {read}"))
     for name, records in tables.items():
-        _from_records(raw, records, name, _header_index(records))
+        _from_records(raw, records, name, _header_index(records), book.sheet(name))
 
 
 def _kind_of(records: list[list[str]]) -> str:
@@ -256,7 +261,7 @@ def _kind_of(records: list[list[str]]) -> str:
     return "tasks" if "task_code" in names and "indicator_code" not in names else "indicators"
 
 
-def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]]) -> None:
+def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]], book: sheetxml.Book) -> None:
     meta = {r[0]: r[1] for r in sheets[layout.META_SHEET] if len(r) >= 2 and r[0]}
     raw.meta = meta
     problem = _template_problem(meta, sheets)
@@ -269,10 +274,11 @@ def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]]) -> None:
     header = {"unit_code": meta["unit_code"], "period": meta["period"],
               "submitted_at": _cell(reporter, layout.SUBMITTED_ON_COLUMN),
               "reported_by": _cell(reporter, layout.REPORTED_BY_COLUMN)}
-    _from_template_sheet(raw, records, layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS, "indicators", header)
+    _from_template_sheet(raw, records, layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS, "indicators", header,
+                         book.sheet(layout.INDICATOR_SHEET))
     if layout.TASK_SHEET in sheets:
         _from_template_sheet(raw, sheets[layout.TASK_SHEET], layout.TASK_SHEET, layout.TASK_COLUMNS, "tasks",
-                             header)
+                             header, book.sheet(layout.TASK_SHEET))
     codes = ";".join(raw.indicators["indicator_code"].drop_nulls()) if raw.indicators is not None else ""
     if codes != meta.get("indicator_codes", ""):
         raw.issue("template-mismatch", detail=("mã chỉ tiêu trong trang tính khác với biểu mẫu đã phát hành",
@@ -299,13 +305,17 @@ def _template_problem(meta: dict[str, str], sheets: dict[str, list[list[str]]]) 
 
 
 def _from_template_sheet(raw: RawFile, records: list[list[str]], sheet: str, columns: tuple[str, ...],
-                         kind: str, header: dict[str, str]) -> None:
+                         kind: str, header: dict[str, str], facts: sheetxml.Sheet | None) -> None:
+    positions = {name: i for i, name in enumerate(columns)}
+    cells = _cells(facts, positions)
     rows = []
     for index in range(layout.FIRST_DATA_ROW - 1, len(records)):
         values = dict(zip(columns, records[index]))
         if not any(v.strip() for v in values.values()):
             continue
-        rows.append({"sheet": sheet, "row": index + 1, **values, **header})
+        row = index + 1
+        rows.append({"sheet": sheet, "row": row, **values, **header,
+                     **_row_facts(row, positions, cells, facts)})
     wanted = INDICATOR_RAW if kind == "indicators" else TASK_RAW
     setattr(raw, kind, _frame(rows, wanted))
 
@@ -314,7 +324,8 @@ def _cell(row: list[str], column: int) -> str:
     return row[column - 1] if len(row) >= column else ""
 
 
-def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, header_index: int | None) -> None:
+def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, header_index: int | None,
+                  facts: sheetxml.Sheet | None = None) -> None:
     """Turn a long table (header row, then data) into a raw frame."""
     if header_index is None:
         return
@@ -328,18 +339,39 @@ def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, hea
         return
     _flag_unused_columns(raw, records, header_index, header, sheet)
     positions = {name: p for p, name in enumerate(header) if name in wanted}
+    cells = _cells(facts, positions)
     rows = []
     for index in range(header_index + 1, len(records)):
         record = records[index]
         if not any(c.strip() for c in record):
             continue
+        row = index + 1
         values = {name: record[p] for name, p in positions.items() if p < len(record)}
-        rows.append({"sheet": sheet, "row": index + 1, **values})
+        rows.append({"sheet": sheet, "row": row, **values, **_row_facts(row, positions, cells, facts)})
     setattr(raw, kind, _frame(rows, wanted))
 
 
 def _shown(sheet: str | None) -> str | None:
     return None if sheet is None else printable(sheet)
+
+
+def _cells(facts: sheetxml.Sheet | None, positions: dict[str, int]) -> dict[tuple[int, int], sheetxml.Cell]:
+    """Return the formats of the cells whose storage matters (unit code, numbers), by (row, position)."""
+    if facts is None:
+        return {}
+    wanted = [positions[n] for n in _FACT_COLUMNS if n in positions]
+    return {(row, facts.position(column)): cell
+            for (row, column), cell in facts.cells([facts.column(p) for p in wanted]).items()}
+
+
+def _row_facts(row: int, positions: dict[str, int], cells: dict[tuple[int, int], sheetxml.Cell],
+               facts: sheetxml.Sheet | None) -> dict[str, object]:
+    """Return a row's CELL_FACTS."""
+    out: dict[str, object] = {"row_hidden": bool(facts) and row in facts.hidden_rows}
+    for name in _FACT_COLUMNS:
+        cell = cells.get((row, positions[name])) if name in positions else None
+        out[f"{name}_cell"] = cell.kind if cell and cell.kind in ("number", "percent") else None
+    return out
 
 
 def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: int, header: list[str | None],
@@ -356,5 +388,5 @@ def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: i
 
 
 def _frame(rows: list[dict[str, object]], wanted: tuple[str, ...]) -> pl.DataFrame:
-    schema = {"sheet": pl.String, "row": pl.Int64} | {c: pl.String for c in wanted}
+    schema = {"sheet": pl.String, "row": pl.Int64} | {c: pl.String for c in wanted} | CELL_FACTS
     return pl.DataFrame([{c: r.get(c) for c in schema} for r in rows], schema=schema, orient="row")

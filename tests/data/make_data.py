@@ -98,6 +98,24 @@ CSV_SCENARIOS: dict[str, tuple[list[str], list[tuple[str, int | None, str | None
                                           [("unknown-task", 2, "task_code")]),
     "submission-tasks-not-lead.csv": ([TASK_HEADER, f"SO-KHDT,2024-Q3,01.T01,in_progress,,,{ON_TIME}"],
                                       [("task-not-assigned", 2, "task_code")]),
+    # Two thousand or two? A count, a numerator and a denominator cannot tell; 90.500 % can only be 90.5.
+    "submission-ambiguous-number.csv": ([
+        HEADER,
+        f"003,2024-Q3,01.06,2.000,,,,{ON_TIME}",
+        f"00277,2024-Q3,01.07,,\"1,500\",2.000,,{ON_TIME}",
+        f"SO-LDTBXH,2024-Q3,08.01,\"90,500\",,,,{ON_TIME}",
+    ], [("ambiguous-number", 2, "value"), ("ambiguous-number", 3, "numerator"),
+        ("ambiguous-number", 3, "denominator")]),
+    "submission-not-finite.csv": ([
+        HEADER,
+        f"SO-LDTBXH,2024-Q3,08.01,1e309,,,,{ON_TIME}",
+        f"SO-LDTBXH,2024-Q3,08.02,inf,,,,{ON_TIME}",
+        f"SO-LDTBXH,2024-Q3,08.03,NaN,,,,{ON_TIME}",
+        f"00277,2024-Q3,01.07,,45,1e400,,{ON_TIME}",
+    ], [("not-finite", 2, "value"), ("not-finite", 3, "value"), ("not-finite", 4, "value"),
+        ("not-finite", 5, "denominator")]),
+    "submission-scale-mismatch.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,08.01,\"0,9\",,,,{ON_TIME}"],
+                                      [("scale-mismatch", 2, "value")]),
 }
 
 
@@ -251,29 +269,42 @@ def write_long_workbook(expected: list[tuple[str, str, int | None, str | None]])
     expected.append(("submission-long-table.xlsx", "type-error", 7, "value"))
 
 
-def _long_workbook(path: Path, sheets: list[tuple[str, list[list[object]]]], hidden_sheet: str | None = None
-                   ) -> None:
-    """Write a plain workbook: per sheet, rows of cells (row 1 the header)."""
+def _long_workbook(path: Path, sheets: list[tuple[str, list[list[object]]]], hidden_sheet: str | None = None,
+                   hidden_rows: tuple[int, ...] = (), formats: dict[tuple[int, int], str] | None = None) -> None:
+    """Write a plain workbook: per sheet, rows of cells (row 1 the header); some cells with a number format."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False})
     workbook.set_properties({"created": datetime(2024, 10, 1)})
+    number_formats = {code: workbook.add_format({"num_format": code}) for code in set((formats or {}).values())}
     for name, rows in sheets:
         sheet = workbook.add_worksheet(name)
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 if value is not None:
-                    sheet.write(r, c, value)
+                    code = (formats or {}).get((r + 1, c + 1)) if name == sheets[-1][0] else None
+                    sheet.write(r, c, value, number_formats[code] if code else None)
         if name == hidden_sheet:
             sheet.hide()
         else:
             sheet.activate()
+        for row in hidden_rows if name == sheets[-1][0] else ():
+            sheet.set_row(row - 1, None, None, {"hidden": True})
     workbook.close()
 
 
 def write_plain_workbooks(expected: list[tuple[str, str, int | None, str | None]]) -> None:
-    """Workbooks whose sheets say more than their values: hidden sheets, several tables."""
+    """Workbooks whose cells say more than their values: number formats, hidden sheets and rows, several tables."""
     header = HEADER.split(",")
+    # 90.5% typed in a percent cell is 90.5; a count in a percent cell is not a count; 0.9 typed for a 0-100 rate.
+    _long_workbook(HERE / "submission-percent-cells.xlsx", [("Báo cáo", [
+        header, ["SO-LDTBXH", "2024-Q3", "08.01", 0.905, None, None, None, ON_TIME],
+        ["003", "2024-Q3", "01.06", 0.12, None, None, None, ON_TIME],
+        ["SO-LDTBXH", "2024-Q3", "08.02", 0.9, None, None, None, ON_TIME]])],
+        formats={(2, 4): "0.0%", (3, 4): "0%"})
+    expected += [("submission-percent-cells.xlsx", "percent-cell", 2, "value"),
+                 ("submission-percent-cells.xlsx", "type-error", 3, "value"),
+                 ("submission-percent-cells.xlsx", "scale-mismatch", 4, "value")]
     # An old copy on a hidden first sheet: the visible sheet is read, and the hidden one said.
     old = [header, ["SO-LDTBXH", "2024-Q3", "08.01", 80, None, None, None, ON_TIME]]
     new = [header, ["SO-LDTBXH", "2024-Q3", "08.01", 85, None, None, None, ON_TIME]]
@@ -284,6 +315,11 @@ def write_plain_workbooks(expected: list[tuple[str, str, int | None, str | None]
     _long_workbook(HERE / "submission-indicators-and-tasks.xlsx", [("Chỉ tiêu", new), ("Nhiệm vụ", tasks)])
     expected += [("submission-hidden-first-sheet.xlsx", "sheet-skipped", None, None),
                  ("submission-ambiguous-sheets.xlsx", "ambiguous-sheet", None, None)]
+    # The first copy of a row is on a hidden row: the visible copy is kept.
+    _long_workbook(HERE / "submission-duplicate-on-hidden-row.xlsx", [("Báo cáo", [*old, new[1]])],
+                   hidden_rows=(2,))
+    expected += [("submission-duplicate-on-hidden-row.xlsx", "hidden-row", 2, None),
+                 ("submission-duplicate-on-hidden-row.xlsx", "duplicate-row", 2, "indicator_code")]
 
 
 def write_templates(expected: list[tuple[str, str, int | None, str | None]]) -> None:

@@ -64,6 +64,31 @@ def _validate_csv(tmp_path, catalog, rows: list[str], settings=None):
     return hanoi_ctr.validate([path], catalog, settings)
 
 
+def test_a_unit_code_without_its_zeros_is_read_only_when_it_can_be_one_unit(tmp_path, catalog):
+    batch = _validate_csv(tmp_path, catalog, ["97,2024-Q3,01.07,,45,50,2024-10-02",  # only ward 00097
+                                              "4,2024-Q3,01.07,,45,50,2024-10-02",  # district 004 or ward 00004
+                                              "277,2024-Q3,01.06,3,,,2024-10-02"])  # a code as typed
+    assert batch.issues.select("code", "row").rows() == [("unit-code-padded", 2), ("ambiguous-unit", 3)]
+    assert "004 (Quận Long Biên) or 00004 (Phường Trúc Bạch)" in batch.issues["message_en"][1]
+    assert batch.values.select("row", "unit_code").sort("row").rows() == [(2, "00097"), (4, "277")]
+
+
+def test_after_the_reorganisation_a_code_is_padded_among_the_units_then_in_force(tmp_path, catalog):
+    # 4 is district 004 or ward 00004 before July 2025; from then only the new ward 00004 exists.
+    batch = _validate_csv(tmp_path, catalog, ["4,2025-Q3,01.07,,45,50,2025-10-02"])
+    assert batch.issues.select("code").to_series().to_list() == ["unit-code-padded"]
+
+
+def test_a_ward_abolished_mid_window_is_inactive_for_that_window(tmp_path, catalog):
+    from hanoi_ctr.settings import Settings
+
+    # Decree 09 windows: 2025-Q3 runs 15 June - 14 September; 00277 existed until 30 June.
+    batch = _validate_csv(tmp_path, catalog, ["00277,2025-Q3,01.07,,45,50,2025-09-20"],
+                          Settings(calendar="decree09"))
+    assert batch.issues.select("code", "row", "column").rows() == [("unit-inactive", 2, "unit_code")]
+    assert batch.values.is_empty()
+
+
 def test_a_two_thousand_in_a_count_is_refused_and_a_three_decimal_indicator_reads_decimals(tmp_path, catalog):
     batch = _validate_csv(tmp_path, catalog, ["003,2024-Q3,01.06,15.000,,,2024-10-02",
                                               "SO-LDTBXH,2024-Q3,08.01,\"12,345\",,,2024-10-02"])

@@ -162,6 +162,16 @@ def test_numbers_are_read_as_the_cells_show_them(batch):
     assert _values(batch, "submission-ambiguous-number.csv") == {"08.01": (90.5, None, None, None, 4)}
 
 
+def test_a_quoted_decimal_comma_stays_in_its_field(batch):
+    assert _values(batch, "submission-extra-fields.csv") == {"08.02": (3.25, None, None, None, 3)}
+
+
+def test_unit_codes_typed_as_numbers_are_read_as_shown_or_refused(batch):
+    sha = batch.ledger.filter(pl.col("file_name") == "submission-unit-code-as-number.xlsx")["sha256"].item()
+    rows = batch.values.filter(pl.col("sha256") == sha).sort("row")
+    assert rows.select("row", "unit_code").rows() == [(3, "00097"), (4, "00277")]  # row 2 (277) is ambiguous
+
+
 def test_the_visible_copy_of_a_row_is_kept(batch):
     assert _values(batch, "submission-duplicate-on-hidden-row.xlsx") == {"08.01": (85.0, None, None, None, 3)}
 
@@ -171,6 +181,16 @@ def test_the_visible_sheets_are_read(batch):
     sha = batch.ledger.filter(pl.col("file_name") == "submission-indicators-and-tasks.xlsx")["sha256"].item()
     assert batch.values.filter(pl.col("sha256") == sha).height == 1
     assert batch.tasks.filter(pl.col("sha256") == sha)["task_code"].to_list() == ["01.T01"]
+
+
+def test_a_name_beside_its_code_is_read_as_the_units_name(batch):
+    assert sorted(_values(batch, "submission-unit-name.csv")) == ["01.06", "03.05", "05.04"]
+
+
+def test_a_unit_not_in_force_at_the_end_of_the_period_names_its_successor(batch):
+    issue = batch.issues.filter(pl.col("file") == "submission-unit-inactive-at-period-end.csv",
+                                pl.col("code") == "unit-inactive").row(0, named=True)
+    assert "00292 Phường Bạch Mai" in issue["message_en"] and "30/06/2025" in issue["message_vi"]
 
 
 def test_hostile_workbooks_are_refused_quickly():

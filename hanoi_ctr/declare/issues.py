@@ -57,14 +57,16 @@ CODES: dict[str, IssueCode] = {
     "template-mismatch": _c("file", "Biểu mẫu không khớp: {detail}.", "The template does not match: {detail}."),
     "duplicate-file": _c("file", "Tệp này đã được gửi trước đó ({detail}); không có thay đổi.",
                          "This file was already received ({detail}); nothing changed."),
+    "duplicate-column": _c("file", "Các cột {detail} cùng là cột '{column}'; hãy giữ lại một cột.",
+                           "Columns {detail} all mean '{column}'; keep only one of them."),
     "ambiguous-sheet": _c("file", "Nhiều trang tính có cùng loại bảng số liệu ({detail}); hãy gửi mỗi bảng trong "
                           "một tệp hoặc xóa trang thừa.", "Several sheets hold the same kind of table ({detail}); "
                           "send one table per file or delete the extra sheets."),
     # row level: the row is rejected, the rest of the file is kept
     "unknown-unit": _c("row", "Mã đơn vị '{value}' không có trong danh mục.",
                        "Unit code '{value}' is not in the catalog."),
-    "unit-inactive": _c("row", "Đơn vị '{value}' không còn/chưa hoạt động trong kỳ {detail}.",
-                        "Unit '{value}' did not exist in period {detail}."),
+    "unit-inactive": _c("row", "Đơn vị '{value}' không hoạt động vào ngày cuối của kỳ báo cáo: {detail}.",
+                        "Unit '{value}' is not in force on the last day of the period: {detail}."),
     "unknown-indicator": _c("row", "Mã chỉ tiêu '{value}' không có trong danh mục.",
                             "Indicator code '{value}' is not in the catalog."),
     "indicator-not-assigned": _c("row", "Chỉ tiêu '{value}' không giao cho đơn vị {detail}.",
@@ -101,6 +103,13 @@ CODES: dict[str, IssueCode] = {
                            "number without a thousands separator."),
     "not-finite": _c("row", "Cột '{column}': '{value}' không phải là một số hữu hạn.",
                      "Column '{column}': '{value}' is not a finite number."),
+    "ambiguous-unit": _c("row", "Mã đơn vị '{value}' thiếu các số 0 ở đầu (ô dạng số, hoặc tệp lưu từ ô dạng số) "
+                         "và có thể là {detail}; hãy nhập mã dưới dạng văn bản.", "Unit code '{value}' lacks its "
+                         "leading zeros (a number cell, or a file saved from one) and could be {detail}; type the "
+                         "code as text."),
+    "extra-fields": _c("row", "Dòng có nhiều ô hơn dòng tiêu đề (thừa: {value}); có thể một dấu phẩy thập phân "
+                       "không nằm trong ngoặc kép đã tách đôi một số.", "The row has more fields than the header "
+                       "(extra: {value}); an unquoted decimal comma may have split a number in two."),
     "indicator-not-due": _c("row", "Chỉ tiêu '{value}' báo cáo {detail}; kỳ này chưa đến hạn báo cáo chỉ tiêu.",
                             "Indicator '{value}' is reported {detail}; it is not due in this period's report."),
     # warnings: never block
@@ -131,6 +140,11 @@ CODES: dict[str, IssueCode] = {
     "scale-mismatch": _c("warning", "Giá trị {value} của chỉ tiêu tính theo % (0-100) có thể là tỷ lệ 0-1: "
                          "{detail}", "Value {value} of an indicator in percent (0-100) may be a 0-1 fraction: "
                          "{detail}"),
+    "unit-code-padded": _c("warning", "Mã đơn vị '{value}' thiếu các số 0 ở đầu: được đọc là {detail}, đơn vị duy "
+                           "nhất có mã này.", "Unit code '{value}' lacks its leading zeros: read as {detail}, the "
+                           "one unit it can be."),
+    "unit-name-mismatch": _c("warning", "Tên đơn vị '{value}' khác tên trong danh mục của mã {detail}.",
+                             "Unit name '{value}' differs from the catalog's name for {detail}."),
     "hidden-row": _c("warning", "Dòng đang bị ẩn; số liệu của dòng vẫn được đọc.",
                      "The row is hidden; its values were read all the same."),
     # catalog problems: a broken catalog stops the run

@@ -15,6 +15,7 @@ every file: rows read = rows accepted + rows rejected.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable, Literal
 
 import polars as pl
@@ -24,10 +25,10 @@ from hanoi_ctr.declare.issues import CODES, Issue
 from hanoi_ctr.declare.tables import TABLES
 from hanoi_ctr.declare.vocabulary import LEVELS, TASK_STATUSES
 from hanoi_ctr.intake.normalize import date as parse_date
-from hanoi_ctr.intake.normalize import number, thousands
+from hanoi_ctr.intake.normalize import fold, number, thousands
 from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW
 from hanoi_ctr.intake.rows import Context, computed, prepare, read_indicators, read_tasks
-from hanoi_ctr.periods import TIMEZONE
+from hanoi_ctr.periods import TIMEZONE, parse_period, window
 from hanoi_ctr.spans import end_of, first_of
 
 __all__ = ["Checked", "Context", "ROW_CHECKS", "RowCheck", "check", "checks_for", "row_check"]
@@ -176,10 +177,96 @@ def period_of_the_file(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
 
 @row_check("missing-value", "unknown-unit", "unit-inactive")
 def unit_in_force(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """The unit is given, in the catalog, and existed during the period."""
+    """The unit is given, in the catalog, and in force on the period's last day (else its successors are named)."""
+    unknown = pl.col("unit_code").is_not_null() & ~pl.col("_unit_known") & pl.col("_unit_candidates").is_null()
+    inactive = f.filter("_unit_inactive").join(_inactive_details(f, ctx), on=["unit_code", "_period"],
+                                                how="left")
     return [_flag(f, pl.col("unit_code").is_null(), "missing-value", "unit_code"),
-            _flag(f, pl.col("unit_code").is_not_null() & ~pl.col("_unit_known"), "unknown-unit", "unit_code"),
-            _flag(f, pl.col("_unit_inactive"), "unit-inactive", "unit_code", detail=pl.col("_period"))]
+            _flag(f, unknown, "unknown-unit", "unit_code"),
+            _flag(inactive, pl.lit(True), "unit-inactive", "unit_code", value=pl.col("_unit_typed"),
+                  detail=(pl.col("_inactive_vi"), pl.col("_inactive_en")))]
+
+
+def _inactive_details(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Return (unit_code, _period, _inactive_vi, _inactive_en): the period's end, the unit's dates, its successors."""
+    rows = []
+    for code, period in f.filter("_unit_inactive").select("unit_code", "_period").unique().iter_rows():
+        end = window(parse_period(period), ctx.calendar)[1]
+        records = ctx.catalog.units.filter(pl.col("unit_code") == code)
+        ended = records.filter(pl.col("valid_to") < end)["valid_to"].max()
+        starts = records.filter(pl.col("valid_from") > end)["valid_from"].min()
+        vi, en = [f"kỳ {period} kết thúc ngày {end:%d/%m/%Y}"], [f"period {period} ends on {end:%d/%m/%Y}"]
+        if ended is not None:
+            vi.append(f"đơn vị ngừng hoạt động từ sau ngày {ended:%d/%m/%Y}")
+            en.append(f"the unit ceased after {ended:%d/%m/%Y}")
+        elif starts is not None:
+            vi.append(f"đơn vị hoạt động từ ngày {starts:%d/%m/%Y}")
+            en.append(f"the unit is in force from {starts:%d/%m/%Y}")
+        successors = _successor_names(code, end, ctx)
+        if successors:
+            vi.append(f"đơn vị kế thừa: {successors}")
+            en.append(f"succeeded by {successors}")
+        rows.append({"unit_code": code, "_period": period, "_inactive_vi": "; ".join(vi),
+                     "_inactive_en": "; ".join(en)})
+    return pl.DataFrame(rows, schema={"unit_code": pl.String, "_period": pl.String, "_inactive_vi": pl.String,
+                                      "_inactive_en": pl.String})
+
+
+def _successor_names(code: str, day: date, ctx: Context) -> str:
+    """Return the units that took over from `code` and are in force on `day`, as 'code name'."""
+    successors = ctx.catalog.successors(code)
+    if successors.is_empty():
+        return ""
+    named = ctx.catalog.units_on(day).select("unit_code", "name_vi").join(
+        successors.rename({"new_code": "unit_code"}), on="unit_code").sort(
+        pl.col("default_successor").not_(), "unit_code")
+    return ", ".join(f"{c} {n}" for c, n in named.select("unit_code", "name_vi").iter_rows())
+
+
+@row_check("ambiguous-unit", "unit-code-padded")
+def unit_code_as_shown(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A unit code that lost its leading zeros is read as the one unit it can be, never chosen among several."""
+    candidates = pl.col("_unit_candidates")
+    return [_flag(f, candidates.is_not_null(), "ambiguous-unit", "unit_code", value=pl.col("_unit_typed"),
+                  detail=(candidates.list.join(" hoặc "), candidates.list.join(" or "))),
+            _flag(f, pl.col("_unit_padded").fill_null(False), "unit-code-padded", "unit_code",
+                  value=pl.col("_unit_typed"), detail=pl.col("unit_code"))]
+
+
+@row_check("unit-name-mismatch")
+def unit_named_as_in_catalog(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A unit's name, where the file gives one beside its code, is the catalog's (with or without its kind)."""
+    named = f.filter(pl.col("unit_name").is_not_null() & pl.col("_unit_ok"))
+    if named.is_empty():
+        return []
+    names = _catalog_names(ctx.catalog.units)
+    # `unit_name` is already clean text (NFC, single spaces): lower case makes it a `fold` key.
+    checked = named.select("_rid", "unit_code", "unit_name").join(names, on="unit_code", how="left").group_by(
+        "_rid").agg(_matches=(pl.col("_folded") == pl.col("unit_name").str.to_lowercase()).any(),
+                    _catalog=pl.col("name_vi").last())
+    f = f.join(checked, on="_rid", how="left")
+    return [_flag(f, pl.col("_matches").is_not_null() & ~pl.col("_matches"), "unit-name-mismatch", "unit_name",
+                  detail=pl.format("{}: {}", "unit_code", "_catalog"))]
+
+
+def _catalog_names(units: pl.DataFrame) -> pl.DataFrame:
+    """Return (unit_code, name_vi, _folded): each name a code has had, folded, with and without its kind."""
+    kinds = sorted({fold(k) for k in ("Thành phố", "Quận", "Huyện", "Thị xã", "Phường", "Xã", "Thị trấn")},
+                   key=len, reverse=True)
+    rows = []
+    for code, name in units.select("unit_code", "name_vi").unique().iter_rows():
+        folded = fold(name)
+        rows.append((code, name, folded))
+        rows += [(code, name, folded[len(k):].strip()) for k in kinds if folded.startswith(k + " ")]
+    return pl.DataFrame(rows, schema={"unit_code": pl.String, "name_vi": pl.String, "_folded": pl.String},
+                        orient="row")
+
+
+@row_check("extra-fields")
+def fields_within_header(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A CSV row has no more fields than its header (an unquoted `3,25` splits a number and shifts the row)."""
+    return [_flag(f, pl.col("extra_fields").is_not_null(), "extra-fields", pl.format("#{}", "extra_from"),
+                  value=pl.col("extra_fields"))]
 
 
 @row_check("hidden-row")

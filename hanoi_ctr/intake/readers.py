@@ -11,10 +11,11 @@ which returns formula results as cached and never evaluates them.
 A reader never raises on bad content: what it cannot read becomes a
 file-level issue (`file-too-large`, `unsupported-format`,
 `unsupported-encoding`, `file-unreadable`, `empty-file`,
-`missing-column`, `ambiguous-sheet`, `template-mismatch`), and what it
-skips is said (`sheet-skipped`). Every value it returns is text, with
-`sheet` and `row` (1-based, as the user sees it) beside it and the
-`CELL_FACTS` of its row; typing and checking happen in `checks`.
+`missing-column`, `duplicate-column`, `ambiguous-sheet`,
+`template-mismatch`), and what it skips is said (`sheet-skipped`). Every
+value it returns is text, with `sheet` and `row` (1-based, as the user
+sees it) beside it and the `CELL_FACTS` of its row; typing and checking
+happen in `checks`.
 """
 
 from __future__ import annotations
@@ -28,36 +29,28 @@ from typing import Collection
 
 import polars as pl
 
-from hanoi_ctr.declare.fields import FIELDS
 from hanoi_ctr.declare.issues import Issue, printable
 from hanoi_ctr.intake import layout, sandbox, sheetxml
-from hanoi_ctr.intake.normalize import fold
+from hanoi_ctr.intake.columns import (
+    INDICATOR_RAW,
+    INDICATOR_REQUIRED,
+    TASK_RAW,
+    TASK_REQUIRED,
+    Header,
+    known,
+    read_header,
+)
 from hanoi_ctr.settings import Settings
 
 __all__ = ["CELL_FACTS", "INDICATOR_RAW", "TASK_RAW", "RawFile", "read_file", "sha256_of"]
 
-#: Columns of a raw indicator frame and a raw task frame (all text).
-INDICATOR_RAW = ("unit_code", "period", "indicator_code", "value", "numerator", "denominator", "note",
-                 "submitted_at", "reported_by")
-TASK_RAW = ("unit_code", "period", "task_code", "status", "completed_on", "note", "submitted_at",
-            "reported_by")
-INDICATOR_REQUIRED = ("unit_code", "period", "indicator_code", "value")
-TASK_REQUIRED = ("unit_code", "period", "task_code", "status")
-
-# Header text → column: machine names, Vietnamese labels of the declared fields, and common variants.
-_ALIASES = {fold(name): name for name in set(INDICATOR_RAW) | set(TASK_RAW)}
-_ALIASES |= {fold(FIELDS[name].label_vi): name for name in set(INDICATOR_RAW) | set(TASK_RAW)}
-_ALIASES |= {fold(k): v for k, v in {
-    "Đơn vị": "unit_code", "Kỳ": "period", "Chỉ tiêu": "indicator_code", "Giá trị thực hiện": "value",
-    "Nhiệm vụ": "task_code", "Ngày gửi": "submitted_at", "Tình trạng thực hiện": "status",
-}.items()}
-
-
-#: What a row's cells were besides their text: whether the row is hidden, and how the numbers were
-#: stored (`number`, `percent`; null for text and CSV).
-CELL_FACTS = {"row_hidden": pl.Boolean, "value_cell": pl.String, "numerator_cell": pl.String,
-              "denominator_cell": pl.String}
-_FACT_COLUMNS = ("value", "numerator", "denominator")
+#: What a row's cells were besides their text: whether the row is hidden, how the unit code and the
+#: numbers were stored (`number`, `percent`; null for text and CSV), and the fields of a CSV row
+#: beyond its header (joined by the delimiter) with the number of the first.
+CELL_FACTS = {"row_hidden": pl.Boolean, "unit_code_cell": pl.String, "value_cell": pl.String,
+              "numerator_cell": pl.String, "denominator_cell": pl.String, "extra_fields": pl.String,
+              "extra_from": pl.Int64}
+_FACT_COLUMNS = ("unit_code", "value", "numerator", "denominator")
 _HEADER_SEARCH_ROWS = 20
 
 
@@ -172,7 +165,7 @@ def _read_csv(raw: RawFile, data: bytes) -> None:
     except csv.Error as exc:
         raw.issue("file-unreadable", detail=f"CSV: {exc}")
         return
-    _from_records(raw, records, None, _header_index(records))
+    _from_records(raw, records, None, _header_index(records), delimiter=delimiter)
 
 
 def _header_index(records: list[list[str]]) -> int | None:
@@ -183,13 +176,13 @@ def _header_index(records: list[list[str]]) -> int | None:
     columns are reported).
     """
     for i, record in enumerate(records[:_HEADER_SEARCH_ROWS]):
-        if sum(fold(c) in _ALIASES for c in record if c) >= 2:
+        if sum(known(c) for c in record if c) >= 2:
             return i
     return next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
 
 
 def _has_header(records: list[list[str]]) -> bool:
-    return any(sum(fold(c) in _ALIASES for c in r if c) >= 2 for r in records[:_HEADER_SEARCH_ROWS])
+    return any(sum(known(c) for c in r if c) >= 2 for r in records[:_HEADER_SEARCH_ROWS])
 
 
 # --- plain and template workbooks ------------------------------------------------
@@ -257,7 +250,8 @@ def _read_plain(raw: RawFile, sheets: dict[str, list[list[str]]], book: sheetxml
 
 def _kind_of(records: list[list[str]]) -> str:
     index = _header_index(records)
-    names = [_ALIASES.get(fold(h)) for h in (records[index] if index is not None else [])]
+    labels = records[index] if index is not None else []
+    names = read_header(labels).positions
     return "tasks" if "task_code" in names and "indicator_code" not in names else "indicators"
 
 
@@ -325,20 +319,24 @@ def _cell(row: list[str], column: int) -> str:
 
 
 def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, header_index: int | None,
-                  facts: sheetxml.Sheet | None = None) -> None:
+                  facts: sheetxml.Sheet | None = None, delimiter: str = ",") -> None:
     """Turn a long table (header row, then data) into a raw frame."""
     if header_index is None:
         return
-    header = [_ALIASES.get(fold(h)) for h in records[header_index]]
-    kind = "tasks" if "task_code" in header and "indicator_code" not in header else "indicators"
+    labels = records[header_index]
+    header = read_header(labels)
+    if _named_twice(raw, header, labels, facts, sheet):
+        return
+    names = header.positions
+    kind = "tasks" if "task_code" in names and "indicator_code" not in names else "indicators"
     wanted, required = (TASK_RAW, TASK_REQUIRED) if kind == "tasks" else (INDICATOR_RAW, INDICATOR_REQUIRED)
-    missing = [c for c in required if c not in header]
+    missing = [c for c in required if c not in names]
     for column in missing:
         raw.issue("missing-column", column=column, sheet=_shown(sheet))
     if missing:
         return
     _flag_unused_columns(raw, records, header_index, header, sheet)
-    positions = {name: p for p, name in enumerate(header) if name in wanted}
+    positions = {name: p for name, p in names.items() if name in wanted}
     cells = _cells(facts, positions)
     rows = []
     for index in range(header_index + 1, len(records)):
@@ -347,8 +345,25 @@ def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, hea
             continue
         row = index + 1
         values = {name: record[p] for name, p in positions.items() if p < len(record)}
-        rows.append({"sheet": sheet, "row": row, **values, **_row_facts(row, positions, cells, facts)})
+        row_facts = _row_facts(row, positions, cells, facts, values)
+        extra = [c for c in record[len(labels):] if c.strip()] if facts is None else []
+        rows.append({"sheet": sheet, "row": row, **values, **row_facts, "extra_fields": delimiter.join(extra) or None,
+                     "extra_from": len(labels) + 1 if extra else None})
     setattr(raw, kind, _frame(rows, wanted))
+
+
+def _named_twice(raw: RawFile, header: Header, labels: list[str], facts: sheetxml.Sheet | None,
+                 sheet: str | None) -> bool:
+    """Report each column the header names more than once (`duplicate-column`); tell whether any was."""
+    for name, positions in header.duplicates.items():
+        where = ", ".join(f"'{printable(labels[p].strip())}' ({_column_label(p, facts)})" for p in positions)
+        raw.issue("duplicate-column", sheet=_shown(sheet), column=name, detail=where)
+    return bool(header.duplicates)
+
+
+def _column_label(position: int, facts: sheetxml.Sheet | None) -> str:
+    """Return how the user names a column: its letters in a workbook, its number in a CSV."""
+    return facts.letters(position) if facts else f"#{position + 1}"
 
 
 def _shown(sheet: str | None) -> str | None:
@@ -365,21 +380,27 @@ def _cells(facts: sheetxml.Sheet | None, positions: dict[str, int]) -> dict[tupl
 
 
 def _row_facts(row: int, positions: dict[str, int], cells: dict[tuple[int, int], sheetxml.Cell],
-               facts: sheetxml.Sheet | None) -> dict[str, object]:
-    """Return a row's CELL_FACTS."""
+               facts: sheetxml.Sheet | None, values: dict[str, str] | None = None) -> dict[str, object]:
+    """Return a row's CELL_FACTS; a unit code shown with zero padding (`00000`) is read as shown."""
     out: dict[str, object] = {"row_hidden": bool(facts) and row in facts.hidden_rows}
     for name in _FACT_COLUMNS:
         cell = cells.get((row, positions[name])) if name in positions else None
         out[f"{name}_cell"] = cell.kind if cell and cell.kind in ("number", "percent") else None
+    cell = cells.get((row, positions.get("unit_code", -1)))
+    typed = (values or {}).get("unit_code", "")
+    if cell and cell.kind == "number" and typed.isdigit():
+        if cell.pad:
+            values["unit_code"] = typed.zfill(cell.pad)  # type: ignore[index]
+            out["unit_code_cell"] = None
     return out
 
 
-def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: int, header: list[str | None],
+def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: int, header: Header,
                          sheet: str | None) -> None:
     """Warn about columns with data that no declared column matches (never silently ignored)."""
     labels = records[header_index]
-    for position, name in enumerate(header):
-        if name is not None:
+    for position in range(len(labels)):
+        if header.name_at(position) is not None:
             continue
         has_data = any(len(r) > position and r[position].strip() for r in records[header_index + 1:])
         if has_data:

@@ -2,7 +2,9 @@
 
 The raw text frames of a batch (see `readers`) are cleaned (`prepare`),
 then read once per distinct spelling or code: periods parsed and placed in
-their data window, units looked up, indicators joined with their rules and
+their data window, units looked up and taken as in force on the period's
+last day (as the engine takes them; a code that lost its leading zeros
+read as the one unit it can be), indicators joined with their rules and
 assignment, and values parsed as the cell shows them (a percent cell's 0.9
 is 90 for a percent indicator). Where a number cannot be read one way
 (`2.000` in a count, infinity, a count in a percent cell), it is not read
@@ -82,20 +84,68 @@ def _read_periods(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     return f.join(table, on="period", how="left")
 
 
+def in_force(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Return (_period, unit_code, name_vi) of the units in force on the last day of each period of the batch."""
+    frames = [ctx.catalog.units_at(parse_period(p), ctx.calendar).select("unit_code", "name_vi").with_columns(
+        _period=pl.lit(p)) for p in f["_period"].drop_nulls().unique().to_list()]
+    schema = {"unit_code": pl.String, "name_vi": pl.String, "_period": pl.String}
+    return pl.concat([pl.DataFrame(schema=schema), *frames]).unique(["_period", "unit_code"])
+
+
 def _read_units(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Add `_unit_known`, `_unit_inactive` (no record of it during the period) and `_unit_ok`."""
-    units = ctx.catalog.units
-    known = pl.col("unit_code").is_in(units["unit_code"].implode())
-    existed = (
-        f.filter(pl.col("_start").is_not_null()).select("_rid", "unit_code", "_start", "_end")
-        .join(units.select("unit_code", "valid_from", "valid_to"), on="unit_code")
-        .filter(pl.col("valid_from").fill_null(date.min) <= pl.col("_end"),
-                pl.col("valid_to").fill_null(date.max) >= pl.col("_start"))
-        .select("_rid").unique()
-    )
-    inactive = known & pl.col("_start").is_not_null() & ~pl.col("_rid").is_in(existed["_rid"].implode())
+    """Add `_unit_known`, `_unit_inactive` and `_unit_ok`: a unit counts if in force on the period's last day.
+
+    That is the day the engine takes its units from. A unit code that lost its leading zeros is
+    first read as the unit it can be (`_unit_numbers`).
+    """
+    f = _unit_numbers(f, ctx)
+    known = pl.col("unit_code").is_in(ctx.catalog.units["unit_code"].implode())
+    f = f.join(in_force(f, ctx).select("_period", "unit_code", _in_force=pl.lit(True)), on=["_period", "unit_code"],
+               how="left")
+    ambiguous = pl.col("_unit_candidates").is_not_null()
+    inactive = known & ~ambiguous & pl.col("_period").is_not_null() & pl.col("_in_force").is_null()
     return f.with_columns(_unit_known=known, _unit_inactive=inactive).with_columns(
-        _unit_ok=pl.col("_unit_known") & ~pl.col("_unit_inactive"))
+        _unit_ok=pl.col("_unit_known") & ~pl.col("_unit_inactive") & ~ambiguous)
+
+
+def _unit_numbers(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Read a unit code that lost its leading zeros as the one unit it can be, or keep its candidates.
+
+    A code lost its zeros when it was a number cell, or is digits that are no code. Its candidates are the codes it makes padded to 2, 3 and 5 digits, among the units in force at
+    the period's end (else among all). One candidate replaces the code (`_unit_padded`); several
+    are kept in `_unit_candidates` for `ambiguous-unit`.
+    """
+    units = ctx.catalog.units
+    codes = units["unit_code"].unique().implode()
+    digits = pl.col("unit_code").str.contains(r"^[1-9][0-9]{0,4}$").fill_null(False)
+    number_cell = (pl.col("unit_code_cell") == "number").fill_null(False)
+    stripped = digits & (number_cell | ~pl.col("unit_code").is_in(codes))
+    f = f.with_columns(_unit_typed=pl.col("unit_code"), _stripped=stripped)
+    padded = (
+        f.filter("_stripped").select("_rid", "_period", _code=pl.concat_list(
+            [pl.col("unit_code").str.zfill(n) for n in (2, 3, 5)])).explode("_code").unique()
+        .filter(pl.col("_code").is_in(codes))
+        .join(in_force(f, ctx).select("_period", _code="unit_code", _now="name_vi"), on=["_period", "_code"],
+              how="left")
+        .with_columns(_any_now=pl.col("_now").is_not_null().any().over("_rid"))
+        .filter(pl.col("_now").is_not_null() | ~pl.col("_any_now"))
+        .join(_unit_names(units), left_on="_code", right_on="unit_code", how="left")
+        .sort("_rid", pl.col("_code").str.len_chars(), "_code")
+        .group_by("_rid", maintain_order=True).agg(
+            _n=pl.len(), _one=pl.col("_code").first(),
+            _candidates=pl.format("{} ({})", "_code", pl.coalesce("_now", "_name")))
+    )
+    return f.join(padded, on="_rid", how="left").with_columns(
+        unit_code=pl.when(pl.col("_n") == 1).then("_one").otherwise("unit_code"),
+        _unit_padded=(pl.col("_n") == 1) & (pl.col("_one") != pl.col("_unit_typed")),
+        _unit_candidates=pl.when(pl.col("_n") > 1).then("_candidates"),
+    ).drop("_stripped", "_n", "_one", "_candidates")
+
+
+def _unit_names(units: pl.DataFrame) -> pl.DataFrame:
+    """Return (unit_code, _name): the latest name of each code."""
+    return (units.sort(pl.col("valid_from").fill_null(date.min)).group_by("unit_code")
+            .agg(_name=pl.col("name_vi").last()))
 
 
 def _assigned_pairs(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:

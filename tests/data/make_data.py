@@ -116,6 +116,23 @@ CSV_SCENARIOS: dict[str, tuple[list[str], list[tuple[str, int | None, str | None
         ("not-finite", 5, "denominator")]),
     "submission-scale-mismatch.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,08.01,\"0,9\",,,,{ON_TIME}"],
                                       [("scale-mismatch", 2, "value")]),
+    # `3,25` unquoted in a comma CSV: the row has one field too many and every field after it has shifted.
+    "submission-extra-fields.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,08.01,3,25,,,,{ON_TIME}",
+                                     f"SO-LDTBXH,2024-Q3,08.02,\"3,25\",,,,{ON_TIME}"],
+                                    [("extra-fields", 2, "#9")]),
+    "submission-duplicate-column.csv": (["unit_code,period,indicator_code,value,note,Giá trị",
+                                         "SO-LDTBXH,2024-Q3,08.01,90,,91"],
+                                        [("duplicate-column", None, "value")]),
+    # `Đơn vị` beside `Mã đơn vị` is the unit's name: read, and checked against the catalog.
+    "submission-unit-name.csv": ([
+        "Mã đơn vị,Đơn vị,Kỳ báo cáo,Mã chỉ tiêu,Giá trị,Thời điểm gửi",
+        f"003,Quận Tây Hồ,2024-Q3,01.06,12,{ON_TIME}",
+        f"003,tây hồ,2024-Q3,03.05,2,{ON_TIME}",
+        f"003,Quận Ba Đình,2024-Q3,05.04,3,{ON_TIME}",
+    ], [("unit-name-mismatch", 4, "unit_name")]),
+    # A ward abolished on 30 June 2025 sending the year 2025: in force on 1-30 June, not on 31 December.
+    "submission-unit-inactive-at-period-end.csv": ([HEADER, "00277,2025,01.07,,45,50,,2026-01-05"],
+                                                   [("unit-inactive", 2, "unit_code"), ("longer-period", 2, "period")]),
 }
 
 
@@ -296,6 +313,13 @@ def _long_workbook(path: Path, sheets: list[tuple[str, list[list[object]]]], hid
 def write_plain_workbooks(expected: list[tuple[str, str, int | None, str | None]]) -> None:
     """Workbooks whose cells say more than their values: number formats, hidden sheets and rows, several tables."""
     header = HEADER.split(",")
+    # 277 as a number could be district 277 or ward 00277; 97 can only be 00097; `00000` shows the zeros.
+    _long_workbook(HERE / "submission-unit-code-as-number.xlsx", [("Báo cáo", [
+        header, [277, "2024-Q3", "01.06", 12, None, None, None, ON_TIME],
+        [97, "2024-Q3", "01.07", None, 45, 50, None, ON_TIME],
+        [277, "2024-Q3", "01.07", None, 40, 50, None, ON_TIME]])], formats={(4, 1): "00000"})
+    expected += [("submission-unit-code-as-number.xlsx", "ambiguous-unit", 2, "unit_code"),
+                 ("submission-unit-code-as-number.xlsx", "unit-code-padded", 3, "unit_code")]
     # 90.5% typed in a percent cell is 90.5; a count in a percent cell is not a count; 0.9 typed for a 0-100 rate.
     _long_workbook(HERE / "submission-percent-cells.xlsx", [("Báo cáo", [
         header, ["SO-LDTBXH", "2024-Q3", "08.01", 0.905, None, None, None, ON_TIME],

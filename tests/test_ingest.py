@@ -121,12 +121,25 @@ def test_template_period_and_caller_period_mismatch(tmp_path, catalog, settings)
     assert batch.issues.select("code", "row", "column").rows() == [("period-mismatch", 2, "period")]
 
 
-def test_list_submissions_skips_hidden_and_lock_files(tmp_path):
+def test_hidden_lock_and_linked_files_are_listed_and_reported_never_archived(tmp_path, catalog, settings):
     inbox = tmp_path / "inbox"
     for name in ("b.csv", "a.xlsx", "~$a.xlsx", ".hidden.csv", "sub/c.csv", ".git/x.csv"):
         (inbox / name).parent.mkdir(parents=True, exist_ok=True)
-        (inbox / name).write_text("x")
-    assert [p.relative_to(inbox).as_posix() for p in list_submissions(inbox)] == ["a.xlsx", "b.csv", "sub/c.csv"]
+        (inbox / name).write_text(name)
+    outside = _csv(tmp_path / "elsewhere", "secret.csv", ["SO-LDTBXH,2024-Q3,08.01,80,,,,02/10/2024"])
+    (inbox / "link.csv").symlink_to(outside)
+    (inbox / "linked-folder").symlink_to(outside.parent, target_is_directory=True)
+    listed = [p.relative_to(inbox).as_posix() for p in list_submissions(inbox)]
+    assert listed == [".git", ".hidden.csv", "a.xlsx", "b.csv", "link.csv", "linked-folder", "sub/c.csv", "~$a.xlsx"]
+    batch = ingest(list_submissions(inbox), catalog, settings, now=T0)
+    said = {(r["file"], r["code"], r["severity"]) for r in batch.issues.iter_rows(named=True)
+            if r["code"] in ("file-skipped", "file-refused")}
+    assert said == {(".git", "file-skipped", "warning"), (".hidden.csv", "file-skipped", "warning"),
+                    ("~$a.xlsx", "file-skipped", "warning"), ("link.csv", "file-refused", "error"),
+                    ("linked-folder", "file-refused", "error")}
+    assert sorted(batch.ledger["file_name"].to_list()) == ["a.xlsx", "b.csv", "c.csv"]
+    archived = [p.read_bytes() for p in settings.archive.rglob("files/*")]
+    assert outside.read_bytes() not in archived and len(archived) == 3
 
 
 def test_ingest_command_summarises_per_unit(tmp_path, capsys):

@@ -187,6 +187,17 @@ def test_a_name_beside_its_code_is_read_as_the_units_name(batch):
     assert sorted(_values(batch, "submission-unit-name.csv")) == ["01.06", "03.05", "05.04"]
 
 
+def test_a_trailing_nul_is_no_row(batch):
+    assert _values(batch, "submission-trailing-nul.csv") == {"08.01": (90.0, None, None, None, 2)}
+
+
+def test_files_not_read_are_reported_and_kept_out_of_the_ledger(batch):
+    names = set(batch.ledger["file_name"])
+    assert not names & {".submission-hidden.csv", "~$submission-open.xlsx", "submission-link-outside.csv"}
+    refused = batch.issues.filter(pl.col("file") == "submission-link-outside.csv")
+    assert refused["sha256"].to_list() == [None]  # the link's target is never read, not even hashed
+
+
 def test_a_unit_not_in_force_at_the_end_of_the_period_names_its_successor(batch):
     issue = batch.issues.filter(pl.col("file") == "submission-unit-inactive-at-period-end.csv",
                                 pl.col("code") == "unit-inactive").row(0, named=True)

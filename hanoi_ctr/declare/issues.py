@@ -57,6 +57,7 @@ CODES: dict[str, IssueCode] = {
     "template-mismatch": _c("file", "Biểu mẫu không khớp: {detail}.", "The template does not match: {detail}."),
     "duplicate-file": _c("file", "Tệp này đã được gửi trước đó ({detail}); không có thay đổi.",
                          "This file was already received ({detail}); nothing changed."),
+    "file-refused": _c("file", "Tệp không được đọc: {detail}.", "The file is refused: {detail}."),
     "duplicate-column": _c("file", "Các cột {detail} cùng là cột '{column}'; hãy giữ lại một cột.",
                            "Columns {detail} all mean '{column}'; keep only one of them."),
     "ambiguous-sheet": _c("file", "Nhiều trang tính có cùng loại bảng số liệu ({detail}); hãy gửi mỗi bảng trong "
@@ -133,6 +134,8 @@ CODES: dict[str, IssueCode] = {
     "baseline-value": _c("warning", "Số liệu năm cơ sở {value}: dùng làm giá trị cơ sở, không tính vào kết quả "
                          "nhiệm kỳ.", "A figure for the baseline year {value}: used as the baseline, not as a result "
                          "of the term."),
+    "file-skipped": _c("warning", "Bỏ qua, không đọc: {detail}.", "Skipped, not read: {detail}."),
+    "trailing-bytes": _c("warning", "Bỏ qua {detail} ở cuối tệp.", "Ignored {detail} at the end of the file."),
     "sheet-skipped": _c("warning", "Trang tính '{value}' đang ẩn nên không được đọc ({detail}).",
                         "Sheet '{value}' is hidden and was not read ({detail})."),
     "percent-cell": _c("warning", "Ô định dạng phần trăm: {value} được đọc là {detail}, như ô hiển thị.",

@@ -20,6 +20,7 @@ validation is paid once per batch, not once per file.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,13 +63,20 @@ class Batch:
 
 
 def list_submissions(inbox: Path | str) -> list[Path]:
-    """Return the files in an inbox folder (recursively), skipping hidden and Excel lock files."""
-    root = Path(inbox)
-    return sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and not p.name.startswith((".", "~$")) and not any(
-            part.startswith(".") for part in p.relative_to(root).parts)
-    )
+    """Return what an inbox folder holds (recursively), for reading to take in or report.
+
+    Every file is listed, hidden and Excel lock files too, and each link or hidden folder as
+    itself (not followed, not entered), so that reading says why each is not read.
+    """
+    found = []
+    for folder, subfolders, files in os.walk(inbox):
+        here = Path(folder)
+        for name in list(subfolders):
+            if name.startswith(".") or (here / name).is_symlink():
+                found.append(here / name)
+                subfolders.remove(name)
+        found += [here / name for name in files]
+    return sorted(found)
 
 
 def read_submissions(paths: Iterable[Path | str], settings: Settings | None = None,
@@ -129,7 +137,7 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | N
     with exclusive(store.lock_path):
         if store.batch_names() != seen:
             marked, batch = check()
-        new = {r.sha256: r.path for r in marked if not _is_duplicate(r)}
+        new = {r.sha256: r.path for r in marked if r.received and not _is_duplicate(r)}
         if new:
             store.commit({"ledger": batch.ledger, "values": batch.values, "tasks": batch.tasks,
                           "issues": batch.issues.filter(pl.col("code") != "duplicate-file")}, new, now)
@@ -281,7 +289,7 @@ def _ledger(ordered: list[RawFile], received: list[datetime], checked: Checked) 
         submitted_at=pl.col("submitted_at").min()).iter_rows(named=True)}
     rows = []
     for raw, at in zip(ordered, received):
-        if _is_duplicate(raw):
+        if _is_duplicate(raw) or not raw.received:
             continue
         c = counts.get(raw.sha256, {"rows_read": 0, "rows_accepted": 0, "rows_rejected": 0})
         mine = per_file.get(raw.sha256, {"unit_code": [], "period": [], "submitted_at": None})

@@ -10,12 +10,12 @@ which returns formula results as cached and never evaluates them.
 
 A reader never raises on bad content: what it cannot read becomes a
 file-level issue (`file-too-large`, `unsupported-format`,
-`unsupported-encoding`, `file-unreadable`, `empty-file`,
+`unsupported-encoding`, `file-unreadable`, `file-refused`, `empty-file`,
 `missing-column`, `duplicate-column`, `ambiguous-sheet`,
-`template-mismatch`), and what it skips is said (`sheet-skipped`). Every
-value it returns is text, with `sheet` and `row` (1-based, as the user
-sees it) beside it and the `CELL_FACTS` of its row; typing and checking
-happen in `checks`.
+`template-mismatch`), and what it skips is said (`file-skipped`,
+`sheet-skipped`, `trailing-bytes`). Every value it returns is text, with
+`sheet` and `row` (1-based, as the user sees it) beside it and the
+`CELL_FACTS` of its row; typing and checking happen in `checks`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection
@@ -51,6 +52,8 @@ CELL_FACTS = {"row_hidden": pl.Boolean, "unit_code_cell": pl.String, "value_cell
               "numerator_cell": pl.String, "denominator_cell": pl.String, "extra_fields": pl.String,
               "extra_from": pl.Int64}
 _FACT_COLUMNS = ("unit_code", "value", "numerator", "denominator")
+#: Codes of files that were not received at all: not archived, not in the ledger.
+NOT_RECEIVED = ("file-skipped", "file-refused")
 _HEADER_SEARCH_ROWS = 20
 
 
@@ -72,9 +75,14 @@ class RawFile:
         """Return whether a file-level error rejects the whole file."""
         return any(i.severity == "error" for i in self.issues if i.row is None)
 
+    @property
+    def received(self) -> bool:
+        """Return whether the file was taken in at all (not skipped, not refused before reading)."""
+        return not any(i.code in NOT_RECEIVED for i in self.issues)
+
     def issue(self, code: str, **kw: object) -> None:
         """Record a file-level issue for this file."""
-        self.issues.append(Issue(code, file=self.path.name, sha256=self.sha256, **kw))  # type: ignore[arg-type]
+        self.issues.append(Issue(code, file=self.path.name, sha256=self.sha256 or None, **kw))  # type: ignore[arg-type]
 
     @property
     def rows_read(self) -> int:
@@ -99,9 +107,14 @@ def read_file(path: Path | str, settings: Settings, known: Collection[str] = ())
     """Read one submission file; problems become issues on the returned RawFile.
 
     A file whose SHA-256 is in `known` (already received) is hashed but not parsed: the RawFile
-    has its path, hash and size only.
+    has its path, hash and size only. A link, a hidden or lock file is not read at all.
     """
     path = Path(path)
+    refusal = _not_read(path)
+    if refusal:
+        raw = RawFile(path, sha256="", size=0, format="skipped")
+        raw.issue(refusal[0], detail=refusal[1])
+        return raw
     size = path.stat().st_size
     if size > settings.max_file_bytes:
         raw = RawFile(path, sha256=_sha256_of_file(path), size=size)
@@ -129,6 +142,26 @@ def read_file(path: Path | str, settings: Settings, known: Collection[str] = ())
     return raw
 
 
+def _not_read(path: Path) -> tuple[str, tuple[str, str]] | None:
+    """Return why a path is not read (an issue code and its detail), or None for a file to read."""
+    if path.is_symlink():
+        target = os.readlink(path)
+        return "file-refused", (f"đây là liên kết (symlink) tới '{target}'; hãy chép chính tệp vào thư mục nhận",
+                                f"it is a link (symlink) to '{target}'; copy the file itself into the inbox")
+    if path.name.startswith("~$"):
+        return "file-skipped", ("tệp khóa Excel để lại khi một bảng tính đang mở",
+                                "an Excel lock file, left while a workbook is open")
+    if path.name.startswith(".") and path.is_dir():
+        count = sum(1 for p in path.rglob("*") if p.is_file())
+        return "file-skipped", (f"thư mục ẩn ({count} tệp bên trong)", f"a hidden folder ({count} files inside)")
+    if path.name.startswith("."):
+        return "file-skipped", ("tệp ẩn (tên bắt đầu bằng dấu chấm); đổi tên nếu đây là báo cáo",
+                                "a hidden file (its name starts with a dot); rename it if it is a report")
+    if not path.is_file():
+        return "file-refused", ("không phải một tệp thông thường", "it is not a regular file")
+    return None
+
+
 def _check_rows(raw: RawFile, settings: Settings) -> None:
     if raw.rejected:
         raw.indicators = raw.tasks = None
@@ -142,12 +175,36 @@ def _check_rows(raw: RawFile, settings: Settings) -> None:
 # --- CSV ----------------------------------------------------------------------
 
 
-def _decode(raw: RawFile, data: bytes) -> str | None:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:200]):
-        raw.issue("unsupported-encoding", detail="UTF-16")
+def _utf16(data: bytes) -> str | None:
+    """Return 'UTF-16 LE/BE' when the bytes are UTF-16: a byte-order mark, or NULs in every other byte."""
+    if data.startswith(b"\xff\xfe"):
+        return "UTF-16 LE"
+    if data.startswith(b"\xfe\xff"):
+        return "UTF-16 BE"
+    sample = data[:4000]
+    pairs = len(sample) // 2
+    if pairs < 2:
         return None
+    even, odd = sample[0:2 * pairs:2].count(0), sample[1:2 * pairs:2].count(0)
+    # Latin text in UTF-16 has a NUL in one byte of most pairs and almost never in the other.
+    if odd > 0.3 * pairs and even < 0.05 * pairs:
+        return "UTF-16 LE"
+    if even > 0.3 * pairs and odd < 0.05 * pairs:
+        return "UTF-16 BE"
+    return None
+
+
+def _decode(raw: RawFile, data: bytes) -> str | None:
+    encoding = _utf16(data)
+    if encoding:
+        raw.issue("unsupported-encoding", detail=encoding)
+        return None
+    trimmed = data.rstrip(b"\x00\x1a")
+    if len(trimmed) < len(data):
+        n = len(data) - len(trimmed)
+        raw.issue("trailing-bytes", detail=(f"{n} byte NUL/Ctrl-Z", f"{n} NUL/Ctrl-Z byte(s)"))
     try:
-        return data.decode("utf-8-sig")
+        return trimmed.decode("utf-8-sig")
     except UnicodeDecodeError:
         raw.issue("unsupported-encoding", detail=("Windows-1258 hoặc bảng mã cũ khác",
                                                   "Windows-1258 or another legacy code page"))

@@ -152,8 +152,23 @@ def write_csv_scenarios(expected: list[tuple[str, str, int | None, str | None]])
     note = "unit_code,period,indicator_code,value,note,submitted_at\nSO-LDTBXH,2024-Q3,08.01,90,Đã rà soát,2024-10-02\n"
     (HERE / "submission-cp1258.csv").write_bytes(_nfd(note).encode("cp1258"))  # CP1258 composes tones
     (HERE / "submission-utf16.csv").write_bytes(note.encode("utf-16"))
+    (HERE / "submission-utf16-no-bom.csv").write_bytes(note.encode("utf-16-le"))
+    # Some exporters pad a file with NULs: ignored and said, never a row of its own, never "UTF-16".
+    (HERE / "submission-trailing-nul.csv").write_bytes(note.encode("utf-8") + b"\x00\x00")
     expected += [("submission-cp1258.csv", "unsupported-encoding", None, None),
-                 ("submission-utf16.csv", "unsupported-encoding", None, None)]
+                 ("submission-utf16.csv", "unsupported-encoding", None, None),
+                 ("submission-utf16-no-bom.csv", "unsupported-encoding", None, None),
+                 ("submission-trailing-nul.csv", "trailing-bytes", None, None)]
+
+
+def write_files_not_read(expected: list[tuple[str, str, int | None, str | None]]) -> None:
+    """A hidden file, an Excel lock file and a link to a file outside the inbox: listed, reported, never read."""
+    (HERE / ".submission-hidden.csv").write_text(HEADER + "\n", encoding="utf-8")
+    (HERE / "~$submission-open.xlsx").write_bytes(b"\x0bNguyen Van A" + b"\x00" * 40)
+    (HERE / "submission-link-outside.csv").symlink_to(Path("..") / "expected.csv")
+    expected += [(".submission-hidden.csv", "file-skipped", None, None),
+                 ("~$submission-open.xlsx", "file-skipped", None, None),
+                 ("submission-link-outside.csv", "file-refused", None, None)]
 
 
 def _nfd(text: str) -> str:
@@ -373,6 +388,7 @@ def main(directory: Path = HERE) -> None:
         old.unlink()
     expected: list[tuple[str, str, int | None, str | None]] = []
     write_csv_scenarios(expected)
+    write_files_not_read(expected)
     write_hostile_files(expected)
     write_long_workbook(expected)
     write_plain_workbooks(expected)

@@ -231,6 +231,13 @@ def test_the_progress_bar_draws_on_a_terminal(capsys):
     assert capsys.readouterr().err == "\r[#####     ] 1/2\r[##########] 2/2\n"
 
 
+def test_revision_ten_comes_after_revision_nine(tmp_path, catalog, settings):
+    files = [_csv(tmp_path / "inbox", f"2024-Q3_SO-LDTBXH_v{v}.csv", [f"SO-LDTBXH,2024-Q3,08.01,{80 + v},,,,"])
+             for v in (10, 9, 2)]
+    ingest(files, catalog, settings, now=T0)
+    assert Store(settings.archive).values()["value"].to_list() == [90.0]
+
+
 def test_a_fraction_is_questioned_unless_the_units_earlier_values_are_as_small(tmp_path, catalog, settings):
     ingest([_csv(tmp_path / "inbox", "q2.csv", ["SO-LDTBXH,2024-Q2,08.01,88,,,,02/07/2024",
                                                 "SO-LDTBXH,2024-Q2,08.02,0.7,,,,02/07/2024"])],

@@ -543,11 +543,15 @@ def task_status_known(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
                   detail=statuses)]
 
 
-@row_check("type-error", rows=("tasks",))
+@row_check("type-error", "out-of-range", rows=("tasks",))
 def completion_date_readable(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """The completion date is a date."""
-    return [_flag(f, pl.col("completed_on").is_not_null() & pl.col("_done").is_null(), "type-error",
-                  "completed_on", detail=("ngày dạng dd/mm/yyyy", "a date dd/mm/yyyy"))]
+    """The completion date is a date, from a year before the term began up to today."""
+    earliest = date(ctx.catalog.term["start_year"] - 1, 1, 1)
+    done = pl.col("_done")
+    return [_flag(f, pl.col("completed_on").is_not_null() & done.is_null(), "type-error",
+                  "completed_on", detail=("ngày dạng dd/mm/yyyy", "a date dd/mm/yyyy")),
+            _flag(f, (done < earliest) | (done > ctx.today), "out-of-range", "completed_on",
+                  detail=f"[{earliest:%d/%m/%Y} … {ctx.today:%d/%m/%Y}]")]
 
 
 @row_check("duplicate-row", rows=("tasks",))

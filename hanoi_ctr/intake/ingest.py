@@ -35,6 +35,7 @@ from hanoi_ctr.declare.issues import Issue, issues_frame
 from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.intake.checks import Checked, Context, check
 from hanoi_ctr.intake.lateness import on_time, with_deadlines
+from hanoi_ctr.intake.layout import named_in
 from hanoi_ctr.intake.normalize import date as parse_date
 from hanoi_ctr.intake.normalize import text
 from hanoi_ctr.intake.readers import CELL_FACTS, INDICATOR_RAW, TASK_RAW, RawFile, read_file
@@ -213,15 +214,26 @@ def receipt_order(raws: list[RawFile]) -> list[RawFile]:
     """Return the files of one run in the order they count as received.
 
     They are received a microsecond apart, latest submission date last (the
-    date the unit typed; then the file name), so that a revision sent in the same
-    run as the file it revises supersedes it.
+    date the unit typed; then the file name, its numbers in number order so
+    that `_v10` comes after `_v9`), so that a revision sent in the same run as
+    the file it revises supersedes it.
     """
-    def key(raw: RawFile) -> tuple[date, str]:
+    def key(raw: RawFile) -> tuple[date, list[tuple[int, int | str]]]:
         frames = [f.select("submitted_at") for f in (raw.indicators, raw.tasks) if f is not None]
         sent = pl.concat(frames).select(parse_date(text("submitted_at")).max()).item() if frames else None
-        return (sent or date.min, raw.path.name)
+        return (sent or date.min, natural(raw.path.name))
 
     return sorted(raws, key=key)
+
+
+def natural(name: str) -> list[tuple[int, int | str]]:
+    """Return a sort key that orders the numbers in a name by value.
+
+    >>> sorted(["2024-Q3_003_v10.xlsx", "2024-Q3_003_v9.xlsx", "2024-Q3_003.xlsx"], key=natural)
+    ['2024-Q3_003.xlsx', '2024-Q3_003_v9.xlsx', '2024-Q3_003_v10.xlsx']
+    """
+    # (0, number) and (1, text): numbers and text never compare with each other.
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", name) if part]
 
 
 def declared_period(raw: RawFile) -> str | None:
@@ -233,8 +245,9 @@ def declared_period(raw: RawFile) -> str | None:
     """
     if raw.meta.get("period"):
         return raw.meta["period"]
-    match = re.match(r"^(\d{4}-(Q[1-4]|H[12]))_", raw.path.name)
-    return match.group(1) if match else None
+    period = named_in(raw.path.name).get("period")
+    # Only a quarter or half year: a year-named file (`2023_273.csv`) may bundle the year's quarters.
+    return period if period and re.fullmatch(r"\d{4}-(Q[1-4]|H[12])", period) else None
 
 
 def _submissions(checked: Checked) -> pl.DataFrame:

@@ -315,7 +315,7 @@ def _kind_of(records: list[list[str]]) -> str:
 def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]], book: sheetxml.Book) -> None:
     meta = {r[0]: r[1] for r in sheets[layout.META_SHEET] if len(r) >= 2 and r[0]}
     raw.meta = meta
-    problem = _template_problem(meta, sheets)
+    problem = _template_problem(meta, sheets) or _renamed(raw.path.name, meta)
     if problem:
         raw.issue("template-mismatch", detail=problem)
         return
@@ -353,6 +353,18 @@ def _template_problem(meta: dict[str, str], sheets: dict[str, list[list[str]]]) 
         if tuple(header[: len(columns)]) != columns:
             return (f"cấu trúc cột của trang '{name}' đã bị thay đổi", f"the columns of sheet '{name}' were changed")
     return ""
+
+
+def _renamed(file_name: str, meta: dict[str, str]) -> tuple[str, str] | None:
+    """Return what a template's file name says against its metadata (period, unit), if they disagree."""
+    named = layout.named_in(file_name)
+    said = {"period": meta.get("period"), "unit": meta.get("unit_code")}
+    clashes = [(key, named[key], said[key]) for key in ("period", "unit") if named.get(key) and named[key] != said[key]]
+    if not clashes:
+        return None
+    vi = {"period": "kỳ", "unit": "đơn vị"}
+    return ("; ".join(f"tên tệp ghi {vi[k]} {a} nhưng biểu mẫu dành cho {vi[k]} {b}" for k, a, b in clashes),
+            "; ".join(f"the file name says {k} {a} but the template is for {k} {b}" for k, a, b in clashes))
 
 
 def _from_template_sheet(raw: RawFile, records: list[list[str]], sheet: str, columns: tuple[str, ...],

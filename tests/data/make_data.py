@@ -133,6 +133,11 @@ CSV_SCENARIOS: dict[str, tuple[list[str], list[tuple[str, int | None, str | None
     # A ward abolished on 30 June 2025 sending the year 2025: in force on 1-30 June, not on 31 December.
     "submission-unit-inactive-at-period-end.csv": ([HEADER, "00277,2025,01.07,,45,50,,2026-01-05"],
                                                    [("unit-inactive", 2, "unit_code"), ("longer-period", 2, "period")]),
+    "submission-tasks-implausible-dates.csv": ([
+        TASK_HEADER,
+        f"TU-BTC,2024-Q3,01.T01,completed,15/09/2042,,{ON_TIME}",
+        f"TU-BTC,2024-Q3,01.T02,completed,01/01/1899,,{ON_TIME}",
+    ], [("out-of-range", 2, "completed_on"), ("out-of-range", 3, "completed_on")]),
 }
 
 
@@ -362,7 +367,7 @@ def write_plain_workbooks(expected: list[tuple[str, str, int | None, str | None]
 
 
 def write_templates(expected: list[tuple[str, str, int | None, str | None]]) -> None:
-    """A template filled by an officer, and one whose hidden metadata was edited."""
+    """A template filled by an officer, one whose hidden metadata was edited, one renamed to another period."""
     import sys
     import tempfile
 
@@ -370,6 +375,7 @@ def write_templates(expected: list[tuple[str, str, int | None, str | None]]) -> 
     from filling import edit_meta, fill_template
 
     from hanoi_ctr import load_catalog, make_templates
+    from hanoi_ctr.intake.templates import Filled, template_specs, write_template
 
     catalog = load_catalog()
     with tempfile.TemporaryDirectory() as tmp:
@@ -377,7 +383,10 @@ def write_templates(expected: list[tuple[str, str, int | None, str | None]]) -> 
         fill_template(template, HERE / "template-filled.xlsx", catalog)
         edit_meta(HERE / "template-filled.xlsx", HERE / "template-edited-meta.xlsx", "unit_code", "SO-KHDT")
     expected.append(("template-edited-meta.xlsx", "template-mismatch", None, None))
-
+    # The 2024-Q3 template saved under the name of the 2024-Q2 one (written by the library: the same bytes each time).
+    spec = template_specs(catalog, "2024-Q3", units=["SO-LDTBXH"])["SO-LDTBXH"]
+    write_template(spec, HERE / "2024-Q2_SO-LDTBXH.xlsx", Filled({"08.01": {"value": 90}}, submitted_on=ON_TIME))
+    expected.append(("2024-Q2_SO-LDTBXH.xlsx", "template-mismatch", None, None))
 
 
 def main(directory: Path = HERE) -> None:

@@ -50,7 +50,7 @@ def test_number_formats_hidden_rows_and_sheet_states_are_read():
 def test_cells_without_references_are_placed_as_parsers_place_them():
     xml = (b'<worksheet><sheetData><row><c t="s"><v>0</v></c><c><v>1</v></c></row>'
            b'<row r="7"><c r="C7"><v>2</v></c><c><v>3</v></c></row></sheetData></worksheet>')
-    assert sheetxml._used_range(xml) == (7, 4)
+    assert sheetxml._used_range(xml) == (7, 4, False)
     assert [ref for ref, _ in sheetxml._cells(xml)] == [("A", 1), ("B", 1), ("C", 7), ("D", 7)]
 
 
@@ -121,3 +121,12 @@ def test_a_parse_past_its_memory_or_time_fails_alone_and_the_next_file_is_read(t
         sandbox.parse(wide.read_bytes(), ["Sheet1"], 2_000_000_000, 0.01)
     assert failed.value.reason == "time"
     assert read_file(clean, Settings()).rows_read == 1  # a fresh child takes over
+
+
+def test_a_parser_process_that_cannot_start_makes_the_workbook_unreadable_not_the_run(tmp_path, monkeypatch):
+    path = tmp_path / "clean.xlsx"
+    path.write_bytes(_workbook(_clean))
+    monkeypatch.setattr(sandbox.sys, "executable", str(tmp_path / "no-python"))
+    raw = read_file(path, Settings(max_parse_memory_bytes=123_456_789))  # a limit no idle child has
+    assert [i.code for i in raw.issues] == ["file-unreadable"]
+    assert "cannot start" in raw.issues[0].message("en")

@@ -267,7 +267,7 @@ def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
 def _parsed(raw: RawFile, data: bytes, names: list[str], settings: Settings) -> dict[str, list[list[str]]] | None:
     """Return the named sheets as rows of text (index i is the user's row i + 1), parsed in a bounded child."""
     try:
-        frames = sandbox.parse(data, names, settings.max_parse_memory_bytes, settings.max_parse_seconds)
+        sheets = sandbox.parse(data, names, settings.max_parse_memory_bytes, settings.max_parse_seconds)
     except sandbox.ParseFailed as failed:
         if failed.reason == "memory":
             raw.issue("file-too-large", detail=f"reading needs more than {settings.max_parse_memory_bytes:,} bytes")
@@ -276,8 +276,7 @@ def _parsed(raw: RawFile, data: bytes, names: list[str], settings: Settings) -> 
         else:
             raw.issue("file-unreadable", detail=f"damaged workbook ({failed.detail or failed.reason})")
         return None
-    return {name: [["" if c is None else c for c in row] for row in frame.iter_rows()]
-            for name, frame in frames.items()}
+    return {name: [["" if c is None else c for c in row] for row in rows] for name, rows in sheets.items()}
 
 
 def _read_plain(raw: RawFile, sheets: dict[str, list[list[str]]], book: sheetxml.Book) -> None:

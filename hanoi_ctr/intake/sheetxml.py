@@ -26,20 +26,26 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from io import BytesIO
 from typing import Collection, Iterator
 
 _PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL = re.compile(_PREFIX + rb"c(?=[\s/>])([^>]*)>")
-_CELL_REF = re.compile(_PREFIX + rb"""c\s[^>]*?\br\s*=\s*["']([A-Z]{1,3})([0-9]{1,7})["']""")
+# Cells as spreadsheet programs write them (`<c r="B7" …>`): one fast pass finds them all.
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_ODD_CELL_TAG = re.compile(rb"<c[^ a-zA-Z]")  # `<c>`, `<c/>`, `<c` and a tab or line break
 # A cell holding a value: its first child is <v> or <is>, after an optional formula.
-_VALUED_CELL = re.compile(_PREFIX + rb"""c\s[^>]*?\br\s*=\s*["']([A-Z]{1,3})[0-9]{1,7}["'][^>]*(?<!/)>\s*"""
-                          rb"(?:<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?(?:/>|>[^<]*</(?:[A-Za-z_][\w.-]*:)?f>)\s*)?"
-                          rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)[\s/>]")
+_VALUE = rb"""[^>]*(?<!/)>\s*(?:<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?(?:/>|>[^<]*</(?:[A-Za-z_][\w.-]*:)?f>)\s*)?"""
+_VALUE += rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)[\s/>]"
+_PLAIN_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"' + _VALUE)
+_PLAIN_VALUED_IN_A = re.compile(rb'<c r="A[0-9]{1,7}"' + _VALUE)
+_VALUED_CELL = re.compile(_PREFIX + rb"""c\s[^>]*?\br\s*=\s*["']([A-Z]{1,3})[0-9]{1,7}["']""" + _VALUE)
 _ROW_OR_CELL = re.compile(_PREFIX + rb"(row|c)(?=[\s/>])([^>]*)>")
 _ROW = re.compile(_PREFIX + rb"row(?=[\s/>])([^>]*)>")
-_HIDDEN_ROW = re.compile(_PREFIX + rb"""row\s[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*>""")
+_PLAIN_HIDDEN_ROW = re.compile(rb'<row r="([0-9]{1,7})"[^>]*? hidden="(?:1|true)"')
+_HIDDEN_ROW = re.compile(_PREFIX + rb"""row(\s[^>]*\bhidden\s*=\s*["'](?:1|true)["'][^>]*)>""")
 _SHEET = re.compile(_PREFIX + rb"sheet\s([^>]*)>")
 _RELATIONSHIP = re.compile(_PREFIX + rb"Relationship\s([^>]*)>")
 _NUMFMT = re.compile(_PREFIX + rb"numFmt\s([^>]*)>")
@@ -48,10 +54,14 @@ _XF = re.compile(_PREFIX + rb"xf\b([^>]*)>")
 _NUMFMT_ID = re.compile(rb"""\bnumFmtId\s*=\s*["']([0-9]{1,9})["']""")
 _SST = re.compile(_PREFIX + rb"sst\b([^>]*)>")
 _COLUMN = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_TYPE = re.compile(rb"""(?<![\w:.-])t\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_STYLE = re.compile(rb"""(?<![\w:.-])s\s*=\s*["']([0-9]{1,9})["']""")
 
 #: Built-in number formats that show a percentage (ECMA-376 §18.8.30).
 _PERCENT_FORMATS = {9, 10}
 _CHUNK = 1 << 20
+#: Parts kept while measuring, at most: a template is ~0.2 MB, a 100 000-row table ~45 MB.
+_KEPT_AT_ONCE = 64 << 20
 #: The fewest bytes one shared string can take (`<si/>`): a table claiming more strings than that lies.
 _MIN_STRING_BYTES = 5
 
@@ -75,6 +85,9 @@ class Cell:
     pad: int = 0
 
 
+_TEXT, _NUMBER = Cell("text"), Cell("number")
+
+
 @dataclass(frozen=True)
 class Sheet:
     """One worksheet: its name, state, used range and hidden rows, and the cells' formats on demand."""
@@ -83,11 +96,33 @@ class Sheet:
     state: str
     rows: int
     columns: int
-    #: The first column holding a value: the parser's rows start there (its position 0).
-    first_column: int
-    hidden_rows: frozenset[int]
+    #: Every cell is written `<c r="…"`, as spreadsheet programs write them (else cells are found,
+    #: and placed where they carry no reference, by a slower walk).
+    plain: bool
     xml: bytes = field(repr=False)
     formats: tuple[Cell, ...] = field(repr=False)
+
+    @cached_property
+    def first_column(self) -> int:
+        """Return the first column holding a value: the parser's rows start there (its position 0)."""
+        if self.plain and _PLAIN_VALUED_IN_A.search(self.xml):  # most tables start in column A
+            return 1
+        letters = set((_PLAIN_VALUED_CELL if self.plain else _VALUED_CELL).findall(self.xml))
+        return min((_column_number(c.decode()) for c in letters), default=1)
+
+    @cached_property
+    def hidden_rows(self) -> frozenset[int]:
+        """Return the numbers of the hidden rows (by the user, or by a filter)."""
+        if b"hidden" not in self.xml:
+            return frozenset()
+        if self.plain:  # rows written `<row r="…" … hidden="1">`, as spreadsheet programs write them
+            plain = _PLAIN_HIDDEN_ROW.findall(self.xml)
+            start, end = self.xml.find(b"<cols>"), self.xml.find(b"</cols>")
+            in_columns = self.xml[start:end].count(b"hidden") if 0 <= start < end else 0
+            # Every "hidden" in the sheet is one of those rows or a hidden column: nothing else is hidden.
+            if self.xml.count(b"hidden") == len(plain) + in_columns:
+                return frozenset(map(int, plain))
+        return _hidden_rows(self.xml)
 
     @property
     def visible(self) -> bool:
@@ -113,13 +148,15 @@ class Sheet:
 
     def cells(self, columns: Collection[int]) -> dict[tuple[int, int], Cell]:
         """Return (row, column) → Cell for the cells of some columns (1-based, as the user sees them)."""
+        if not columns:
+            return {}
+        if self.plain:  # find the wanted columns' cells directly, in one pass
+            pattern = _cells_of(tuple(sorted(_letters(c) for c in set(columns))))
+            return {(int(row), _column_number(letters.decode())): _kind(attrs, self.formats)
+                    for letters, row, attrs in pattern.findall(self.xml)}
         wanted = {_letters(c) for c in columns}
-        found = {}
-        for ref, attrs in _cells(self.xml):
-            letters, row = ref
-            if letters in wanted:
-                found[(row, _column_number(letters))] = _kind(attrs, self.formats)
-        return found
+        return {(row, _column_number(letters)): _kind(attrs, self.formats)
+                for (letters, row), attrs in _cells(self.xml) if letters in wanted}
 
 
 @dataclass(frozen=True)
@@ -173,26 +210,34 @@ def _kept(name: str) -> bool:
 
 
 def _unpack(data: bytes, infos: list[zipfile.ZipInfo], limit: int) -> dict[str, bytes] | Refused:
-    """Measure every part by decompressing it, then keep the XML parts read here.
+    """Measure every part by decompressing it, and keep the XML parts read here.
 
-    The first pass keeps nothing, so that a workbook unpacking past the limit costs no memory.
+    Parts are kept while they come to at most `_KEPT_AT_ONCE` bytes; past that, measuring goes on
+    without keeping and the kept parts are unpacked again once the whole is known to fit, so that
+    a workbook unpacking past the limit costs little memory.
     """
-    total = 0
+    total, kept, keeping = 0, {}, True
     try:
         for info in infos:
-            size = 0 if info.is_dir() else _inflate(data, info, limit - total, None)
+            out: list[bytes] | None = [] if keeping and _kept(info.filename) else None
+            size = 0 if info.is_dir() else _inflate(data, info, limit - total, out)
             if size is None:
                 return Refused("file-too-large", f"more than {limit:,} bytes uncompressed")
             total += size
-        kept = {}
-        for info in infos:
-            if not info.is_dir() and _kept(info.filename):
-                out: list[bytes] = []
-                _inflate(data, info, limit, out)
+            if out is not None:
                 kept[info.filename] = b"".join(out)
+            keeping = keeping and total <= _KEPT_AT_ONCE
+        if not keeping:
+            kept = {i.filename: _unpacked(data, i, limit) for i in infos if not i.is_dir() and _kept(i.filename)}
     except (zlib.error, ValueError, struct.error) as exc:
         return Refused("file-unreadable", f"damaged workbook ({exc})")
     return kept
+
+
+def _unpacked(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes:
+    out: list[bytes] = []
+    _inflate(data, info, limit, out)
+    return b"".join(out)
 
 
 def _inflate(data: bytes, info: zipfile.ZipInfo, budget: int, out: list[bytes] | None) -> int | None:
@@ -284,9 +329,8 @@ def _sheets(parts: dict[str, bytes]) -> tuple[Sheet, ...]:
         if not kind.endswith("/worksheet"):
             continue  # a chart sheet holds no cells
         xml = parts.get(path, b"")
-        rows, columns = _used_range(xml)
-        sheets.append(Sheet(a.get("name", ""), a.get("state", "visible"), rows, columns, _first_column(xml),
-                            _hidden_rows(xml), xml, formats))
+        rows, columns, plain = _used_range(xml)
+        sheets.append(Sheet(a.get("name", ""), a.get("state", "visible"), rows, columns, plain, xml, formats))
     return tuple(sheets)
 
 
@@ -357,23 +401,34 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _used_range(xml: bytes) -> tuple[int, int]:
-    """Return (last row, last column) holding a cell: every cell counts, wherever it is."""
-    refs = _CELL_REF.findall(xml)
-    if len(refs) != len(_CELL.findall(xml)):
-        # Some cells carry no (readable) reference: they follow the one before, as parsers place them.
-        positions = [ref for ref, _ in _cells(xml)]
-        return (max((r for _, r in positions), default=0),
-                max((_column_number(c) for c, _ in positions), default=0))
-    rows = max((int(r) for _, r in refs), default=0)
-    longest = max((c for c, _ in refs), key=lambda c: (len(c), c), default=b"")
-    return rows, _column_number(longest.decode())
+def _used_range(xml: bytes) -> tuple[int, int, bool]:
+    """Return (last row, last column) holding a cell, and whether every cell is plain (`<c r="…"`).
+
+    Every cell counts, wherever it is. Where some cell is written otherwise (a namespace prefix,
+    other spacing or quotes, no reference), all cells are walked, and those without a reference
+    follow the one before, as parsers place them.
+    """
+    refs = _PLAIN_CELL.findall(xml)
+    if _all_plain(xml, len(refs)):
+        rows = max((int(r) for _, r in refs), default=0)
+        longest = max({c for c, _ in refs}, key=lambda c: (len(c), c), default=b"")
+        return rows, _column_number(longest.decode()), True
+    positions = [ref for ref, _ in _cells(xml)]
+    return (max((r for _, r in positions), default=0),
+            max((_column_number(c) for c, _ in positions), default=0), False)
 
 
-def _first_column(xml: bytes) -> int:
-    """Return the first column holding a value (1 when there is none)."""
-    letters = set(_VALUED_CELL.findall(xml))
-    return min((_column_number(c.decode()) for c in letters), default=1)
+def _all_plain(xml: bytes, plain: int) -> bool:
+    """Tell whether the `plain` cells found are every cell of the sheet."""
+    # Any other way of writing a cell tag (or a prefix anywhere) sends the sheet to the slow walk.
+    return xml.count(b"<c ") == plain and b":c" not in xml and not _ODD_CELL_TAG.search(xml)
+
+
+@lru_cache(maxsize=64)
+def _cells_of(letters: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Return a pattern finding (letters, row, attributes) of the plain cells of some columns."""
+    columns = b"|".join(c.encode() for c in letters)
+    return re.compile(rb'<c r="(' + columns + rb')([0-9]{1,7})"([^>]*)>')
 
 
 def _cells(xml: bytes) -> Iterator[tuple[tuple[str, int], bytes]]:
@@ -395,9 +450,11 @@ def _cells(xml: bytes) -> Iterator[tuple[tuple[str, int], bytes]]:
 
 def _hidden_rows(xml: bytes) -> frozenset[int]:
     """Return the numbers of the hidden rows (by the user, or by a filter)."""
-    if not _HIDDEN_ROW.search(xml):
-        return frozenset()
-    hidden, row = set(), 0
+    tags = _HIDDEN_ROW.findall(xml)
+    numbers = [_attrs(tag).get("r", "") for tag in tags]
+    if all(n.isdigit() for n in numbers):
+        return frozenset(map(int, numbers))
+    hidden, row = set(), 0  # a hidden row without its number: count the rows before it
     for attrs in _ROW.findall(xml):
         a = _attrs(attrs)
         row = int(a["r"]) if a.get("r", "").isdigit() else row + 1
@@ -408,14 +465,15 @@ def _hidden_rows(xml: bytes) -> frozenset[int]:
 
 def _kind(attrs: bytes, formats: tuple[Cell, ...]) -> Cell:
     """Return what a cell held, from its type and its style's number format."""
-    a = _attrs(attrs)
-    t = a.get("t", "n")
-    if t in ("s", "str", "inlineStr"):
-        return Cell("text")
-    if t in ("b", "e"):
-        return Cell({"b": "bool", "e": "error"}[t])
-    style = int(a["s"]) if a.get("s", "").isdigit() else 0
-    return formats[style] if style < len(formats) else Cell("number")
+    typed = _TYPE.search(attrs)
+    t = (typed.group(1) or typed.group(2)) if typed else b"n"
+    if t in (b"s", b"str", b"inlineStr"):
+        return _TEXT
+    if t in (b"b", b"e"):
+        return Cell("bool" if t == b"b" else "error")
+    styled = _STYLE.search(attrs)
+    style = int(styled.group(1)) if styled else 0
+    return formats[style] if style < len(formats) else _NUMBER
 
 
 # --- the bounds ---------------------------------------------------------------------------

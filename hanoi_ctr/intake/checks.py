@@ -408,29 +408,33 @@ def percent_cells_read_as_shown(f: pl.DataFrame, ctx: Context) -> list[pl.DataFr
     return [_flag(f, mask, "percent-cell", "value", detail=_shown(pl.col("_value")))]
 
 
-#: A value this many times smaller than the unit's earlier ones looks like a 0-1 fraction of them.
-_FRACTION_OF_HISTORY = 20
+#: A value this many times smaller than what is expected of it looks like a 0-1 fraction of it.
+_FRACTION_OF_EXPECTED = 20
 
 
 @row_check("scale-mismatch", rows=("indicators",))
 def percent_on_its_scale(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """A value of at most 1 for a 0-100 percent indicator is questioned, unless its parts or history settle it.
+    """A value of at most 1 for a 0-100 percent indicator is questioned where far more is expected of it.
 
-    A value sent with its numerator and denominator is checked against them (`ratio-inconsistent`) instead.
+    What is expected: the unit's earlier values (when ingesting), else the indicator's targets and
+    baselines in the catalog; an indicator whose figures are that small (a rate under 1 %) is not
+    questioned. A value sent with its numerator and denominator is checked against them instead.
     """
-    f = f.join(_earlier_median(ctx), on=["unit_code", "indicator_code"], how="left")
+    f = f.join(_earlier_median(ctx), on=["unit_code", "indicator_code"], how="left").join(
+        _planned_median(ctx), on="indicator_code", how="left")
+    expected = pl.coalesce("_earlier", "_planned")
     parts = pl.col("_num").is_not_null() & pl.col("_den").is_not_null()
     typed = (_reported() & pl.col("_percent") & (pl.col("max_value") == 100) & ~parts
              & (pl.col("value_cell") != "percent").fill_null(True))
     small = (pl.col("_value") > 0) & (pl.col("_value") <= 1)
-    unlike = pl.col("_earlier").is_null() | (pl.col("_earlier") >= _FRACTION_OF_HISTORY * pl.col("_value"))
-    meant = _shown((pl.col("_value") * 100).round(6))
-    earlier = _shown(pl.col("_earlier").round(2))
-    return [_flag(f, typed & small & unlike, "scale-mismatch", "value", detail=(
-        pl.when(pl.col("_earlier").is_null()).then(pl.format("có phải {}?", meant))
-        .otherwise(pl.format("có phải {}? (các kỳ trước: khoảng {})", meant, earlier)),
-        pl.when(pl.col("_earlier").is_null()).then(pl.format("did you mean {}?", meant))
-        .otherwise(pl.format("did you mean {}? (earlier periods: about {})", meant, earlier))))]
+    unlike = expected >= _FRACTION_OF_EXPECTED * pl.col("_value")
+    meant, about = _shown((pl.col("_value") * 100).round(6)), _shown(expected.round(2))
+    earlier = pl.col("_earlier").is_not_null()
+    return [_flag(f, typed & small & unlike.fill_null(False), "scale-mismatch", "value", detail=(
+        pl.when(earlier).then(pl.format("có phải {}? (các kỳ trước: khoảng {})", meant, about))
+        .otherwise(pl.format("có phải {}? (mục tiêu, giá trị cơ sở: khoảng {})", meant, about)),
+        pl.when(earlier).then(pl.format("did you mean {}? (earlier periods: about {})", meant, about))
+        .otherwise(pl.format("did you mean {}? (its targets and baselines: about {})", meant, about))))]
 
 
 def _earlier_median(ctx: Context) -> pl.DataFrame:
@@ -440,6 +444,14 @@ def _earlier_median(ctx: Context) -> pl.DataFrame:
         return pl.DataFrame(schema=schema)
     return ctx.history.drop_nulls("value").group_by("unit_code", "indicator_code").agg(
         _earlier=pl.col("value").median()).cast(schema)
+
+
+def _planned_median(ctx: Context) -> pl.DataFrame:
+    """Return (indicator_code, _planned): the median of the catalog's targets and baselines of each indicator."""
+    figures = ctx.catalog.targets.select(
+        "indicator_code", _planned=pl.concat_list("target_value", "target_min", "target_max", "baseline_value"))
+    return figures.explode("_planned").drop_nulls("_planned").group_by("indicator_code").agg(
+        pl.col("_planned").median())
 
 
 @row_check("missing-value", rows=("indicators",))

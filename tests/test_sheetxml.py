@@ -117,8 +117,13 @@ def test_a_parse_past_its_memory_or_time_fails_alone_and_the_next_file_is_read(t
     batch = hanoi_ctr.validate([wide, clean], catalog, tight)
     assert sorted(batch.ledger.select("file_name", "outcome").rows()) == [("clean.xlsx", "accepted"),
                                                                            ("wide.xlsx", "rejected")]
+    roomy = sheetxml.Limits(uncompressed_bytes=10_000_000, cells=5_000_000)
+    with sandbox.Workbook(clean.read_bytes(), roomy, 2_000_000_000, 10) as book:  # a child ready for that limit
+        book.rows(["Sheet1"])
     with pytest.raises(sandbox.ParseFailed) as failed:
-        sandbox.parse(wide.read_bytes(), ["Sheet1"], 2_000_000_000, 0.01)
+        with sandbox.Workbook(wide.read_bytes(), roomy, 2_000_000_000, 0.05) as book:
+            assert book.refused is None
+            book.rows(["Sheet1"])  # 4 million cells take longer than 0.05 s
     assert failed.value.reason == "time"
     assert read_file(clean, Settings()).rows_read == 1  # a fresh child takes over
 

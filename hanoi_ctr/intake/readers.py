@@ -3,10 +3,11 @@
 Three formats: the template workbook the library generates, a plain
 long-table `.xlsx` (its visible sheets, header row) and a long-table CSV
 (UTF-8 with or without BOM; comma, semicolon or tab separated).
-Workbooks are first measured and read for what values alone do not say
-(`sheetxml`: hidden sheets and rows, number formats, used ranges), then
-parsed with fastexcel/calamine in a bounded child process (`sandbox`),
-which returns formula results as cached and never evaluates them.
+Workbooks are opened in a child process bounded in memory and time
+(`sandbox`), which measures them and reads what values alone do not say
+(`sheetxml`: hidden sheets and rows, number formats, used ranges) before
+parsing them with fastexcel/calamine, which returns formula results as
+cached and never evaluates them.
 
 A reader never raises on bad content: what it cannot read becomes a
 file-level issue (`file-too-large`, `unsupported-format`,
@@ -246,40 +247,35 @@ def _has_header(records: list[list[str]]) -> bool:
 
 
 def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
-    book = sheetxml.inspect(data, sheetxml.Limits(settings.max_uncompressed_bytes, settings.max_cells))
-    if isinstance(book, sheetxml.Refused):
-        raw.issue(book.code, detail=book.detail)
-        return
-    template = book.sheet(layout.META_SHEET) is not None
-    wanted = ([s.name for s in book.sheets if s.name in (layout.META_SHEET, layout.INDICATOR_SHEET, layout.TASK_SHEET)]
-              if template else [s.name for s in book.sheets if s.visible])
-    sheets = _parsed(raw, data, wanted, settings)
-    if sheets is None:
-        return
-    if template:
-        raw.format = "template"
-        _read_template(raw, sheets, book)
-    else:
-        raw.format = "xlsx"
-        _read_plain(raw, sheets, book)
-
-
-def _parsed(raw: RawFile, data: bytes, names: list[str], settings: Settings) -> dict[str, list[list[str]]] | None:
-    """Return the named sheets as rows of text (index i is the user's row i + 1), parsed in a bounded child."""
+    limits = sheetxml.Limits(settings.max_uncompressed_bytes, settings.max_cells)
     try:
-        sheets = sandbox.parse(data, names, settings.max_parse_memory_bytes, settings.max_parse_seconds)
+        with sandbox.Workbook(data, limits, settings.max_parse_memory_bytes, settings.max_parse_seconds) as book:
+            if book.refused:
+                raw.issue(book.refused.code, detail=book.refused.detail)
+                return
+            template = book.sheet(layout.META_SHEET) is not None
+            wanted = ([s.name for s in book.sheets if s.name in (layout.META_SHEET, layout.INDICATOR_SHEET,
+                                                                 layout.TASK_SHEET)]
+                      if template else [s.name for s in book.sheets if s.visible])
+            sheets = {name: [["" if c is None else c for c in row] for row in rows]
+                      for name, rows in book.rows(wanted).items()}
+            raw.format = "template" if template else "xlsx"
+            (_read_template if template else _read_plain)(raw, sheets, book)
     except sandbox.ParseFailed as failed:
-        if failed.reason == "memory":
-            raw.issue("file-too-large", detail=f"reading needs more than {settings.max_parse_memory_bytes:,} bytes")
-        elif failed.reason == "time":
-            raw.issue("file-too-large", detail=f"reading takes longer than {settings.max_parse_seconds:g} s")
-        else:
-            raw.issue("file-unreadable", detail=f"damaged workbook ({failed.detail or failed.reason})")
-        return None
-    return {name: [["" if c is None else c for c in row] for row in rows] for name, rows in sheets.items()}
+        _unparsed(raw, failed, settings)
 
 
-def _read_plain(raw: RawFile, sheets: dict[str, list[list[str]]], book: sheetxml.Book) -> None:
+def _unparsed(raw: RawFile, failed: sandbox.ParseFailed, settings: Settings) -> None:
+    """Record why a workbook could not be read in its child process: the bound it passed, or the parser's failure."""
+    if failed.reason == "memory":
+        raw.issue("file-too-large", detail=f"reading needs more than {settings.max_parse_memory_bytes:,} bytes")
+    elif failed.reason == "time":
+        raw.issue("file-too-large", detail=f"reading takes longer than {settings.max_parse_seconds:g} s")
+    else:
+        raw.issue("file-unreadable", detail=f"damaged workbook ({failed.detail or failed.reason})")
+
+
+def _read_plain(raw: RawFile, sheets: dict[str, list[list[str]]], book: sandbox.Workbook) -> None:
     """Read the visible sheets holding a long table: one of indicators, one of tasks; say what was skipped."""
     if not sheets:
         raw.issue("file-unreadable", detail="the workbook has no visible sheet")
@@ -301,7 +297,7 @@ def _read_plain(raw: RawFile, sheets: dict[str, list[list[str]]], book: sheetxml
             raw.issue("sheet-skipped", sheet=printable(sheet.name), value=sheet.name,
                       detail=(f"đã đọc trang {read}", f"read: {read}"))
     for name, records in tables.items():
-        _from_records(raw, records, name, _header_index(records), book.sheet(name))
+        _from_records(raw, records, name, _header_index(records), book)
 
 
 def _kind_of(records: list[list[str]]) -> str:
@@ -311,7 +307,7 @@ def _kind_of(records: list[list[str]]) -> str:
     return "tasks" if "task_code" in names and "indicator_code" not in names else "indicators"
 
 
-def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]], book: sheetxml.Book) -> None:
+def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]], book: sandbox.Workbook) -> None:
     meta = {r[0]: r[1] for r in sheets[layout.META_SHEET] if len(r) >= 2 and r[0]}
     raw.meta = meta
     problem = _template_problem(meta, sheets) or _renamed(raw.path.name, meta)
@@ -325,10 +321,10 @@ def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]], book: sheet
               "submitted_at": _cell(reporter, layout.SUBMITTED_ON_COLUMN),
               "reported_by": _cell(reporter, layout.REPORTED_BY_COLUMN)}
     _from_template_sheet(raw, records, layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS, "indicators", header,
-                         book.sheet(layout.INDICATOR_SHEET))
+                         book)
     if layout.TASK_SHEET in sheets:
         _from_template_sheet(raw, sheets[layout.TASK_SHEET], layout.TASK_SHEET, layout.TASK_COLUMNS, "tasks",
-                             header, book.sheet(layout.TASK_SHEET))
+                             header, book)
     codes = ";".join(raw.indicators["indicator_code"].drop_nulls()) if raw.indicators is not None else ""
     if codes != meta.get("indicator_codes", ""):
         raw.issue("template-mismatch", detail=("mã chỉ tiêu trong trang tính khác với biểu mẫu đã phát hành",
@@ -367,9 +363,10 @@ def _renamed(file_name: str, meta: dict[str, str]) -> tuple[str, str] | None:
 
 
 def _from_template_sheet(raw: RawFile, records: list[list[str]], sheet: str, columns: tuple[str, ...],
-                         kind: str, header: dict[str, str], facts: sheetxml.Sheet | None) -> None:
+                         kind: str, header: dict[str, str], book: sandbox.Workbook) -> None:
     positions = {name: i for i, name in enumerate(columns)}
-    cells = _cells(facts, positions)
+    facts = book.sheet(sheet)
+    cells = _cells(book, facts, positions)
     rows = []
     for index in range(layout.FIRST_DATA_ROW - 1, len(records)):
         values = dict(zip(columns, records[index]))
@@ -387,10 +384,11 @@ def _cell(row: list[str], column: int) -> str:
 
 
 def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, header_index: int | None,
-                  facts: sheetxml.Sheet | None = None, delimiter: str = ",") -> None:
+                  book: sandbox.Workbook | None = None, delimiter: str = ",") -> None:
     """Turn a long table (header row, then data) into a raw frame."""
     if header_index is None:
         return
+    facts = book.sheet(sheet) if book and sheet is not None else None
     labels = records[header_index]
     header = read_header(labels)
     if _named_twice(raw, header, labels, facts, sheet):
@@ -405,7 +403,7 @@ def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, hea
         return
     _flag_unused_columns(raw, records, header_index, header, sheet)
     positions = {name: p for name, p in names.items() if name in wanted}
-    cells = _cells(facts, positions)
+    cells = _cells(book, facts, positions)
     rows = []
     for index in range(header_index + 1, len(records)):
         record = records[index]
@@ -420,7 +418,7 @@ def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, hea
     setattr(raw, kind, _frame(rows, wanted))
 
 
-def _named_twice(raw: RawFile, header: Header, labels: list[str], facts: sheetxml.Sheet | None,
+def _named_twice(raw: RawFile, header: Header, labels: list[str], facts: sandbox.Sheet | None,
                  sheet: str | None) -> bool:
     """Report each column the header names more than once (`duplicate-column`); tell whether any was."""
     for name, positions in header.duplicates.items():
@@ -429,7 +427,7 @@ def _named_twice(raw: RawFile, header: Header, labels: list[str], facts: sheetxm
     return bool(header.duplicates)
 
 
-def _column_label(position: int, facts: sheetxml.Sheet | None) -> str:
+def _column_label(position: int, facts: sandbox.Sheet | None) -> str:
     """Return how the user names a column: its letters in a workbook, its number in a CSV."""
     return facts.letters(position) if facts else f"#{position + 1}"
 
@@ -438,17 +436,17 @@ def _shown(sheet: str | None) -> str | None:
     return None if sheet is None else printable(sheet)
 
 
-def _cells(facts: sheetxml.Sheet | None, positions: dict[str, int]) -> dict[tuple[int, int], sheetxml.Cell]:
+def _cells(book: sandbox.Workbook | None, facts: sandbox.Sheet | None, positions: dict[str, int]
+           ) -> dict[tuple[int, int], sheetxml.Cell]:
     """Return the formats of the cells whose storage matters (unit code, numbers), by (row, position)."""
-    if facts is None:
+    if book is None or facts is None:
         return {}
-    wanted = [positions[n] for n in _FACT_COLUMNS if n in positions]
-    return {(row, facts.position(column)): cell
-            for (row, column), cell in facts.cells([facts.column(p) for p in wanted]).items()}
+    wanted = [facts.column(positions[n]) for n in _FACT_COLUMNS if n in positions]
+    return {(row, facts.position(column)): cell for (row, column), cell in book.cells(facts.name, wanted).items()}
 
 
 def _row_facts(row: int, positions: dict[str, int], cells: dict[tuple[int, int], sheetxml.Cell],
-               facts: sheetxml.Sheet | None, values: dict[str, str] | None = None) -> dict[str, object]:
+               facts: sandbox.Sheet | None, values: dict[str, str] | None = None) -> dict[str, object]:
     """Return a row's CELL_FACTS; a unit code shown with zero padding (`00000`) is read as shown."""
     out: dict[str, object] = {"row_hidden": bool(facts) and row in facts.hidden_rows}
     for name in _FACT_COLUMNS:

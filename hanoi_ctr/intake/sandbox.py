@@ -1,18 +1,20 @@
-"""Parse workbooks with fastexcel in a child process, bounded in memory and time.
+"""Open workbooks in a child process, bounded in memory and time, and ask it what they hold.
 
 The native parser cannot be interrupted, and when an allocation fails it
-aborts the whole process: one hostile workbook would stop the inbox. So
-workbooks are parsed in child processes, each with a data-memory limit
-(`RLIMIT_DATA`) and a deadline per file. A child that runs out of memory
+aborts the whole process: one hostile workbook would stop the inbox. So a
+workbook is opened in a child process with a data-memory limit
+(`RLIMIT_DATA`) and a deadline per file: the child measures it and reads
+its XML (`sheetxml`), then parses the sheets asked for with fastexcel and
+tells the formats of the cells asked for. A child that runs out of memory
 dies alone, one that overruns is killed; either is `ParseFailed` for that
-file, and the next file gets a fresh child. Children are kept (two per
-limit, one per reading thread) and reused, so the start-up cost (~0.3 s)
-is paid once per run, not per file.
+file, and the next file gets a fresh child. Nothing of a workbook's content
+is read in the parent, and the children of the two reading threads work in
+parallel. Children are kept (two per limit) and reused, so the start-up
+cost (~0.3 s) is paid once per run, not per file.
 
-Run as a script, this module is the child: it imports nothing from
-`hanoi_ctr`, reads requests on stdin and answers on stdout, the rows of
-each sheet as JSON (cheaper to pass than a frame: a template's sheets go
-through in well under a millisecond).
+The child is `sandbox_child.py`, run as a script: it loads `sheetxml`
+(standard library only) by its path and nothing else of `hanoi_ctr`, reads
+requests on stdin and answers in JSON on stdout.
 """
 
 from __future__ import annotations
@@ -26,38 +28,125 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Collection
 
+from hanoi_ctr.intake import sheetxml
+
+# The framing `sandbox_child` reads and writes.
 _REQUEST = struct.Struct(">IQ")  # length of the JSON part, length of the workbook's bytes that follow
 _REPLY = struct.Struct(">Q")  # length of the JSON reply
 _KEPT = 2  # idle children kept per memory limit: one per reading thread
 
 
 class ParseFailed(Exception):
-    """The child could not parse a workbook: `reason` is `memory`, `time` or `parser`."""
+    """The child could not read a workbook: `reason` is `memory`, `time` or `parser`."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason, self.detail = reason, detail
 
 
-def parse(data: bytes, sheets: list[str], memory: int, seconds: float) -> dict[str, list[list[str | None]]]:
-    """Return {sheet name: rows of text cells} for some sheets of a workbook, parsed in a child.
+@dataclass
+class Sheet:
+    """One worksheet as the child read it; `first_column` and `hidden_rows` once its rows are asked for."""
 
-    Raises ParseFailed when the child runs out of `memory` bytes or `seconds`, or the parser fails.
+    name: str
+    state: str
+    rows: int
+    columns: int
+    #: The first column holding a value: the parsed rows start there (their position 0).
+    first_column: int = 1
+    hidden_rows: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def visible(self) -> bool:
+        """Return whether the sheet shows in the tab bar."""
+        return self.state == "visible"
+
+    @property
+    def cell_count(self) -> int:
+        """Return the size of the used range (rows × columns)."""
+        return self.rows * self.columns
+
+    def column(self, position: int) -> int:
+        """Return the sheet column (1-based) of a position in the parsed rows."""
+        return self.first_column + position
+
+    def position(self, column: int) -> int:
+        """Return the position in the parsed rows of a sheet column."""
+        return column - self.first_column
+
+    def letters(self, position: int) -> str:
+        """Return the letters of the column at a position in the parsed rows."""
+        return sheetxml.column_letters(self.column(position))
+
+
+class Workbook:
+    """A workbook opened in a child process (use it as a context manager).
+
+    `refused` says why it is not parsed at all (`sheetxml.Refused`); otherwise `sheets` lists its
+    worksheets in tab order, `rows(names)` parses some and `cells(name, columns)` tells how the
+    cells of some columns were stored. Every call raises ParseFailed when the child runs out of
+    `memory` bytes or of the `seconds` the whole file has, or the parser fails.
     """
-    try:
-        child = _POOL.take(memory)
-    except OSError as exc:  # no child process can be started here: every workbook says why
-        raise ParseFailed("parser", f"the parser process cannot start ({exc.strerror or exc})") from None
-    try:
-        reply = child.ask({"sheets": sheets}, data, time.monotonic() + seconds)
-    except _Dead as dead:
-        _POOL.discard(child)
-        raise ParseFailed(dead.reason, dead.detail) from None
-    _POOL.give(memory, child)
-    if not reply.get("ok"):
-        raise ParseFailed("parser", reply.get("error", ""))
-    return dict(reply["sheets"])
+
+    def __init__(self, data: bytes, limits: sheetxml.Limits, memory: int, seconds: float) -> None:
+        self._memory, self._deadline = memory, time.monotonic() + seconds
+        try:
+            self._child: _Child | None = _POOL.take(memory)
+        except OSError as exc:  # no child process can be started here: every workbook says why
+            raise ParseFailed("parser", f"the parser process cannot start ({exc.strerror or exc})") from None
+        opened = self._ask({"op": "open", "limits": [limits.uncompressed_bytes, limits.cells]}, data)
+        self.refused = sheetxml.Refused(opened["refused"][0], _detail(opened["refused"][1])) if "refused" in opened \
+            else None
+        self.sheets = tuple(Sheet(*s) for s in opened.get("sheets", []))
+
+    def sheet(self, name: str) -> Sheet | None:
+        """Return the sheet of a name, or None."""
+        return next((s for s in self.sheets if s.name == name), None)
+
+    def rows(self, names: list[str]) -> dict[str, list[list[str]]]:
+        """Return the named sheets as rows of text (index i is the user's row i + 1)."""
+        parsed = self._ask({"op": "rows", "sheets": names})
+        for name, _, first, hidden in parsed["sheets"]:
+            sheet = self.sheet(name)
+            if sheet is not None:
+                sheet.first_column, sheet.hidden_rows = first, frozenset(hidden)
+        return {name: rows for name, rows, _, _ in parsed["sheets"]}
+
+    def cells(self, name: str, columns: Collection[int]) -> dict[tuple[int, int], sheetxml.Cell]:
+        """Return (row, column) → Cell for the cells of some columns of a sheet (1-based)."""
+        if not columns:
+            return {}
+        found = self._ask({"op": "cells", "sheet": name, "columns": sorted(set(columns))})["cells"]
+        return {(row, column): sheetxml.Cell(kind, pad) for row, column, kind, pad in found}
+
+    def _ask(self, request: dict, data: bytes = b"") -> dict:
+        if self._child is None:
+            raise ParseFailed("parser", "the workbook is closed")
+        try:
+            reply = self._child.ask(request, data, self._deadline)
+        except _Dead as dead:
+            self._child.kill()
+            self._child = None
+            raise ParseFailed(dead.reason, dead.detail) from None
+        if "error" in reply:
+            raise ParseFailed("parser", reply["error"])
+        return reply
+
+    def __enter__(self) -> "Workbook":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._child is not None:
+            _POOL.give(self._memory, self._child)
+            self._child = None
+
+
+def _detail(detail: str | list[str]) -> str | tuple[str, str]:
+    return detail if isinstance(detail, str) else (detail[0], detail[1])
 
 
 class _Dead(Exception):
@@ -71,7 +160,8 @@ class _Child:
 
     def __init__(self, memory: int) -> None:
         env = dict(os.environ, RUST_BACKTRACE="0", POLARS_MAX_THREADS="1")
-        self.process = subprocess.Popen([sys.executable, "-I", __file__, str(memory)], stdin=subprocess.PIPE,
+        script = Path(__file__).with_name("sandbox_child.py")
+        self.process = subprocess.Popen([sys.executable, "-I", str(script), str(memory)], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
 
     def ask(self, request: dict, data: bytes, deadline: float) -> dict:
@@ -148,9 +238,6 @@ class _Pool:
                 return
         child.close()
 
-    def discard(self, child: _Child) -> None:
-        child.kill()
-
     def close(self) -> None:
         with self._lock:
             children = [c for idle in self._idle.values() for c in idle]
@@ -160,37 +247,3 @@ class _Pool:
 
 
 _POOL = _Pool()
-
-
-# --- the child ------------------------------------------------------------------------------
-
-
-def _serve(memory: int) -> None:
-    """Answer parse requests from stdin until it closes."""
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-    import fastexcel
-    import polars  # noqa: F401 (fastexcel's to_polars)
-
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    while True:
-        head = stdin.read(_REQUEST.size)
-        if len(head) < _REQUEST.size:
-            return
-        size_json, size_data = _REQUEST.unpack(head)
-        request = json.loads(stdin.read(size_json))
-        data = stdin.read(size_data)
-        try:
-            reader = fastexcel.read_excel(data)
-            sheets = [(name, reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars().rows())
-                      for name in request["sheets"]]
-            reply = json.dumps({"ok": True, "sheets": sheets}, ensure_ascii=False).encode()
-        except Exception as exc:  # any failure of the parser on this file is the file's problem
-            reply = json.dumps({"ok": False, "error": type(exc).__name__}).encode()
-        stdout.write(_REPLY.pack(len(reply)) + reply)
-        stdout.flush()
-
-
-if __name__ == "__main__":
-    _serve(int(sys.argv[1]))

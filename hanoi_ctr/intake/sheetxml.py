@@ -60,8 +60,8 @@ _STYLE = re.compile(rb"""(?<![\w:.-])s\s*=\s*["']([0-9]{1,9})["']""")
 #: Built-in number formats that show a percentage (ECMA-376 §18.8.30).
 _PERCENT_FORMATS = {9, 10}
 _CHUNK = 1 << 20
-#: Parts kept while measuring, at most: a template is ~0.2 MB, a 100 000-row table ~45 MB.
-_KEPT_AT_ONCE = 64 << 20
+#: Parts kept while measuring, at most (a template is ~0.2 MB; a 100 000-row table, ~45 MB, is unpacked twice).
+_KEPT_AT_ONCE = 16 << 20
 #: The fewest bytes one shared string can take (`<si/>`): a table claiming more strings than that lies.
 _MIN_STRING_BYTES = 5
 
@@ -144,17 +144,17 @@ class Sheet:
 
     def letters(self, position: int) -> str:
         """Return the letters of the column at a position in the parser's rows."""
-        return _letters(self.column(position))
+        return column_letters(self.column(position))
 
     def cells(self, columns: Collection[int]) -> dict[tuple[int, int], Cell]:
         """Return (row, column) → Cell for the cells of some columns (1-based, as the user sees them)."""
         if not columns:
             return {}
         if self.plain:  # find the wanted columns' cells directly, in one pass
-            pattern = _cells_of(tuple(sorted(_letters(c) for c in set(columns))))
+            pattern = _cells_of(tuple(sorted(column_letters(c) for c in set(columns))))
             return {(int(row), _column_number(letters.decode())): _kind(attrs, self.formats)
                     for letters, row, attrs in pattern.findall(self.xml)}
-        wanted = {_letters(c) for c in columns}
+        wanted = {column_letters(c) for c in columns}
         return {(row, _column_number(letters)): _kind(attrs, self.formats)
                 for (letters, row), attrs in _cells(self.xml) if letters in wanted}
 
@@ -220,13 +220,13 @@ def _unpack(data: bytes, infos: list[zipfile.ZipInfo], limit: int) -> dict[str, 
     try:
         for info in infos:
             out: list[bytes] | None = [] if keeping and _kept(info.filename) else None
-            size = 0 if info.is_dir() else _inflate(data, info, limit - total, out)
+            size = 0 if info.is_dir() else _inflate(data, info, limit - total, out, _KEPT_AT_ONCE - total)
             if size is None:
                 return Refused("file-too-large", f"more than {limit:,} bytes uncompressed")
             total += size
-            if out is not None:
-                kept[info.filename] = b"".join(out)
             keeping = keeping and total <= _KEPT_AT_ONCE
+            if out is not None and keeping:
+                kept[info.filename] = b"".join(out)
         if not keeping:
             kept = {i.filename: _unpacked(data, i, limit) for i in infos if not i.is_dir() and _kept(i.filename)}
     except (zlib.error, ValueError, struct.error) as exc:
@@ -236,19 +236,23 @@ def _unpack(data: bytes, infos: list[zipfile.ZipInfo], limit: int) -> dict[str, 
 
 def _unpacked(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes:
     out: list[bytes] = []
-    _inflate(data, info, limit, out)
+    _inflate(data, info, limit, out, limit)
     return b"".join(out)
 
 
-def _inflate(data: bytes, info: zipfile.ZipInfo, budget: int, out: list[bytes] | None) -> int | None:
-    """Return the real uncompressed size of a part (None past `budget`), appending its bytes to `out`."""
+def _inflate(data: bytes, info: zipfile.ZipInfo, budget: int, out: list[bytes] | None, keep: int) -> int | None:
+    """Return the real uncompressed size of a part (None past `budget`).
+
+    Its bytes are appended to `out` while they come to at most `keep` bytes; past that `out` is
+    emptied and measuring goes on.
+    """
     if info.flag_bits & 0x1:
         raise ValueError("encrypted part")
     raw = _compressed(data, info)
     if info.compress_type == zipfile.ZIP_STORED:
         if len(raw) > budget:
             return None
-        if out is not None:
+        if out is not None and len(raw) <= keep:
             out.append(bytes(raw))
         return len(raw)
     if info.compress_type != zipfile.ZIP_DEFLATED:
@@ -263,7 +267,11 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, budget: int, out: list[bytes] |
             if size > budget:
                 return None
             if out is not None:
-                out.append(chunk)
+                if size <= keep:
+                    out.append(chunk)
+                else:  # past what may be kept while measuring: let it go
+                    out.clear()
+                    out = None
             pending = inflater.unconsumed_tail
             if inflater.eof:
                 return size
@@ -381,10 +389,10 @@ def _claimed_strings(xml: bytes) -> int | None:
 # --- sheets: used range, hidden rows, cells ---------------------------------------------------
 
 
-def _letters(column: int) -> str:
+def column_letters(column: int) -> str:
     """Return a column's letters.
 
-    >>> _letters(1), _letters(28), _letters(16384)
+    >>> column_letters(1), column_letters(28), column_letters(16384)
     ('A', 'AB', 'XFD')
     """
     out = ""
@@ -445,7 +453,7 @@ def _cells(xml: bytes) -> Iterator[tuple[tuple[str, int], bytes]]:
             column, row = _column_number(ref.group(1)), int(ref.group(2))
         else:
             column += 1
-        yield (_letters(column), row), attrs
+        yield (column_letters(column), row), attrs
 
 
 def _hidden_rows(xml: bytes) -> frozenset[int]:
@@ -483,7 +491,7 @@ def _bounded(book: Book, parts: dict[str, bytes], limits: Limits) -> Book | Refu
     """Refuse a workbook whose sheets span absurd ranges or whose shared strings claim too much."""
     for sheet in book.sheets:
         if sheet.cell_count > limits.cells:
-            last = f"{_letters(sheet.columns)}{sheet.rows}"
+            last = f"{column_letters(sheet.columns)}{sheet.rows}"
             return Refused("file-too-large", (
                 f"trang '{sheet.name}' trải tới ô {last} ({sheet.rows:,} dòng × {sheet.columns:,} cột, "
                 f"quá {limits.cells:,} ô)",

@@ -44,7 +44,8 @@ def test_number_formats_hidden_rows_and_sheet_states_are_read():
     assert sheet.hidden_rows == {5}
     assert sheet.cells([2]) == {(2, 2): sheetxml.Cell("percent"), (3, 2): sheetxml.Cell("number", 5),
                                 (4, 2): sheetxml.Cell("number"), (5, 2): sheetxml.Cell("text")}
-    assert (sheet.position(2), sheet.letters(0)) == (0, "B")
+    seen = sandbox.Sheet(sheet.name, sheet.state, sheet.rows, sheet.columns, first_column=sheet.first_column)
+    assert (seen.column(0), seen.position(2), seen.letters(1)) == (2, 0, "C")
 
 
 def test_cells_without_references_are_placed_as_parsers_place_them():

@@ -134,18 +134,6 @@ class Sheet:
         """Return the size of the used range (rows × columns)."""
         return self.rows * self.columns
 
-    def column(self, position: int) -> int:
-        """Return the sheet column (1-based) of a position in the parser's rows."""
-        return self.first_column + position
-
-    def position(self, column: int) -> int:
-        """Return the position in the parser's rows of a sheet column."""
-        return column - self.first_column
-
-    def letters(self, position: int) -> str:
-        """Return the letters of the column at a position in the parser's rows."""
-        return column_letters(self.column(position))
-
     def cells(self, columns: Collection[int]) -> dict[tuple[int, int], Cell]:
         """Return (row, column) → Cell for the cells of some columns (1-based, as the user sees them)."""
         if not columns:

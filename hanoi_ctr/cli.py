@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from hanoi_ctr.declare.issues import printable
 from hanoi_ctr.errors import CatalogError, ConfigError, HanoiCtrError
 from hanoi_ctr.settings import Settings
 from hanoi_ctr.version import __version__
@@ -59,7 +60,8 @@ def _print_issues(issues: "pl.DataFrame", lang: str, as_json: bool) -> None:
         print(json.dumps(rows.to_dicts(), ensure_ascii=False, indent=1, default=str))
         return
     for r in issues.iter_rows(named=True):
-        where = ":".join(str(p) for p in (r["file"], r["sheet"], r["row"], r["column"]) if p not in (None, ""))
+        where = ":".join(printable(str(p)) for p in (r["file"], r["sheet"], r["row"], r["column"])
+                         if p not in (None, ""))
         print(f"{where}: {r['severity']} [{r['code']}] {r[f'message_{lang}']}")
     errors = int((issues["severity"] == "error").sum())
     label = ("lỗi", "cảnh báo") if lang == "vi" else ("error(s)", "warning(s)")
@@ -77,6 +79,9 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     if not files:
         raise ConfigError(f"no submission files in {', '.join(args.files)}: nothing to check")
     batch = validate(files, load_catalog(settings.catalog_dir), settings, period=args.period)
+    if batch.ledger.is_empty() and not batch.has_errors:  # only hidden or lock files: each skipped
+        raise ConfigError(f"no submission files in {', '.join(args.files)}: nothing to check "
+                          f"({len(files)} skipped: {', '.join(sorted(printable(f.name) for f in files))})")
     _print_issues(batch.issues, args.lang or settings.lang, args.json)
     return EXIT_DATA_ERRORS if batch.has_errors else EXIT_OK
 
@@ -154,7 +159,7 @@ def _print_rejected(batch: "Batch", lang: str) -> None:
             codes = mine.group_by("code").len().sort("code")
             counts = ", ".join(f"{code} × {n}" for code, n in codes.iter_rows())
             why = ("mọi dòng bị loại: " if lang == "vi" else "every row rejected: ") + counts
-        print(f"  {file['file_name']}: {why}")
+        print(f"  {printable(file['file_name'])}: {why}")
 
 
 def _template(args: argparse.Namespace, settings: Settings) -> int:

@@ -60,6 +60,11 @@ class Settings:
     max_file_bytes: int = 20_000_000
     max_rows: int = 100_000
     max_uncompressed_bytes: int = 200_000_000
+    #: A sheet's used range (rows × columns) above this is refused before parsing.
+    max_cells: int = 5_000_000
+    #: A workbook is parsed in a child process with this much data memory and this long at most.
+    max_parse_memory_bytes: int = 1_500_000_000
+    max_parse_seconds: float = 60.0
     #: Dask scheduler address for scaled-out ingestion; None = a local cluster.
     dask_address: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)

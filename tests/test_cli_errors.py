@@ -71,7 +71,17 @@ def test_validating_a_folder_without_submissions_says_there_was_nothing_to_check
     empty.mkdir()
     (empty / "~$locked.xlsx").write_text("")  # an Excel lock file is not a submission
     assert _fails(capsys, ["validate", str(empty)]) == (
-        f"hanoi-ctr: no submission files in {empty}: nothing to check")
+        f"hanoi-ctr: no submission files in {empty}: nothing to check (1 skipped: ~$locked.xlsx)")
+    assert _fails(capsys, ["validate", str(tmp_path / "nothing-here")]).startswith("hanoi-ctr: no such file")
+
+
+def test_file_names_are_printed_as_printable_text(capsys, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "bad\x1b[2J.pdf".replace("\\x1b", "\x1b")).write_bytes(b"%PDF-1.4")
+    assert main(["validate", str(inbox)]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "bad\\x1b[2J.pdf: error [unsupported-format]" in out
 
 
 def test_a_missing_file_is_one_line(capsys, tmp_path):

@@ -145,12 +145,25 @@ def test_template_period_and_caller_period_mismatch(tmp_path, catalog, settings)
     assert batch.issues.select("code", "row", "column").rows() == [("period-mismatch", 2, "period")]
 
 
-def test_list_submissions_skips_hidden_and_lock_files(tmp_path):
+def test_hidden_lock_and_linked_files_are_listed_and_reported_never_archived(tmp_path, catalog, settings):
     inbox = tmp_path / "inbox"
     for name in ("b.csv", "a.xlsx", "~$a.xlsx", ".hidden.csv", "sub/c.csv", ".git/x.csv"):
         (inbox / name).parent.mkdir(parents=True, exist_ok=True)
-        (inbox / name).write_text("x")
-    assert [p.relative_to(inbox).as_posix() for p in list_submissions(inbox)] == ["a.xlsx", "b.csv", "sub/c.csv"]
+        (inbox / name).write_text(name)
+    outside = _csv(tmp_path / "elsewhere", "secret.csv", ["SO-LDTBXH,2024-Q3,08.01,80,,,,02/10/2024"])
+    (inbox / "link.csv").symlink_to(outside)
+    (inbox / "linked-folder").symlink_to(outside.parent, target_is_directory=True)
+    listed = [p.relative_to(inbox).as_posix() for p in list_submissions(inbox)]
+    assert listed == [".git", ".hidden.csv", "a.xlsx", "b.csv", "link.csv", "linked-folder", "sub/c.csv", "~$a.xlsx"]
+    batch = ingest(list_submissions(inbox), catalog, settings, now=T0)
+    said = {(r["file"], r["code"], r["severity"]) for r in batch.issues.iter_rows(named=True)
+            if r["code"] in ("file-skipped", "file-refused")}
+    assert said == {(".git", "file-skipped", "warning"), (".hidden.csv", "file-skipped", "warning"),
+                    ("~$a.xlsx", "file-skipped", "warning"), ("link.csv", "file-refused", "error"),
+                    ("linked-folder", "file-refused", "error")}
+    assert sorted(batch.ledger["file_name"].to_list()) == ["a.xlsx", "b.csv", "c.csv"]
+    archived = [p.read_bytes() for p in settings.archive.rglob("files/*")]
+    assert outside.read_bytes() not in archived and len(archived) == 3
 
 
 def test_ingest_command_summarises_per_unit(tmp_path, capsys):
@@ -292,3 +305,35 @@ def test_receipt_times_follow_commits_even_when_the_clock_goes_back(tmp_path, ca
     batch = ingest([b], catalog, settings, now=T0 - timedelta(hours=1))  # another machine, a slow clock
     assert batch.ledger["received_at"].item() == T0 + timedelta(microseconds=1)
     assert Store(settings.archive).values()["value"].to_list() == [85.0]
+
+
+def test_revision_ten_comes_after_revision_nine(tmp_path, catalog, settings):
+    files = [_csv(tmp_path / "inbox", f"2024-Q3_SO-LDTBXH_v{v}.csv", [f"SO-LDTBXH,2024-Q3,08.01,{80 + v},,,,"])
+             for v in (10, 9, 2)]
+    ingest(files, catalog, settings, now=T0)
+    assert Store(settings.archive).values()["value"].to_list() == [90.0]
+
+
+def test_a_fraction_is_questioned_unless_the_units_earlier_values_are_as_small(tmp_path, catalog, settings):
+    ingest([_csv(tmp_path / "inbox", "q2.csv", ["SO-LDTBXH,2024-Q2,08.01,88,,,,02/07/2024",
+                                                "SO-LDTBXH,2024-Q2,08.02,0.7,,,,02/07/2024"])],
+           catalog, settings, now=T0)
+    batch = ingest([_csv(tmp_path / "inbox", "q3.csv", ["SO-LDTBXH,2024-Q3,08.01,0.9,,,,02/10/2024",
+                                                        "SO-LDTBXH,2024-Q3,08.02,0.8,,,,02/10/2024"])],
+                   catalog, settings, now=T0 + timedelta(days=1))
+    flagged = batch.issues.filter(pl.col("code") == "scale-mismatch")
+    assert flagged["row"].to_list() == [2]  # 08.01 was 88 last quarter; 08.02 was 0.7
+    assert "did you mean 90? (earlier periods: about 88)" in flagged["message_en"].item()
+    assert sorted(Store(settings.archive).values()["value"].to_list()) == [0.7, 0.8, 0.9, 88.0]  # warned, kept
+
+
+def test_notes_keep_their_line_breaks_and_messages_escape_control_characters(tmp_path, catalog, settings):
+    path = tmp_path / "inbox" / "notes.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(HEADER + 'SO-LDTBXH,2024-Q3,08.01,90,,,"Đã rà soát\r\ndòng 2",02/10/2024\n'
+                    "SO-LDTBXH,2024-Q3,08.02,\x1b[2J9\x1b[0m,,,,02/10/2024\n", encoding="utf-8")
+    batch = ingest([path], catalog, settings, now=T0)
+    assert Store(settings.archive).values()["note"].to_list() == ["Đã rà soát\ndòng 2"]
+    issue = batch.issues.filter(pl.col("code") == "type-error").row(0, named=True)
+    assert issue["value"] == "\x1b[2J9\x1b[0m"  # the record keeps what was sent
+    assert "'\\x1b[2J9\\x1b[0m'" in issue["message_en"] and "\x1b" not in issue["message_en"] + issue["message_vi"]

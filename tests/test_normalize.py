@@ -10,7 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hanoi_ctr.intake.normalize import date, is_marker, number, text
+from hanoi_ctr.intake.normalize import (
+    date,
+    grouping_or_decimal,
+    is_marker,
+    lines,
+    not_finite,
+    number,
+    text,
+    thousands,
+)
 
 
 def _number(cell: str | None) -> float | None:
@@ -52,10 +61,30 @@ def test_numbers_in_any_office_spelling_parse_to_the_same_value(amount, style, p
     ("90,5", 90.5), ("90.5", 90.5), ("90%", 90.0), ("1.234.567", 1234567.0), ("1,234,567", 1234567.0),
     ("1.234,5", 1234.5), ("1,234.5", 1234.5), ("1 234", 1234.0), ("1,234", 1.234), ("-3,5", -3.5),
     (".5", 0.5), ("1e3", 1000.0), ("abc", None), ("inf", None), ("nan", None), ("0x10", None), ("", None),
-    ("1,2,3", None), ("12..5", None), (None, None),
+    ("1,2,3", None), ("12..5", None), (None, None), ("1e309", None), ("-1e400", None), ("Infinity", None),
 ])
 def test_number_cases(cell, expected):
     assert _number(cell) == expected
+
+
+def _each(expr, cells: list[str | None]) -> list:
+    return pl.DataFrame({"c": cells}, schema={"c": pl.String}).select(expr(text("c"))).to_series().to_list()
+
+
+def test_infinity_and_nan_are_found_in_every_spelling():
+    cells = ["inf", "-Infinity", "NaN", "1e309", "1E+400", "∞", "1e308", "90", None, "abc"]
+    assert _each(not_finite, cells) == [True] * 6 + [False] * 4
+
+
+def test_one_separator_before_three_digits_is_flagged_with_its_other_reading():
+    cells = ["2.000", "15,000", "1 234", "-1.234", "0.500", "1.234.567", "1.234,5", "12,5", "2.000%", "1234"]
+    assert _each(grouping_or_decimal, cells) == [True, True, False, True, False, False, False, False, True, False]
+    assert _each(thousands, ["2.000", "15,000", "-1.234"]) == [2000.0, 15000.0, -1234.0]
+
+
+def test_notes_keep_their_line_breaks():
+    frame = pl.DataFrame({"c": ["Dòng 1 \r\n  dòng\u00a0 2\n", "  ", "một dòng"]})
+    assert frame.select(lines("c")).to_series().to_list() == ["Dòng 1\ndòng 2", None, "một dòng"]
 
 
 @given(st.text(alphabet="aăâeêioôơuưyđAĂÂĐ ̣̀́̃̉ \t", max_size=30))

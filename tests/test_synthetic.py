@@ -187,7 +187,7 @@ def test_generating_refuses_what_it_cannot_do(catalog, tmp_path):
 def test_bundled_demo_data_raises_only_its_deliberate_issues(catalog):
     """`tools/make_demo_data.py` wrote the demo inbox and, beside it, the issues it must raise."""
     inbox = ROOT / "fixtures" / "submissions"
-    with open(inbox / ".expected" / "issues.csv", encoding="utf-8") as fh:
+    with open(ROOT / "fixtures" / "demo-expected" / "issues.csv", encoding="utf-8") as fh:
         expected = Counter((r["file"], int(r["row"]) if r["row"] else None, r["column"] or None, r["code"])
                            for r in csv.DictReader(fh))
     batch = validate(list_submissions(inbox), catalog)

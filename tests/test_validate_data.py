@@ -158,3 +158,64 @@ def test_validate_command_takes_a_folder(capsys):
     issues = json.loads(capsys.readouterr().out)
     assert {(i["file"], i["code"]) for i in issues} >= {("submission-type-error.csv", "type-error"),
                                                          ("template-edited-meta.xlsx", "template-mismatch")}
+
+
+def test_numbers_are_read_as_the_cells_show_them(batch):
+    assert _values(batch, "submission-percent-cells.xlsx")["08.01"][0] == 90.5  # 90.5% in a percent cell
+    assert _values(batch, "submission-ambiguous-number.csv") == {"08.01": (90.5, None, None, None, 4)}
+
+
+def test_a_quoted_decimal_comma_stays_in_its_field(batch):
+    assert _values(batch, "submission-extra-fields.csv") == {"08.02": (3.25, None, None, None, 3)}
+
+
+def test_unit_codes_typed_as_numbers_are_read_as_shown_or_refused(batch):
+    sha = batch.ledger.filter(pl.col("file_name") == "submission-unit-code-as-number.xlsx")["sha256"].item()
+    rows = batch.values.filter(pl.col("sha256") == sha).sort("row")
+    assert rows.select("row", "unit_code").rows() == [(3, "00097"), (4, "00277")]  # row 2 (277) is ambiguous
+
+
+def test_the_visible_copy_of_a_row_is_kept(batch):
+    assert _values(batch, "submission-duplicate-on-hidden-row.xlsx") == {"08.01": (85.0, None, None, None, 3)}
+
+
+def test_the_visible_sheets_are_read(batch):
+    assert _values(batch, "submission-hidden-first-sheet.xlsx") == {"08.01": (85.0, None, None, None, 2)}
+    sha = batch.ledger.filter(pl.col("file_name") == "submission-indicators-and-tasks.xlsx")["sha256"].item()
+    assert batch.values.filter(pl.col("sha256") == sha).height == 1
+    assert batch.tasks.filter(pl.col("sha256") == sha)["task_code"].to_list() == ["01.T01"]
+
+
+def test_a_name_beside_its_code_is_read_as_the_units_name(batch):
+    assert sorted(_values(batch, "submission-unit-name.csv")) == ["01.06", "03.05", "05.04"]
+
+
+def test_a_trailing_nul_is_no_row(batch):
+    assert _values(batch, "submission-trailing-nul.csv") == {"08.01": (90.0, None, None, None, 2)}
+
+
+def test_files_not_read_are_reported_and_kept_out_of_the_ledger(batch):
+    names = set(batch.ledger["file_name"])
+    assert not names & {".submission-hidden.csv", "~$submission-open.xlsx", "submission-link-outside.csv"}
+    refused = batch.issues.filter(pl.col("file") == "submission-link-outside.csv")
+    assert refused["sha256"].to_list() == [None]  # the link's target is never read, not even hashed
+
+
+def test_a_unit_not_in_force_at_the_end_of_the_period_names_its_successor(batch):
+    issue = batch.issues.filter(pl.col("file") == "submission-unit-inactive-at-period-end.csv",
+                                pl.col("code") == "unit-inactive").row(0, named=True)
+    assert "00292 Phường Bạch Mai" in issue["message_en"] and "30/06/2025" in issue["message_vi"]
+
+
+def test_hostile_workbooks_are_refused_quickly():
+    import time
+
+    from hanoi_ctr.intake.readers import read_file
+    from hanoi_ctr.settings import Settings
+
+    for name in ("submission-stray-cell.xlsx", "submission-understated-sizes.xlsx",
+                 "submission-shared-strings-claim.xlsx", "submission-zip-bomb.xlsx"):
+        started = time.perf_counter()
+        raw = read_file(DATA / "submissions" / name, Settings())
+        assert time.perf_counter() - started < 5, name
+        assert [i.code for i in raw.issues] == ["file-too-large"], name

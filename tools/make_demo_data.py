@@ -21,13 +21,14 @@ Layout (the inbox is read recursively):
   edited (`template-mismatch`), a district that typed its figures into a
   long CSV with a few bad rows, and a template sent twice
   (``…_gui_lai.xlsx``, `duplicate-file`).
-- ``.expected/issues.csv``: every issue validating the inbox must raise
-  (file, row, column, code); ``.expected/files.csv``: what each file is.
-  Hidden folders are not read as submissions.
+Beside the inbox, not in it (an inbox holds what offices sent, and reading
+it reports anything else), ``fixtures/demo-expected/issues.csv`` lists every
+issue validating the inbox must raise (file, row, column, code) and
+``fixtures/demo-expected/files.csv`` what each file is.
 
 Run from the repository root (takes about five seconds; it replaces the
 whole folder, and ``tests/test_synthetic.py`` checks that validating it
-raises exactly ``.expected/issues.csv``)::
+raises exactly ``demo-expected/issues.csv``)::
 
     python tools/make_demo_data.py
 """
@@ -57,6 +58,7 @@ from hanoi_ctr.synthetic.files import Written, write_submissions  # noqa: E402
 from hanoi_ctr.synthetic.values import Mix, Synthetic, generate, rng  # noqa: E402
 
 OUT = REPO / "fixtures" / "submissions"
+EXPECTED = REPO / "fixtures" / "demo-expected"
 SEED = 2020
 LATEST = "2024-Q4"
 QUARTERS = [f"{y}-Q{q}" for y in range(2021, 2025) for q in range(1, 5)]
@@ -225,22 +227,21 @@ def main() -> None:
     units = [*districts, *wards, *agencies]
     history = generate(catalog, QUARTERS[:-1], units, seed=SEED, mix=MIX)
     latest = only_revisions(generate(catalog, [LATEST], units, seed=SEED, mix=LATEST_MIX), keep=2)
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    OUT.mkdir(parents=True)
+    for folder in (OUT, EXPECTED):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
     written = _concat([write_history(history, catalog, wards), write_latest(latest, catalog)])
     files, labels = break_files(latest, catalog, written, wards, districts)
-    expected_dir = OUT / ".expected"
-    expected_dir.mkdir()
-    with open(expected_dir / "issues.csv", "w", encoding="utf-8", newline="") as fh:
+    with open(EXPECTED / "issues.csv", "w", encoding="utf-8", newline="") as fh:
         out = csv.DictWriter(fh, LABELS, lineterminator="\n")
         out.writeheader()
         out.writerows(sorted(labels, key=lambda r: (r["file"], r["row"] or 0, r["column"] or "", r["code"])))
     # The hashes of the files as they lie in the inbox, after the spoiling.
     digest = {path: hashlib.sha256((OUT / path).read_bytes()).hexdigest() for path in files["path"].unique()}
     files = files.with_columns(sha256=pl.col("path").replace_strict(digest))
-    files.sort("path", "unit_code", "period").write_csv(expected_dir / "files.csv")
-    paths = [p for p in OUT.rglob("*") if p.is_file() and ".expected" not in p.parts]
+    files.sort("path", "unit_code", "period").write_csv(EXPECTED / "files.csv")
+    paths = [p for p in OUT.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in paths)
     print(f"wrote {len(paths)} files ({size / 1e6:.2f} MB) and {len(labels)} expected issues to "
           f"{OUT.relative_to(REPO)} in {time.perf_counter() - started:.1f} s")

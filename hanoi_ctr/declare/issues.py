@@ -5,10 +5,15 @@ from the code (`error` blocks the row or file, `warning` does not), a
 position (file, sheet, row as the user sees it, column), the offending value
 and a message in Vietnamese and English. Checks build `Issue` values; one
 place, `CODES`, decides what each code means and whether it blocks.
+
+What came from a file is shown in a message as `printable` text: line
+breaks, escape sequences and other control characters appear as `\n`,
+`\x1b`, … so that a value can never drive the terminal it is printed on.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
@@ -52,11 +57,17 @@ CODES: dict[str, IssueCode] = {
     "template-mismatch": _c("file", "Biểu mẫu không khớp: {detail}.", "The template does not match: {detail}."),
     "duplicate-file": _c("file", "Tệp này đã được gửi trước đó ({detail}); không có thay đổi.",
                          "This file was already received ({detail}); nothing changed."),
+    "file-refused": _c("file", "Tệp không được đọc: {detail}.", "The file is refused: {detail}."),
+    "duplicate-column": _c("file", "Các cột {detail} cùng là cột '{column}'; hãy giữ lại một cột.",
+                           "Columns {detail} all mean '{column}'; keep only one of them."),
+    "ambiguous-sheet": _c("file", "Nhiều trang tính có cùng loại bảng số liệu ({detail}); hãy gửi mỗi bảng trong "
+                          "một tệp hoặc xóa trang thừa.", "Several sheets hold the same kind of table ({detail}); "
+                          "send one table per file or delete the extra sheets."),
     # row level: the row is rejected, the rest of the file is kept
     "unknown-unit": _c("row", "Mã đơn vị '{value}' không có trong danh mục.",
                        "Unit code '{value}' is not in the catalog."),
-    "unit-inactive": _c("row", "Đơn vị '{value}' không còn/chưa hoạt động trong kỳ {detail}.",
-                        "Unit '{value}' did not exist in period {detail}."),
+    "unit-inactive": _c("row", "Đơn vị '{value}' không hoạt động vào ngày cuối của kỳ báo cáo: {detail}.",
+                        "Unit '{value}' is not in force on the last day of the period: {detail}."),
     "unknown-indicator": _c("row", "Mã chỉ tiêu '{value}' không có trong danh mục.",
                             "Indicator code '{value}' is not in the catalog."),
     "indicator-not-assigned": _c("row", "Chỉ tiêu '{value}' không giao cho đơn vị {detail}.",
@@ -87,8 +98,19 @@ CODES: dict[str, IssueCode] = {
                              "Value {value} does not match numerator/denominator ({detail})."),
     "task-not-assigned": _c("row", "Nhiệm vụ '{value}' không do đơn vị {detail} chủ trì.",
                             "Task '{value}' is not led by unit {detail}."),
-    "duplicate-row": _c("row", "Dòng trùng với dòng {detail} trong cùng tệp.",
-                        "Row duplicates row {detail} of the same file."),
+    "duplicate-row": _c("row", "Dòng trùng với dòng {detail}.", "Row duplicates row {detail}."),
+    "ambiguous-number": _c("row", "Cột '{column}': '{value}' có thể hiểu là {detail}; hãy viết số không có dấu "
+                           "phân cách hàng nghìn.", "Column '{column}': '{value}' reads as {detail}; write the "
+                           "number without a thousands separator."),
+    "not-finite": _c("row", "Cột '{column}': '{value}' không phải là một số hữu hạn.",
+                     "Column '{column}': '{value}' is not a finite number."),
+    "ambiguous-unit": _c("row", "Mã đơn vị '{value}' thiếu các số 0 ở đầu (ô dạng số, hoặc tệp lưu từ ô dạng số) "
+                         "và có thể là {detail}; hãy nhập mã dưới dạng văn bản.", "Unit code '{value}' lacks its "
+                         "leading zeros (a number cell, or a file saved from one) and could be {detail}; type the "
+                         "code as text."),
+    "extra-fields": _c("row", "Dòng có nhiều ô hơn dòng tiêu đề (thừa: {value}); có thể một dấu phẩy thập phân "
+                       "không nằm trong ngoặc kép đã tách đôi một số.", "The row has more fields than the header "
+                       "(extra: {value}); an unquoted decimal comma may have split a number in two."),
     "indicator-not-due": _c("row", "Chỉ tiêu '{value}' báo cáo {detail}; kỳ này chưa đến hạn báo cáo chỉ tiêu.",
                             "Indicator '{value}' is reported {detail}; it is not due in this period's report."),
     # warnings: never block
@@ -112,6 +134,22 @@ CODES: dict[str, IssueCode] = {
     "baseline-value": _c("warning", "Số liệu năm cơ sở {value}: dùng làm giá trị cơ sở, không tính vào kết quả "
                          "nhiệm kỳ.", "A figure for the baseline year {value}: used as the baseline, not as a result "
                          "of the term."),
+    "file-skipped": _c("warning", "Bỏ qua, không đọc: {detail}.", "Skipped, not read: {detail}."),
+    "trailing-bytes": _c("warning", "Bỏ qua {detail} ở cuối tệp.", "Ignored {detail} at the end of the file."),
+    "sheet-skipped": _c("warning", "Trang tính '{value}' đang ẩn nên không được đọc ({detail}).",
+                        "Sheet '{value}' is hidden and was not read ({detail})."),
+    "percent-cell": _c("warning", "Ô định dạng phần trăm: {value} được đọc là {detail}, như ô hiển thị.",
+                       "A cell formatted as a percentage: {value} is read as {detail}, as the cell shows it."),
+    "scale-mismatch": _c("warning", "Giá trị {value} của chỉ tiêu tính theo % (0-100) có thể là tỷ lệ 0-1: "
+                         "{detail}", "Value {value} of an indicator in percent (0-100) may be a 0-1 fraction: "
+                         "{detail}"),
+    "unit-code-padded": _c("warning", "Mã đơn vị '{value}' thiếu các số 0 ở đầu: được đọc là {detail}, đơn vị duy "
+                           "nhất có mã này.", "Unit code '{value}' lacks its leading zeros: read as {detail}, the "
+                           "one unit it can be."),
+    "unit-name-mismatch": _c("warning", "Tên đơn vị '{value}' khác tên trong danh mục của mã {detail}.",
+                             "Unit name '{value}' differs from the catalog's name for {detail}."),
+    "hidden-row": _c("warning", "Dòng đang bị ẩn; số liệu của dòng vẫn được đọc.",
+                     "The row is hidden; its values were read all the same."),
     # catalog problems: a broken catalog stops the run
     "unexpected-column": _c("catalog", "Cột '{column}' không có trong khai báo bảng.",
                             "Column '{column}' is not declared for this table."),
@@ -151,16 +189,30 @@ class Issue:
         return CODES[self.code].severity
 
     def message(self, lang: str = "vi") -> str:
-        """Return the message in Vietnamese ('vi') or English ('en')."""
+        """Return the message in Vietnamese ('vi') or English ('en'), with what came from the file printable."""
         spec = CODES[self.code]
         template = spec.message_vi if lang == "vi" else spec.message_en
         detail = self.detail if isinstance(self.detail, str) else self.detail[lang != "vi"]
-        return template.format(column=self.column or "", value=self.value or "", detail=detail)
+        return template.format(column=printable(self.column or ""), value=printable(self.value or ""),
+                               detail=printable(detail))
 
     def where(self) -> str:
         """Return 'file:sheet:row:column' with the parts that are known."""
         parts = [self.file, self.sheet, None if self.row is None else str(self.row), self.column]
         return ":".join(p for p in parts if p)
+
+
+# C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a terminal shows.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    r"""Return text with control characters written as escapes.
+
+    >>> printable("Ghi chú\n\x1b[31mđỏ")
+    'Ghi chú\\n\\x1b[31mđỏ'
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def issues_frame(issues: Iterable[Issue]) -> pl.DataFrame:

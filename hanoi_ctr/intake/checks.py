@@ -2,8 +2,8 @@
 
 Input is the raw text frames of a whole batch of files, concatenated (with
 `file`, `sha256`, `sheet` and `row` on every row). The rows are first read
-(`_read_*`: periods parsed once per spelling, units and indicators looked up,
-values parsed), then every named row check runs once over the whole batch as
+(`rows`: periods parsed once per spelling, units and indicators looked up,
+values parsed as their cells show them), then every named row check runs once over the whole batch as
 a vectorised polars expression, and the declared pandera schema validates
 the accepted rows once. Each check is a function registered with the issue
 codes it raises (`ROW_CHECKS`, `checks_for(code)`), so a rule is found by its
@@ -20,24 +20,20 @@ from typing import Callable, Literal
 
 import polars as pl
 
-from hanoi_ctr.catalog import Catalog
-from hanoi_ctr.declare import rules
 from hanoi_ctr.declare.conform import Conformed, conform
 from hanoi_ctr.declare.issues import CODES, Issue
 from hanoi_ctr.declare.tables import TABLES
-from hanoi_ctr.declare.vocabulary import LEVELS, TASK_STATUSES, YES_NO
-from hanoi_ctr.intake.normalize import choice, is_marker, number, text
+from hanoi_ctr.declare.vocabulary import LEVELS, TASK_STATUSES
 from hanoi_ctr.intake.normalize import date as parse_date
+from hanoi_ctr.intake.normalize import fold, number, thousands
 from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW
-from hanoi_ctr.periods import TIMEZONE, Calendar, PeriodError, parse_period, window
+from hanoi_ctr.intake.rows import Context, computed, prepare, read_indicators, read_tasks
+from hanoi_ctr.periods import TIMEZONE, parse_period, window
 from hanoi_ctr.spans import end_of, first_of
 
-POSITION = ("file", "sha256", "sheet", "row")
-#: What offices type for a yes/no value (labels and synonyms) → 1.0 or 0.0.
-_BOOLEANS = {spelling: float(value) for spelling, value in YES_NO.readings().items()}
-#: What offices type for a task status (codes, labels and synonyms) → the status.
-_STATUSES = TASK_STATUSES.readings()
+__all__ = ["Checked", "Context", "ROW_CHECKS", "RowCheck", "check", "checks_for", "row_check"]
 
+POSITION = ("file", "sha256", "sheet", "row")
 Rows = Literal["indicators", "tasks"]
 
 
@@ -49,15 +45,6 @@ class Checked:
     tasks: pl.DataFrame
     issues: list[Issue]
     counts: pl.DataFrame
-
-
-@dataclass(frozen=True)
-class Context:
-    """What the checks need besides the rows: the catalog, today, the calendar."""
-
-    catalog: Catalog
-    today: date
-    calendar: Calendar = "calendar"
 
 
 # --- the registry of row checks ---------------------------------------------------
@@ -108,8 +95,8 @@ def check(indicators: pl.DataFrame, tasks: pl.DataFrame, ctx: Context) -> Checke
     Both frames have the position columns, `expected_period` (the period a
     template was issued for, or null) and the raw text columns of `readers`.
     """
-    ind = _read_indicators(_prepare(indicators, INDICATOR_RAW), ctx)
-    task = _read_tasks(_prepare(tasks, TASK_RAW), ctx)
+    ind = read_indicators(prepare(indicators, INDICATOR_RAW), ctx)
+    task = read_tasks(prepare(tasks, TASK_RAW), ctx)
     ind_flags, task_flags = _run(ind, ctx, "indicators"), _run(task, ctx, "tasks")
     values = _accepted(ind.filter(pl.col("_indicator_known")), ind_flags, "indicator_values")
     progress = _accepted(task, task_flags, "task_progress")
@@ -123,124 +110,30 @@ def _run(f: pl.DataFrame, ctx: Context, rows: Rows) -> pl.DataFrame:
     return _flags([flag for c in ROW_CHECKS if rows in c.rows for flag in c.run(f, ctx)])
 
 
-def _prepare(raw: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
-    return raw.with_columns(_rid=pl.int_range(pl.len(), dtype=pl.Int64), **{c: text(c) for c in columns})
-
-
 # --- flags: one frame of (_rid, code, column, value, detail) per finding ------------
 
 _FLAG_SCHEMA = {"_rid": pl.Int64, "code": pl.String, "column": pl.String, "value": pl.String,
                 "detail_vi": pl.String, "detail_en": pl.String}
 
 
-def _flag(f: pl.DataFrame, mask: pl.Expr, code: str, column: str, value: pl.Expr | None = None,
+def _flag(f: pl.DataFrame, mask: pl.Expr, code: str, column: str | pl.Expr | None, value: pl.Expr | None = None,
           detail: str | pl.Expr | tuple[str | pl.Expr, str | pl.Expr] = "") -> pl.DataFrame:
+    """Return the flags of the rows matching `mask`, at `column`, with that column's text as the value.
+
+    `column` is a name, an expression where it varies by row, or None for the whole row.
+    """
     vi, en = detail if isinstance(detail, tuple) else (detail, detail)
-    lit = lambda d: pl.lit(d) if isinstance(d, str) else d  # noqa: E731
+    lit = lambda d: pl.lit(d, pl.String) if isinstance(d, str) or d is None else d  # noqa: E731
+    if value is None:
+        value = pl.col(column) if isinstance(column, str) else pl.lit(None, pl.String)
     return f.filter(mask).select(
-        "_rid", code=pl.lit(code), column=pl.lit(column),
-        value=(pl.col(column) if value is None else value).cast(pl.String),
+        "_rid", code=pl.lit(code), column=lit(column).cast(pl.String), value=value.cast(pl.String),
         detail_vi=lit(vi).cast(pl.String), detail_en=lit(en).cast(pl.String),
     )
 
 
 def _flags(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat([pl.DataFrame(schema=_FLAG_SCHEMA), *parts], how="vertical")
-
-
-# --- reading the rows: what the checks look at --------------------------------------
-
-
-def _read_periods(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Add `_period`, `_start`, `_end`, `_in_term`: each period parsed once per distinct spelling."""
-    term = ctx.catalog.term
-    rows = []
-    for spelled in f["period"].drop_nulls().unique().to_list():
-        try:
-            p = parse_period(spelled)
-        except PeriodError:
-            continue
-        start, end = window(p, ctx.calendar)
-        in_term = term["start_year"] <= p.first_quarter.year and p.last_quarter.year <= term["end_year"]
-        baseline = p.first_quarter.year == p.last_quarter.year == term["baseline_year"]
-        rows.append({"period": spelled, "_period": str(p), "_start": start, "_end": end, "_in_term": in_term,
-                     "_baseline": baseline, "_first": p.first_ordinal, "_last": p.last_ordinal})
-    table = pl.DataFrame(rows, schema={"period": pl.String, "_period": pl.String, "_start": pl.Date,
-                                       "_end": pl.Date, "_in_term": pl.Boolean, "_baseline": pl.Boolean,
-                                       "_first": pl.Int64, "_last": pl.Int64})
-    return f.join(table, on="period", how="left")
-
-
-def _read_units(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Add `_unit_known`, `_unit_inactive` (no record of it during the period) and `_unit_ok`."""
-    units = ctx.catalog.units
-    known = pl.col("unit_code").is_in(units["unit_code"].implode())
-    existed = (
-        f.filter(pl.col("_start").is_not_null()).select("_rid", "unit_code", "_start", "_end")
-        .join(units.select("unit_code", "valid_from", "valid_to"), on="unit_code")
-        .filter(pl.col("valid_from").fill_null(date.min) <= pl.col("_end"),
-                pl.col("valid_to").fill_null(date.max) >= pl.col("_start"))
-        .select("_rid").unique()
-    )
-    inactive = known & pl.col("_start").is_not_null() & ~pl.col("_rid").is_in(existed["_rid"].implode())
-    return f.with_columns(_unit_known=known, _unit_inactive=inactive).with_columns(
-        _unit_ok=pl.col("_unit_known") & ~pl.col("_unit_inactive"))
-
-
-def _assigned_pairs(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Return (_period, unit_code, indicator_code) assigned, for each period in the batch.
-
-    What an agency reports for the city, the city may send under its own code.
-    """
-    def pairs(period: str) -> pl.DataFrame:
-        assigned = ctx.catalog.assigned(parse_period(period), ctx.calendar)
-        as_city = ctx.catalog.speaking_for(assigned).filter(pl.col("unit_code") == ctx.catalog.city)
-        return pl.concat([assigned, as_city]).unique().with_columns(_period=pl.lit(period))
-
-    frames = [pairs(p) for p in f["_period"].drop_nulls().unique().to_list()]
-    schema = {"unit_code": pl.String, "indicator_code": pl.String, "_period": pl.String}
-    return pl.concat([pl.DataFrame(schema=schema), *frames], how="vertical")
-
-
-def _read_indicators(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Read indicator rows: periods, units, the indicator's rules and assignment, the values typed."""
-    f = _read_units(_read_periods(f, ctx), ctx)
-    indicators = rules.rule_columns(ctx.catalog.indicators).select(
-        "indicator_code", "value_type", "frequency", "min_value", "max_value", "decimals", "ratio_scale",
-        "_value_from_parts", "_needs_denominator", "_whole", "_boolean")
-    assigned = _assigned_pairs(f, ctx).with_columns(_assigned=pl.lit(True))
-    f = f.with_columns(_indicator_known=pl.col("indicator_code").is_in(indicators["indicator_code"].implode()))
-    f = f.join(indicators, on="indicator_code", how="left").join(
-        assigned, on=["_period", "unit_code", "indicator_code"], how="left")
-    return _read_values(f, ctx)
-
-
-def _read_values(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Add `_marker` (a no-data marker), `_value`, `_num`, `_den` and `_final` (the value used)."""
-    markers = ctx.catalog.markers["marker"].to_list()
-    f = f.with_columns(
-        _marker=pl.when(is_marker("value", markers)).then(pl.col("value"))
-        .when(pl.col("value").is_null() & is_marker("numerator", markers)).then(pl.col("numerator"))
-        .when(pl.col("value").is_null() & is_marker("denominator", markers)).then(pl.col("denominator")),
-        _value=pl.when(pl.col("_boolean")).then(choice("value", _BOOLEANS, pl.Float64))
-        .otherwise(number("value")),
-        _num=number("numerator"), _den=number("denominator"),
-    )
-    return f.with_columns(_final=pl.when(pl.col("_value_from_parts") & pl.col("_value").is_null()
-                                         & (pl.col("_den") > 0)).then(_computed()).otherwise(pl.col("_value")))
-
-
-def _computed() -> pl.Expr:
-    return pl.col("ratio_scale") * pl.col("_num") / pl.col("_den")
-
-
-def _read_tasks(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Read task rows: periods, units, the task's lead agency, the status and date typed."""
-    f = _read_units(_read_periods(f, ctx), ctx)
-    tasks = ctx.catalog.tasks.select("task_code", "lead_unit_code")
-    return f.with_columns(_task_known=pl.col("task_code").is_in(tasks["task_code"].implode())).join(
-        tasks, on="task_code", how="left").with_columns(
-        _status=choice("status", _STATUSES, pl.String), _done=parse_date("completed_on"))
 
 
 # --- periods and units (indicator and task rows) ----------------------------------------
@@ -284,10 +177,102 @@ def period_of_the_file(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
 
 @row_check("missing-value", "unknown-unit", "unit-inactive")
 def unit_in_force(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """The unit is given, in the catalog, and existed during the period."""
+    """The unit is given, in the catalog, and in force on the period's last day (else its successors are named)."""
+    unknown = pl.col("unit_code").is_not_null() & ~pl.col("_unit_known") & pl.col("_unit_candidates").is_null()
+    inactive = f.filter("_unit_inactive").join(_inactive_details(f, ctx), on=["unit_code", "_period"],
+                                                how="left")
     return [_flag(f, pl.col("unit_code").is_null(), "missing-value", "unit_code"),
-            _flag(f, pl.col("unit_code").is_not_null() & ~pl.col("_unit_known"), "unknown-unit", "unit_code"),
-            _flag(f, pl.col("_unit_inactive"), "unit-inactive", "unit_code", detail=pl.col("_period"))]
+            _flag(f, unknown, "unknown-unit", "unit_code"),
+            _flag(inactive, pl.lit(True), "unit-inactive", "unit_code", value=pl.col("_unit_typed"),
+                  detail=(pl.col("_inactive_vi"), pl.col("_inactive_en")))]
+
+
+def _inactive_details(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Return (unit_code, _period, _inactive_vi, _inactive_en): the period's end, the unit's dates, its successors."""
+    rows = []
+    for code, period in f.filter("_unit_inactive").select("unit_code", "_period").unique().iter_rows():
+        end = window(parse_period(period), ctx.calendar)[1]
+        records = ctx.catalog.units.filter(pl.col("unit_code") == code)
+        ended = records.filter(pl.col("valid_to") < end)["valid_to"].max()
+        starts = records.filter(pl.col("valid_from") > end)["valid_from"].min()
+        vi, en = [f"kỳ {period} kết thúc ngày {end:%d/%m/%Y}"], [f"period {period} ends on {end:%d/%m/%Y}"]
+        if ended is not None:
+            vi.append(f"đơn vị ngừng hoạt động từ sau ngày {ended:%d/%m/%Y}")
+            en.append(f"the unit ceased after {ended:%d/%m/%Y}")
+        elif starts is not None:
+            vi.append(f"đơn vị hoạt động từ ngày {starts:%d/%m/%Y}")
+            en.append(f"the unit is in force from {starts:%d/%m/%Y}")
+        successors = _successor_names(code, end, ctx)
+        if successors:
+            vi.append(f"đơn vị kế thừa: {successors}")
+            en.append(f"succeeded by {successors}")
+        rows.append({"unit_code": code, "_period": period, "_inactive_vi": "; ".join(vi),
+                     "_inactive_en": "; ".join(en)})
+    return pl.DataFrame(rows, schema={"unit_code": pl.String, "_period": pl.String, "_inactive_vi": pl.String,
+                                      "_inactive_en": pl.String})
+
+
+def _successor_names(code: str, day: date, ctx: Context) -> str:
+    """Return the units that took over from `code` and are in force on `day`, as 'code name'."""
+    successors = ctx.catalog.successors(code)
+    if successors.is_empty():
+        return ""
+    named = ctx.catalog.units_on(day).select("unit_code", "name_vi").join(
+        successors.rename({"new_code": "unit_code"}), on="unit_code").sort(
+        pl.col("default_successor").not_(), "unit_code")
+    return ", ".join(f"{c} {n}" for c, n in named.select("unit_code", "name_vi").iter_rows())
+
+
+@row_check("ambiguous-unit", "unit-code-padded")
+def unit_code_as_shown(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A unit code that lost its leading zeros is read as the one unit it can be, never chosen among several."""
+    candidates = pl.col("_unit_candidates")
+    return [_flag(f, candidates.is_not_null(), "ambiguous-unit", "unit_code", value=pl.col("_unit_typed"),
+                  detail=(candidates.list.join(" hoặc "), candidates.list.join(" or "))),
+            _flag(f, pl.col("_unit_padded").fill_null(False), "unit-code-padded", "unit_code",
+                  value=pl.col("_unit_typed"), detail=pl.col("unit_code"))]
+
+
+@row_check("unit-name-mismatch")
+def unit_named_as_in_catalog(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A unit's name, where the file gives one beside its code, is the catalog's (with or without its kind)."""
+    named = f.filter(pl.col("unit_name").is_not_null() & pl.col("_unit_ok"))
+    if named.is_empty():
+        return []
+    names = _catalog_names(ctx.catalog.units)
+    # `unit_name` is already clean text (NFC, single spaces): lower case makes it a `fold` key.
+    checked = named.select("_rid", "unit_code", "unit_name").join(names, on="unit_code", how="left").group_by(
+        "_rid").agg(_matches=(pl.col("_folded") == pl.col("unit_name").str.to_lowercase()).any(),
+                    _catalog=pl.col("name_vi").last())
+    f = f.join(checked, on="_rid", how="left")
+    return [_flag(f, pl.col("_matches").is_not_null() & ~pl.col("_matches"), "unit-name-mismatch", "unit_name",
+                  detail=pl.format("{}: {}", "unit_code", "_catalog"))]
+
+
+def _catalog_names(units: pl.DataFrame) -> pl.DataFrame:
+    """Return (unit_code, name_vi, _folded): each name a code has had, folded, with and without its kind."""
+    kinds = sorted({fold(k) for k in ("Thành phố", "Quận", "Huyện", "Thị xã", "Phường", "Xã", "Thị trấn")},
+                   key=len, reverse=True)
+    rows = []
+    for code, name in units.select("unit_code", "name_vi").unique().iter_rows():
+        folded = fold(name)
+        rows.append((code, name, folded))
+        rows += [(code, name, folded[len(k):].strip()) for k in kinds if folded.startswith(k + " ")]
+    return pl.DataFrame(rows, schema={"unit_code": pl.String, "name_vi": pl.String, "_folded": pl.String},
+                        orient="row")
+
+
+@row_check("extra-fields")
+def fields_within_header(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A CSV row has no more fields than its header (an unquoted `3,25` splits a number and shifts the row)."""
+    return [_flag(f, pl.col("extra_fields").is_not_null(), "extra-fields", pl.format("#{}", "extra_from"),
+                  value=pl.col("extra_fields"))]
+
+
+@row_check("hidden-row")
+def hidden_rows_said(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A row hidden in the sheet is read all the same, and said so (the officer may not see it)."""
+    return [_flag(f, pl.col("row_hidden").fill_null(False), "hidden-row", None)]
 
 
 # --- indicator rows -----------------------------------------------------------------------
@@ -366,18 +351,107 @@ def _reported() -> pl.Expr:
     return pl.col("_indicator_known") & pl.col("_marker").is_null()
 
 
+_NUMBER_COLUMNS = (("value", "_value"), ("numerator", "_num"), ("denominator", "_den"))
+
+
 @row_check("type-error", rows=("indicators",))
 def values_are_numbers(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """Value, numerator and denominator are numbers (or yes/no for a yes/no indicator)."""
+    """Value, numerator and denominator are numbers (yes/no for a yes/no indicator), not percent cells of counts."""
     boolean = pl.col("_boolean")
     expected_kind = (pl.when(boolean).then(pl.lit("Đạt/Không đạt")).otherwise(pl.lit("số")),
                      pl.when(boolean).then(pl.lit("yes/no")).otherwise(pl.lit("a number")))
-    return [
-        _flag(f, _reported() & pl.col("value").is_not_null() & pl.col("_value").is_null(), "type-error", "value",
-              detail=expected_kind),
-        *[_flag(f, _reported() & pl.col(c).is_not_null() & pl.col(n).is_null(), "type-error", c,
-                detail=("số", "a number")) for c, n in (("numerator", "_num"), ("denominator", "_den"))],
-    ]
+    out = [_flag(f, _reported() & pl.col("value").is_not_null() & pl.col("_value").is_null()
+                 & pl.col("_why_value").is_null(), "type-error", "value", detail=expected_kind)]
+    out += [_flag(f, _reported() & pl.col(c).is_not_null() & pl.col(n).is_null() & pl.col(f"_why_{c}").is_null(),
+                  "type-error", c, detail=("số", "a number")) for c, n in _NUMBER_COLUMNS[1:]]
+    shown = pl.format("{}%", _shown((number(pl.col("value")) * 100).round(6)))
+    out += [_flag(f, _reported() & (pl.col(f"_why_{c}") == "percent-cell"), "type-error", c,
+                  detail=(pl.format("số tính bằng {} (ô được định dạng phần trăm, hiển thị {})", "unit_label", shown),
+                          pl.format("a number of {} (the cell is formatted as a percentage and shows {})",
+                                    "unit_label", shown)))
+            for c, _ in _NUMBER_COLUMNS]
+    return out
+
+
+@row_check("not-finite", rows=("indicators",))
+def numbers_finite(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """No number is infinite or NaN (`inf`, `nan`, `1e309`): they are never stored."""
+    return [_flag(f, _reported() & (pl.col(f"_why_{c}") == "not-finite"), "not-finite", c)
+            for c, _ in _NUMBER_COLUMNS]
+
+
+@row_check("ambiguous-number", rows=("indicators",))
+def numbers_read_one_way(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A number typed with one separator and three digits (`2.000`) is refused where both readings fit.
+
+    For a count or rank, a numerator or a denominator, both readings always fit; for another value,
+    where the indicator is reported with fewer than 3 decimals and the thousands reading is in its range.
+    """
+    out = []
+    for c, _ in _NUMBER_COLUMNS:
+        decimal, grouped = _shown(number(pl.col(c))), _shown(thousands(pl.col(c)))
+        out.append(_flag(f, _reported() & (pl.col(f"_why_{c}") == "ambiguous"), "ambiguous-number", c, detail=(
+            pl.format("{} (số thập phân) hoặc {} (số nguyên)", decimal.str.replace(".", ",", literal=True), grouped),
+            pl.format("{} (a decimal point) or {} (a thousands separator)", decimal, grouped))))
+    return out
+
+
+def _shown(x: pl.Expr) -> pl.Expr:
+    """Return a number as text without a trailing `.0`."""
+    return pl.when(x == x.round(0)).then(x.cast(pl.Int64).cast(pl.String)).otherwise(x.cast(pl.String))
+
+
+@row_check("percent-cell", rows=("indicators",))
+def percent_cells_read_as_shown(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A percent cell of a percent indicator is read as it shows (0.9 shown as 90% is 90), and said so."""
+    mask = _reported() & (pl.col("value_cell") == "percent") & pl.col("_percent") & pl.col("_value").is_not_null()
+    return [_flag(f, mask, "percent-cell", "value", detail=_shown(pl.col("_value")))]
+
+
+#: A value this many times smaller than what is expected of it looks like a 0-1 fraction of it.
+_FRACTION_OF_EXPECTED = 20
+
+
+@row_check("scale-mismatch", rows=("indicators",))
+def percent_on_its_scale(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A value of at most 1 for a 0-100 percent indicator is questioned where far more is expected of it.
+
+    What is expected: the unit's earlier values (when ingesting), else the indicator's targets and
+    baselines in the catalog; an indicator whose figures are that small (a rate under 1 %) is not
+    questioned. A value sent with its numerator and denominator is checked against them instead.
+    """
+    f = f.join(_earlier_median(ctx), on=["unit_code", "indicator_code"], how="left").join(
+        _planned_median(ctx), on="indicator_code", how="left")
+    expected = pl.coalesce("_earlier", "_planned")
+    parts = pl.col("_num").is_not_null() & pl.col("_den").is_not_null()
+    typed = (_reported() & pl.col("_percent") & (pl.col("max_value") == 100) & ~parts
+             & (pl.col("value_cell") != "percent").fill_null(True))
+    small = (pl.col("_value") > 0) & (pl.col("_value") <= 1)
+    unlike = expected >= _FRACTION_OF_EXPECTED * pl.col("_value")
+    meant, about = _shown((pl.col("_value") * 100).round(6)), _shown(expected.round(2))
+    earlier = pl.col("_earlier").is_not_null()
+    return [_flag(f, typed & small & unlike.fill_null(False), "scale-mismatch", "value", detail=(
+        pl.when(earlier).then(pl.format("có phải {}? (các kỳ trước: khoảng {})", meant, about))
+        .otherwise(pl.format("có phải {}? (mục tiêu, giá trị cơ sở: khoảng {})", meant, about)),
+        pl.when(earlier).then(pl.format("did you mean {}? (earlier periods: about {})", meant, about))
+        .otherwise(pl.format("did you mean {}? (its targets and baselines: about {})", meant, about))))]
+
+
+def _earlier_median(ctx: Context) -> pl.DataFrame:
+    """Return (unit_code, indicator_code, _earlier): the median of each unit's values received before."""
+    schema = {"unit_code": pl.String, "indicator_code": pl.String, "_earlier": pl.Float64}
+    if ctx.history is None or ctx.history.is_empty():
+        return pl.DataFrame(schema=schema)
+    return ctx.history.drop_nulls("value").group_by("unit_code", "indicator_code").agg(
+        _earlier=pl.col("value").median()).cast(schema)
+
+
+def _planned_median(ctx: Context) -> pl.DataFrame:
+    """Return (indicator_code, _planned): the median of the catalog's targets and baselines of each indicator."""
+    figures = ctx.catalog.targets.select(
+        "indicator_code", _planned=pl.concat_list("target_value", "target_min", "target_max", "baseline_value"))
+    return figures.explode("_planned").drop_nulls("_planned").group_by("indicator_code").agg(
+        pl.col("_planned").median())
 
 
 @row_check("missing-value", rows=("indicators",))
@@ -423,20 +497,29 @@ def share_within_its_whole(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
 @row_check("ratio-inconsistent", rows=("indicators",))
 def ratio_consistent(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
     """A value sent with its parts agrees with scale × numerator ÷ denominator to the indicator's decimals."""
-    computed = _computed()
-    tol = pl.max_horizontal(0.5 * pl.lit(10.0).pow(-pl.col("decimals")), 0.005 * computed.abs())
+    expected = computed()
+    tol = pl.max_horizontal(0.5 * pl.lit(10.0).pow(-pl.col("decimals")), 0.005 * expected.abs())
     mask = (_reported() & pl.col("_value_from_parts") & pl.col("_value").is_not_null() & (pl.col("_den") > 0)
-            & ((pl.col("_value") - computed).abs() > tol))
+            & ((pl.col("_value") - expected).abs() > tol))
     return [_flag(f, mask, "ratio-inconsistent", "value",
                   detail=pl.format("{} × {}/{} = {}", pl.col("ratio_scale"), pl.col("_num"), pl.col("_den"),
-                                   computed.round(3)))]
+                                   expected.round(3)))]
 
 
 def _duplicates(f: pl.DataFrame, key: tuple[str, ...], column: str) -> pl.DataFrame:
-    """Flag the second and later rows with the same key in one file, naming the first."""
-    f = f.with_columns(_first=pl.col("row").first().over(key), _n=pl.int_range(pl.len()).over(key))
+    """Flag every row with the same key in one file but the one kept: the first visible row, else the first.
+
+    A copy on a hidden row never wins over the copy the officer sees.
+    """
+    hidden = pl.col("row_hidden").fill_null(False)
+    f = f.sort(hidden, "row").with_columns(_kept=pl.col("row").first().over(key),
+                                           _n=pl.int_range(pl.len()).over(key))
     valid = pl.all_horizontal(pl.col(list(key)).is_not_null())
-    return _flag(f, valid & (pl.col("_n") > 0), "duplicate-row", column, detail=pl.col("_first"))
+    return _flag(f, valid & (pl.col("_n") > 0), "duplicate-row", column, detail=(
+        pl.format("{} trong cùng tệp", "_kept") + pl.when(hidden).then(
+            pl.lit("; dòng này đang ẩn nên dòng đang hiện được giữ")).otherwise(pl.lit("")),
+        pl.format("{} of the same file", "_kept") + pl.when(hidden).then(
+            pl.lit("; this row is hidden, so the visible row is kept")).otherwise(pl.lit(""))))
 
 
 @row_check("duplicate-row", rows=("indicators",))
@@ -472,11 +555,15 @@ def task_status_known(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
                   detail=statuses)]
 
 
-@row_check("type-error", rows=("tasks",))
+@row_check("type-error", "out-of-range", rows=("tasks",))
 def completion_date_readable(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """The completion date is a date."""
-    return [_flag(f, pl.col("completed_on").is_not_null() & pl.col("_done").is_null(), "type-error",
-                  "completed_on", detail=("ngày dạng dd/mm/yyyy", "a date dd/mm/yyyy"))]
+    """The completion date is a date, from a year before the term began up to today."""
+    earliest = date(ctx.catalog.term["start_year"] - 1, 1, 1)
+    done = pl.col("_done")
+    return [_flag(f, pl.col("completed_on").is_not_null() & done.is_null(), "type-error",
+                  "completed_on", detail=("ngày dạng dd/mm/yyyy", "a date dd/mm/yyyy")),
+            _flag(f, (done < earliest) | (done > ctx.today), "out-of-range", "completed_on",
+                  detail=f"[{earliest:%d/%m/%Y} … {ctx.today:%d/%m/%Y}]")]
 
 
 @row_check("duplicate-row", rows=("tasks",))
@@ -491,7 +578,7 @@ def task_once_per_file(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
 def _to_issues(flags: pl.DataFrame, raw: pl.DataFrame) -> list[Issue]:
     if flags.is_empty():
         return []
-    positions = _prepare(raw, ()).select("_rid", *POSITION, "unit_code", "period")
+    positions = prepare(raw, ()).select("_rid", *POSITION, "unit_code", "period")
     rows = flags.join(positions, on="_rid").sort("file", "row", "column")
     return [
         Issue(r["code"], file=r["file"], sheet=r["sheet"], row=r["row"], column=r["column"], value=r["value"],

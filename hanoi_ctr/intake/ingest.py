@@ -22,6 +22,7 @@ validation is paid once per batch, not once per file.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,9 +37,10 @@ from hanoi_ctr.declare.issues import Issue, issues_frame
 from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.intake.checks import Checked, Context, check
 from hanoi_ctr.intake.lateness import on_time, with_deadlines
+from hanoi_ctr.intake.layout import named_in
 from hanoi_ctr.intake.normalize import date as parse_date
 from hanoi_ctr.intake.normalize import text
-from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW, RawFile, read_file
+from hanoi_ctr.intake.readers import CELL_FACTS, INDICATOR_RAW, TASK_RAW, RawFile, read_file
 from hanoi_ctr.intake.revisions import INDICATOR_KEY
 from hanoi_ctr.intake.store import Receipt, Store
 from hanoi_ctr.locks import exclusive
@@ -64,13 +66,20 @@ class Batch:
 
 
 def list_submissions(inbox: Path | str) -> list[Path]:
-    """Return the files in an inbox folder (recursively), skipping hidden and Excel lock files."""
-    root = Path(inbox)
-    return sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and not p.name.startswith((".", "~$")) and not any(
-            part.startswith(".") for part in p.relative_to(root).parts)
-    )
+    """Return what an inbox folder holds (recursively), for reading to take in or report.
+
+    Every file is listed, hidden and Excel lock files too, and each link or hidden folder as
+    itself (not followed, not entered), so that reading says why each is not read.
+    """
+    found = []
+    for folder, subfolders, files in os.walk(inbox):
+        here = Path(folder)
+        for name in list(subfolders):
+            if name.startswith(".") or (here / name).is_symlink():
+                found.append(here / name)
+                subfolders.remove(name)
+        found += [here / name for name in files]
+    return sorted(found)
 
 
 def read_submissions(paths: Iterable[Path | str], settings: Settings | None = None,
@@ -128,8 +137,8 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | N
     # Check outside the lock (runs on other files proceed in parallel), then commit under it; if another
     # run committed meanwhile, or the day changed, check again against what is stored then.
     def check(at: datetime) -> tuple[_Checked, pl.DataFrame]:
-        marked = _drop_duplicates(raws, store.receipts())
-        return _checked(marked, catalog, settings, period, at), store.values()
+        marked, current = _drop_duplicates(raws, store.receipts()), store.values()
+        return _checked(marked, catalog, settings, period, at, history=current), current
 
     seen, at = store.batch_names(), _now(now)
     checked, current = check(at)
@@ -139,7 +148,7 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | N
         if store.batch_names() != seen or _day(received) != _day(at):
             checked, current = check(received)
         batch = _received(checked, settings, received, current)
-        new = {r.sha256: r.path for r in checked.raws if not _is_duplicate(r)}
+        new = {r.sha256: r.path for r in checked.raws if r.received and not _is_duplicate(r)}
         ledger, issues = _recorded(batch, store.ledger())
         if ledger.height:
             store.commit({"ledger": ledger, "values": batch.values, "tasks": batch.tasks, "issues": issues},
@@ -216,14 +225,18 @@ class _Checked:
 
 
 def _checked(raws: list[RawFile], catalog: Catalog, settings: Settings, period: Period | str | None,
-             at: datetime) -> _Checked:
-    """Check every row of the files, as if they were received at `at` (the date decides `future-period`)."""
+             at: datetime, history: pl.DataFrame | None = None) -> _Checked:
+    """Check every row of the files, as if they were received at `at` (the date decides `future-period`).
+
+    `history` is what the archive holds already (the units' earlier values, for `scale-mismatch`).
+    """
     expected = str(parse_period(period)) if isinstance(period, str) else (str(period) if period else None)
     ordered = receipt_order(raws)
     received = _receipt_times(at, len(ordered))
     indicators = _concat(ordered, received, "indicators", INDICATOR_RAW, expected)
     tasks = _concat(ordered, received, "tasks", TASK_RAW, expected)
-    return _Checked(raws, ordered, check(indicators, tasks, Context(catalog, _day(at), settings.calendar)), at)
+    ctx = Context(catalog, _day(at), settings.calendar, history=history)
+    return _Checked(raws, ordered, check(indicators, tasks, ctx), at)
 
 
 def _receipt_times(at: datetime, n: int) -> list[datetime]:
@@ -249,14 +262,15 @@ def _received(checked: _Checked, settings: Settings, received: datetime, current
 def _concat(ordered: list[RawFile], received: list[datetime], kind: str, columns: tuple[str, ...],
             expected: str | None) -> pl.DataFrame:
     """Stack one kind of raw rows of every file, each with its file, hash, receipt time and period."""
-    schema = {"sheet": pl.String, "row": pl.Int64, **{c: pl.String for c in columns},
+    schema = {"sheet": pl.String, "row": pl.Int64, **{c: pl.String for c in columns}, **CELL_FACTS,
               "file": pl.String, "sha256": pl.String, "received_at": pl.Datetime("us", "UTC"),
               "expected_period": pl.String}
     kept = [(raw, at) for raw, at in zip(ordered, received)
             if getattr(raw, kind) is not None and getattr(raw, kind).height and not raw.rejected]
     if not kept:
         return pl.DataFrame(schema=schema)
-    body = pl.concat([getattr(raw, kind).select("sheet", "row", *columns) for raw, _ in kept], how="vertical")
+    body = pl.concat([getattr(raw, kind).select("sheet", "row", *columns, *CELL_FACTS) for raw, _ in kept],
+                     how="vertical")
     # File-level columns are built once per file and repeated over its rows (no per-file frame operations).
     files = pl.DataFrame(
         {"file": [r.path.name for r, _ in kept], "sha256": [r.sha256 for r, _ in kept],
@@ -273,15 +287,26 @@ def receipt_order(raws: list[RawFile]) -> list[RawFile]:
     """Return the files of one run in the order they count as received.
 
     They are received a microsecond apart, latest submission date last (the
-    date the unit typed; then the file name), so that a revision sent in the same
-    run as the file it revises supersedes it.
+    date the unit typed; then the file name, its numbers in number order so
+    that `_v10` comes after `_v9`), so that a revision sent in the same run as
+    the file it revises supersedes it.
     """
-    def key(raw: RawFile) -> tuple[date, str]:
+    def key(raw: RawFile) -> tuple[date, list[tuple[int, int | str]]]:
         frames = [f.select("submitted_at") for f in (raw.indicators, raw.tasks) if f is not None]
         sent = pl.concat(frames).select(parse_date(text("submitted_at")).max()).item() if frames else None
-        return (sent or date.min, raw.path.name)
+        return (sent or date.min, natural(raw.path.name))
 
     return sorted(raws, key=key)
+
+
+def natural(name: str) -> list[tuple[int, int | str]]:
+    """Return a sort key that orders the numbers in a name by value.
+
+    >>> sorted(["2024-Q3_003_v10.xlsx", "2024-Q3_003_v9.xlsx", "2024-Q3_003.xlsx"], key=natural)
+    ['2024-Q3_003.xlsx', '2024-Q3_003_v9.xlsx', '2024-Q3_003_v10.xlsx']
+    """
+    # (0, number) and (1, text): numbers and text never compare with each other.
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", name) if part]
 
 
 def declared_period(raw: RawFile) -> str | None:
@@ -293,8 +318,9 @@ def declared_period(raw: RawFile) -> str | None:
     """
     if raw.meta.get("period"):
         return raw.meta["period"]
-    match = re.match(r"^(\d{4}-(Q[1-4]|H[12]))_", raw.path.name)
-    return match.group(1) if match else None
+    period = named_in(raw.path.name).get("period")
+    # Only a quarter or half year: a year-named file (`2023_273.csv`) may bundle the year's quarters.
+    return period if period and re.fullmatch(r"\d{4}-(Q[1-4]|H[12])", period) else None
 
 
 def _submissions(checked: Checked) -> pl.DataFrame:
@@ -351,6 +377,8 @@ def _ledger(ordered: list[RawFile], received: list[datetime], checked: Checked) 
     rows = []
     none = {"rows_read": 0, "rows_accepted": 0, "rows_rejected": 0}
     for raw, at in zip(ordered, received):
+        if not raw.received:
+            continue
         duplicate = _is_duplicate(raw)
         c = none if duplicate else counts.get(raw.sha256, none)
         mine = per_file.get(raw.sha256, {"unit_code": [], "period": [], "submitted_at": None})

@@ -8,12 +8,19 @@ on `FIRST_DATA_ROW`. Row numbers here are 1-based, as the user sees them.
 
 The metadata sheet holds key/value pairs, with a digest over them so that
 an edited unit, period or code list is detected as `template-mismatch`.
+A template is named `<period>_<unit>.xlsx`, a revision `…_v2`; `named_in`
+reads what such a name declares.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from pathlib import Path
 from typing import Mapping
+
+from hanoi_ctr.declare.fields import UNIT_CODE_PATTERN
+from hanoi_ctr.periods import PeriodError, parse_period
 
 TEMPLATE_VERSION = "1"
 
@@ -54,3 +61,22 @@ def meta_digest(meta: Mapping[str, str]) -> str:
     """
     text = "\x1f".join(str(meta.get(key, "")) for key in META_KEYS)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def named_in(file_name: str) -> dict[str, str]:
+    """Return what a file name in the template naming `<period>_<unit>[_v<n>].<ext>` declares.
+
+    >>> named_in("2024-Q2_003_v10.xlsx"), named_in("bao-cao.xlsx")
+    ({'period': '2024-Q2', 'unit': '003', 'version': '10'}, {})
+    """
+    pieces = Path(file_name).stem.split("_")
+    try:
+        out = {"period": str(parse_period(pieces[0]))}
+    except PeriodError:
+        return {}
+    if len(pieces) > 1 and re.fullmatch(UNIT_CODE_PATTERN, pieces[1]):
+        out["unit"] = pieces[1]
+    version = re.fullmatch(r"v(\d+)", pieces[-1]) if len(pieces) > 2 else None
+    if version:
+        out["version"] = version.group(1)
+    return out

@@ -6,9 +6,14 @@ of submissions is normalised in one vectorised pass.
 Numbers accept comma or dot decimals (`90,5`, `90.5`), a trailing percent
 sign (`90%`), thousands separators (`1.234.567`, `1,234,567`, `1 234`) and
 both at once (`1.234,5`, `1,234.5`: the last separator is the decimal one).
-A single separator is always the decimal one — Vietnamese offices write
-`90,5` — so `1,234` is 1.234, not 1234; for a count that makes it a
-`non-integer` issue rather than a silent thousandfold error.
+A single separator is read as the decimal one — Vietnamese offices write
+`90,5`. Where a single separator is followed by exactly three digits
+(`2.000`, `1,234`) it may as well group thousands: `grouping_or_decimal`
+finds those cells and `thousands` gives their other reading, so that the
+checks can refuse to choose where both readings fit the indicator. Infinity
+and NaN are never numbers (`not_finite` finds them, `1e309` included).
+
+Notes keep their line breaks (`lines`); every other cell is one line.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ import polars as pl
 _INVISIBLE = "[\u00a0\u2007\u202f\u200b\ufeff]"
 _THOUSANDS_DOT = r"^[+-]?\d{1,3}(\.\d{3}){2,}(,\d+)?$|^[+-]?\d{1,3}(\.\d{3})+,\d+$"
 _THOUSANDS_COMMA = r"^[+-]?\d{1,3}(,\d{3}){2,}(\.\d+)?$|^[+-]?\d{1,3}(,\d{3})+\.\d+$"
+# One separator, then exactly three digits: `2.000` is two in English and two thousand in Vietnamese.
+_GROUP_OR_DECIMAL = r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$"
+_NOT_FINITE = r"^[+-]?(inf|infinity|nan|∞)$"
 
 
 def text(column: str | pl.Expr) -> pl.Expr:
@@ -32,6 +40,21 @@ def text(column: str | pl.Expr) -> pl.Expr:
         .str.normalize("NFC")
         .str.replace_all(_INVISIBLE, " ")
         .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+    return pl.when(cleaned != "").then(cleaned)
+
+
+def lines(column: str | pl.Expr) -> pl.Expr:
+    """Return the cell as NFC text keeping its line breaks, stray spaces removed; empty becomes null."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    cleaned = (
+        expr.cast(pl.String)
+        .str.normalize("NFC")
+        .str.replace_all("\r\n?", "\n")
+        .str.replace_all(_INVISIBLE, " ")
+        .str.replace_all(r"[ \t]+", " ")
+        .str.replace_all(r" ?\n ?", "\n")
         .str.strip_chars()
     )
     return pl.when(cleaned != "").then(cleaned)
@@ -51,18 +74,47 @@ def number(column: str | pl.Expr) -> pl.Expr:
 
     The input should already be cleaned with `text`.
     """
+    canonical = _canonical(column)
+    # Only plain decimal notation: no 'inf', 'nan' or hex sneaking through a float cast.
+    valid = canonical.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+    parsed = canonical.cast(pl.Float64, strict=False)
+    return pl.when(valid & parsed.is_finite()).then(parsed)
+
+
+def not_finite(column: str | pl.Expr) -> pl.Expr:
+    """Return whether the (cleaned) cell spells infinity or NaN, or a number too large for any value (`1e309`)."""
+    canonical = _canonical(column)
+    named = canonical.str.to_lowercase().str.contains(_NOT_FINITE)
+    overflow = canonical.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$") & canonical.cast(
+        pl.Float64, strict=False).is_infinite()
+    return (named | overflow).fill_null(False)
+
+
+def grouping_or_decimal(column: str | pl.Expr) -> pl.Expr:
+    """Return whether the (cleaned) cell has one separator followed by exactly three digits (`2.000`, `1,234`)."""
+    return _compact(column).str.contains(_GROUP_OR_DECIMAL).fill_null(False)
+
+
+def thousands(column: str | pl.Expr) -> pl.Expr:
+    """Return the cell read with its one separator as a thousands separator (`2.000` → 2000)."""
+    return _compact(column).str.replace_all(r"[.,]", "").cast(pl.Float64, strict=False)
+
+
+def _compact(column: str | pl.Expr) -> pl.Expr:
     expr = pl.col(column) if isinstance(column, str) else column
-    s = expr.str.replace_all(r"\s", "").str.strip_suffix("%")
-    canonical = (
+    return expr.str.replace_all(r"\s", "").str.strip_suffix("%")
+
+
+def _canonical(column: str | pl.Expr) -> pl.Expr:
+    """Return the cell in plain decimal notation: spaces and thousands separators out, a dot for decimals."""
+    s = _compact(column)
+    return (
         pl.when(s.str.contains(_THOUSANDS_DOT))
         .then(s.str.replace_all(r"\.", "").str.replace(",", "."))
         .when(s.str.contains(_THOUSANDS_COMMA))
         .then(s.str.replace_all(",", ""))
         .otherwise(s.str.replace(",", "."))
     )
-    # Only plain decimal notation: no 'inf', 'nan' or hex sneaking through a float cast.
-    valid = canonical.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-    return pl.when(valid).then(canonical.cast(pl.Float64, strict=False))
 
 
 def is_marker(column: str | pl.Expr, markers: Iterable[str]) -> pl.Expr:

@@ -1,17 +1,22 @@
-"""Read submission files into raw text frames, keeping the row the user sees.
+"""Read submission files into raw text frames, keeping the row the user sees and what each cell showed.
 
 Three formats: the template workbook the library generates, a plain
-long-table `.xlsx` (first sheet, header row) and a long-table CSV (UTF-8
-with or without BOM; comma, semicolon or tab separated). Spreadsheets are
-read with fastexcel/calamine, which returns formula results as cached and
-never evaluates them.
+long-table `.xlsx` (its visible sheets, header row) and a long-table CSV
+(UTF-8 with or without BOM; comma, semicolon or tab separated).
+Workbooks are opened in a child process bounded in memory and time
+(`sandbox`), which measures them and reads what values alone do not say
+(`sheetxml`: hidden sheets and rows, number formats, used ranges) before
+parsing them with fastexcel/calamine, which returns formula results as
+cached and never evaluates them.
 
 A reader never raises on bad content: what it cannot read becomes a
 file-level issue (`file-too-large`, `unsupported-format`,
-`unsupported-encoding`, `file-unreadable`, `empty-file`, `missing-column`,
-`template-mismatch`). Every value it returns is text, with `sheet` and
-`row` (1-based, as the user sees it) beside it; typing and checking happen
-in `submissions`.
+`unsupported-encoding`, `file-unreadable`, `file-refused`, `empty-file`,
+`missing-column`, `duplicate-column`, `ambiguous-sheet`,
+`template-mismatch`), and what it skips is said (`file-skipped`,
+`sheet-skipped`, `trailing-bytes`). Every value it returns is text, with
+`sheet` and `row` (1-based, as the user sees it) beside it and the
+`CELL_FACTS` of its row; typing and checking happen in `checks`.
 """
 
 from __future__ import annotations
@@ -19,36 +24,37 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import zipfile
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection
 
 import polars as pl
 
-from hanoi_ctr.declare.fields import FIELDS
-from hanoi_ctr.declare.issues import Issue
-from hanoi_ctr.intake import layout
-from hanoi_ctr.intake.normalize import fold
+from hanoi_ctr.declare.issues import Issue, printable
+from hanoi_ctr.intake import layout, sandbox, sheetxml
+from hanoi_ctr.intake.columns import (
+    INDICATOR_RAW,
+    INDICATOR_REQUIRED,
+    TASK_RAW,
+    TASK_REQUIRED,
+    Header,
+    known,
+    read_header,
+)
 from hanoi_ctr.settings import Settings
 
-#: Columns of a raw indicator frame and a raw task frame (all text).
-INDICATOR_RAW = ("unit_code", "period", "indicator_code", "value", "numerator", "denominator", "note",
-                 "submitted_at", "reported_by")
-TASK_RAW = ("unit_code", "period", "task_code", "status", "completed_on", "note", "submitted_at",
-            "reported_by")
-INDICATOR_REQUIRED = ("unit_code", "period", "indicator_code", "value")
-TASK_REQUIRED = ("unit_code", "period", "task_code", "status")
+__all__ = ["CELL_FACTS", "INDICATOR_RAW", "TASK_RAW", "RawFile", "read_file", "sha256_of"]
 
-# Header text → column: machine names, Vietnamese labels of the declared fields, and common variants.
-_ALIASES = {fold(name): name for name in set(INDICATOR_RAW) | set(TASK_RAW)}
-_ALIASES |= {fold(FIELDS[name].label_vi): name for name in set(INDICATOR_RAW) | set(TASK_RAW)}
-_ALIASES |= {fold(k): v for k, v in {
-    "Đơn vị": "unit_code", "Kỳ": "period", "Chỉ tiêu": "indicator_code", "Giá trị thực hiện": "value",
-    "Nhiệm vụ": "task_code", "Ngày gửi": "submitted_at", "Tình trạng thực hiện": "status",
-}.items()}
-
-
+#: What a row's cells were besides their text: whether the row is hidden, how the unit code and the
+#: numbers were stored (`number`, `percent`; null for text and CSV), and the fields of a CSV row
+#: beyond its header (joined by the delimiter) with the number of the first.
+CELL_FACTS = {"row_hidden": pl.Boolean, "unit_code_cell": pl.String, "value_cell": pl.String,
+              "numerator_cell": pl.String, "denominator_cell": pl.String, "extra_fields": pl.String,
+              "extra_from": pl.Int64}
+_FACT_COLUMNS = ("unit_code", "value", "numerator", "denominator")
+#: Codes of files that were not received at all: not archived, not in the ledger.
+NOT_RECEIVED = ("file-skipped", "file-refused")
 _HEADER_SEARCH_ROWS = 20
 
 
@@ -70,9 +76,14 @@ class RawFile:
         """Return whether a file-level error rejects the whole file."""
         return any(i.severity == "error" for i in self.issues if i.row is None)
 
+    @property
+    def received(self) -> bool:
+        """Return whether the file was taken in at all (not skipped, not refused before reading)."""
+        return not any(i.code in NOT_RECEIVED for i in self.issues)
+
     def issue(self, code: str, **kw: object) -> None:
         """Record a file-level issue for this file."""
-        self.issues.append(Issue(code, file=self.path.name, sha256=self.sha256, **kw))  # type: ignore[arg-type]
+        self.issues.append(Issue(code, file=self.path.name, sha256=self.sha256 or None, **kw))  # type: ignore[arg-type]
 
     @property
     def rows_read(self) -> int:
@@ -97,9 +108,14 @@ def read_file(path: Path | str, settings: Settings, known: Collection[str] = ())
     """Read one submission file; problems become issues on the returned RawFile.
 
     A file whose SHA-256 is in `known` (already received) is hashed but not parsed: the RawFile
-    has its path, hash and size only.
+    has its path, hash and size only. A link, a hidden or lock file is not read at all.
     """
     path = Path(path)
+    refusal = _not_read(path)
+    if refusal:
+        raw = RawFile(path, sha256="", size=0, format="skipped")
+        raw.issue(refusal[0], detail=refusal[1])
+        return raw
     size = path.stat().st_size
     if size > settings.max_file_bytes:
         raw = RawFile(path, sha256=_sha256_of_file(path), size=size)
@@ -127,6 +143,26 @@ def read_file(path: Path | str, settings: Settings, known: Collection[str] = ())
     return raw
 
 
+def _not_read(path: Path) -> tuple[str, tuple[str, str]] | None:
+    """Return why a path is not read (an issue code and its detail), or None for a file to read."""
+    if path.is_symlink():
+        target = os.readlink(path)
+        return "file-refused", (f"đây là liên kết (symlink) tới '{target}'; hãy chép chính tệp vào thư mục nhận",
+                                f"it is a link (symlink) to '{target}'; copy the file itself into the inbox")
+    if path.name.startswith("~$"):
+        return "file-skipped", ("tệp khóa Excel để lại khi một bảng tính đang mở",
+                                "an Excel lock file, left while a workbook is open")
+    if path.name.startswith(".") and path.is_dir():
+        count = sum(1 for p in path.rglob("*") if p.is_file())
+        return "file-skipped", (f"thư mục ẩn ({count} tệp bên trong)", f"a hidden folder ({count} files inside)")
+    if path.name.startswith("."):
+        return "file-skipped", ("tệp ẩn (tên bắt đầu bằng dấu chấm); đổi tên nếu đây là báo cáo",
+                                "a hidden file (its name starts with a dot); rename it if it is a report")
+    if not path.is_file():
+        return "file-refused", ("không phải một tệp thông thường", "it is not a regular file")
+    return None
+
+
 def _check_rows(raw: RawFile, settings: Settings) -> None:
     if raw.rejected:
         raw.indicators = raw.tasks = None
@@ -140,12 +176,36 @@ def _check_rows(raw: RawFile, settings: Settings) -> None:
 # --- CSV ----------------------------------------------------------------------
 
 
-def _decode(raw: RawFile, data: bytes) -> str | None:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:200]):
-        raw.issue("unsupported-encoding", detail="UTF-16")
+def _utf16(data: bytes) -> str | None:
+    """Return 'UTF-16 LE/BE' when the bytes are UTF-16: a byte-order mark, or NULs in every other byte."""
+    if data.startswith(b"\xff\xfe"):
+        return "UTF-16 LE"
+    if data.startswith(b"\xfe\xff"):
+        return "UTF-16 BE"
+    sample = data[:4000]
+    pairs = len(sample) // 2
+    if pairs < 2:
         return None
+    even, odd = sample[0:2 * pairs:2].count(0), sample[1:2 * pairs:2].count(0)
+    # Latin text in UTF-16 has a NUL in one byte of most pairs and almost never in the other.
+    if odd > 0.3 * pairs and even < 0.05 * pairs:
+        return "UTF-16 LE"
+    if even > 0.3 * pairs and odd < 0.05 * pairs:
+        return "UTF-16 BE"
+    return None
+
+
+def _decode(raw: RawFile, data: bytes) -> str | None:
+    encoding = _utf16(data)
+    if encoding:
+        raw.issue("unsupported-encoding", detail=encoding)
+        return None
+    trimmed = data.rstrip(b"\x00\x1a")
+    if len(trimmed) < len(data):
+        n = len(data) - len(trimmed)
+        raw.issue("trailing-bytes", detail=(f"{n} byte NUL/Ctrl-Z", f"{n} NUL/Ctrl-Z byte(s)"))
     try:
-        return data.decode("utf-8-sig")
+        return trimmed.decode("utf-8-sig")
     except UnicodeDecodeError:
         raw.issue("unsupported-encoding", detail=("Windows-1258 hoặc bảng mã cũ khác",
                                                   "Windows-1258 or another legacy code page"))
@@ -163,7 +223,7 @@ def _read_csv(raw: RawFile, data: bytes) -> None:
     except csv.Error as exc:
         raw.issue("file-unreadable", detail=f"CSV: {exc}")
         return
-    _from_records(raw, records, sheet=None, header_index=_header_index(records))
+    _from_records(raw, records, None, _header_index(records), delimiter=delimiter)
 
 
 def _header_index(records: list[list[str]]) -> int | None:
@@ -174,58 +234,83 @@ def _header_index(records: list[list[str]]) -> int | None:
     columns are reported).
     """
     for i, record in enumerate(records[:_HEADER_SEARCH_ROWS]):
-        if sum(fold(c) in _ALIASES for c in record if c) >= 2:
+        if sum(known(c) for c in record if c) >= 2:
             return i
     return next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+
+
+def _has_header(records: list[list[str]]) -> bool:
+    return any(sum(known(c) for c in r if c) >= 2 for r in records[:_HEADER_SEARCH_ROWS])
 
 
 # --- plain and template workbooks ------------------------------------------------
 
 
 def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
+    limits = sheetxml.Limits(settings.max_uncompressed_bytes, settings.max_cells)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raw.issue("file-unreadable", detail=f"damaged workbook ({exc})")
-        return
-    uncompressed = sum(i.file_size for i in infos)
-    if uncompressed > settings.max_uncompressed_bytes:
-        raw.issue("file-too-large", detail=f"{uncompressed:,} bytes uncompressed > "
-                                           f"{settings.max_uncompressed_bytes:,}")
-        return
-    if any(i.filename.lower().endswith("vbaproject.bin") for i in infos):
-        raw.issue("unsupported-format", detail="the workbook contains macros; save as .xlsx without macros")
-        return
-    try:
-        import fastexcel
+        with sandbox.Workbook(data, limits, settings.max_parse_memory_bytes, settings.max_parse_seconds) as book:
+            if book.refused:
+                raw.issue(book.refused.code, detail=book.refused.detail)
+                return
+            template = book.sheet(layout.META_SHEET) is not None
+            wanted = ([s.name for s in book.sheets if s.name in (layout.META_SHEET, layout.INDICATOR_SHEET,
+                                                                 layout.TASK_SHEET)]
+                      if template else [s.name for s in book.sheets if s.visible])
+            sheets = {name: [["" if c is None else c for c in row] for row in rows]
+                      for name, rows in book.rows(wanted).items()}
+            raw.format = "template" if template else "xlsx"
+            (_read_template if template else _read_plain)(raw, sheets, book)
+    except sandbox.ParseFailed as failed:
+        _unparsed(raw, failed, settings)
 
-        reader = fastexcel.read_excel(data)
-        sheets = {name: _sheet_records(reader, name) for name in reader.sheet_names}
-    except Exception as exc:  # any failure of the native parser on hostile input is this file's problem
-        raw.issue("file-unreadable", detail=f"damaged workbook ({type(exc).__name__})")
-        return
-    if layout.META_SHEET in sheets:
-        raw.format = "template"
-        _read_template(raw, sheets)
+
+def _unparsed(raw: RawFile, failed: sandbox.ParseFailed, settings: Settings) -> None:
+    """Record why a workbook could not be read in its child process: the bound it passed, or the parser's failure."""
+    if failed.reason == "memory":
+        raw.issue("file-too-large", detail=f"reading needs more than {settings.max_parse_memory_bytes:,} bytes")
+    elif failed.reason == "time":
+        raw.issue("file-too-large", detail=f"reading takes longer than {settings.max_parse_seconds:g} s")
     else:
-        raw.format = "xlsx"
+        raw.issue("file-unreadable", detail=f"damaged workbook ({failed.detail or failed.reason})")
+
+
+def _read_plain(raw: RawFile, sheets: dict[str, list[list[str]]], book: sandbox.Workbook) -> None:
+    """Read the visible sheets holding a long table: one of indicators, one of tasks; say what was skipped."""
+    if not sheets:
+        raw.issue("file-unreadable", detail="the workbook has no visible sheet")
+        return
+    tables = {name: records for name, records in sheets.items() if _has_header(records)}
+    if not tables:  # no recognisable header: the first visible sheet, whose missing columns are reported
         first = next(iter(sheets))
-        records = sheets[first]
-        _from_records(raw, records, sheet=first, header_index=_header_index(records))
+        tables = {first: sheets[first]}
+    by_kind: dict[str, list[str]] = {}
+    for name, records in tables.items():
+        by_kind.setdefault(_kind_of(records), []).append(name)
+    for kind, names in by_kind.items():
+        if len(names) > 1:
+            raw.issue("ambiguous-sheet", detail=", ".join(f"'{printable(n)}'" for n in names))
+            return
+    read = ", ".join(f"'{printable(n)}'" for n in tables)
+    for sheet in book.sheets:
+        if not sheet.visible and sheet.cell_count:
+            raw.issue("sheet-skipped", sheet=printable(sheet.name), value=sheet.name,
+                      detail=(f"đã đọc trang {read}", f"read: {read}"))
+    for name, records in tables.items():
+        _from_records(raw, records, name, _header_index(records), book)
 
 
-def _sheet_records(reader: object, name: str) -> list[list[str]]:
-    """Return a sheet as rows of text; index i is the user's row i + 1."""
-    sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")  # type: ignore[attr-defined]
-    frame = sheet.to_polars()
-    return [["" if c is None else c for c in row] for row in frame.iter_rows()]
+def _kind_of(records: list[list[str]]) -> str:
+    index = _header_index(records)
+    labels = records[index] if index is not None else []
+    names = read_header(labels).positions
+    return "tasks" if "task_code" in names and "indicator_code" not in names else "indicators"
 
 
-def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]]) -> None:
+def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]], book: sandbox.Workbook) -> None:
     meta = {r[0]: r[1] for r in sheets[layout.META_SHEET] if len(r) >= 2 and r[0]}
     raw.meta = meta
-    problem = _template_problem(meta, sheets)
+    problem = _template_problem(meta, sheets) or _renamed(raw.path.name, meta)
     if problem:
         raw.issue("template-mismatch", detail=problem)
         return
@@ -235,10 +320,11 @@ def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]]) -> None:
     header = {"unit_code": meta["unit_code"], "period": meta["period"],
               "submitted_at": _cell(reporter, layout.SUBMITTED_ON_COLUMN),
               "reported_by": _cell(reporter, layout.REPORTED_BY_COLUMN)}
-    _from_template_sheet(raw, records, layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS, "indicators", header)
+    _from_template_sheet(raw, records, layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS, "indicators", header,
+                         book)
     if layout.TASK_SHEET in sheets:
         _from_template_sheet(raw, sheets[layout.TASK_SHEET], layout.TASK_SHEET, layout.TASK_COLUMNS, "tasks",
-                             header)
+                             header, book)
     codes = ";".join(raw.indicators["indicator_code"].drop_nulls()) if raw.indicators is not None else ""
     if codes != meta.get("indicator_codes", ""):
         raw.issue("template-mismatch", detail=("mã chỉ tiêu trong trang tính khác với biểu mẫu đã phát hành",
@@ -264,14 +350,31 @@ def _template_problem(meta: dict[str, str], sheets: dict[str, list[list[str]]]) 
     return ""
 
 
+def _renamed(file_name: str, meta: dict[str, str]) -> tuple[str, str] | None:
+    """Return what a template's file name says against its metadata (period, unit), if they disagree."""
+    named = layout.named_in(file_name)
+    said = {"period": meta.get("period"), "unit": meta.get("unit_code")}
+    clashes = [(key, named[key], said[key]) for key in ("period", "unit") if named.get(key) and named[key] != said[key]]
+    if not clashes:
+        return None
+    vi = {"period": "kỳ", "unit": "đơn vị"}
+    return ("; ".join(f"tên tệp ghi {vi[k]} {a} nhưng biểu mẫu dành cho {vi[k]} {b}" for k, a, b in clashes),
+            "; ".join(f"the file name says {k} {a} but the template is for {k} {b}" for k, a, b in clashes))
+
+
 def _from_template_sheet(raw: RawFile, records: list[list[str]], sheet: str, columns: tuple[str, ...],
-                         kind: str, header: dict[str, str]) -> None:
+                         kind: str, header: dict[str, str], book: sandbox.Workbook) -> None:
+    positions = {name: i for i, name in enumerate(columns)}
+    facts = book.sheet(sheet)
+    cells = _cells(book, facts, positions)
     rows = []
     for index in range(layout.FIRST_DATA_ROW - 1, len(records)):
-        cells = dict(zip(columns, records[index]))
-        if not any(v.strip() for v in cells.values()):
+        values = dict(zip(columns, records[index]))
+        if not any(v.strip() for v in values.values()):
             continue
-        rows.append({"sheet": sheet, "row": index + 1, **cells, **header})
+        row = index + 1
+        rows.append({"sheet": sheet, "row": row, **values, **header,
+                     **_row_facts(row, positions, cells, facts)})
     wanted = INDICATOR_RAW if kind == "indicators" else TASK_RAW
     setattr(raw, kind, _frame(rows, wanted))
 
@@ -280,42 +383,97 @@ def _cell(row: list[str], column: int) -> str:
     return row[column - 1] if len(row) >= column else ""
 
 
-def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, header_index: int | None) -> None:
+def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, header_index: int | None,
+                  book: sandbox.Workbook | None = None, delimiter: str = ",") -> None:
     """Turn a long table (header row, then data) into a raw frame."""
     if header_index is None:
         return
-    header = [_ALIASES.get(fold(h)) for h in records[header_index]]
-    kind = "tasks" if "task_code" in header and "indicator_code" not in header else "indicators"
+    facts = book.sheet(sheet) if book and sheet is not None else None
+    labels = records[header_index]
+    header = read_header(labels)
+    if _named_twice(raw, header, labels, facts, sheet):
+        return
+    names = header.positions
+    kind = "tasks" if "task_code" in names and "indicator_code" not in names else "indicators"
     wanted, required = (TASK_RAW, TASK_REQUIRED) if kind == "tasks" else (INDICATOR_RAW, INDICATOR_REQUIRED)
-    missing = [c for c in required if c not in header]
+    missing = [c for c in required if c not in names]
     for column in missing:
-        raw.issue("missing-column", column=column, sheet=sheet)
+        raw.issue("missing-column", column=column, sheet=_shown(sheet))
     if missing:
         return
     _flag_unused_columns(raw, records, header_index, header, sheet)
+    positions = {name: p for name, p in names.items() if name in wanted}
+    cells = _cells(book, facts, positions)
     rows = []
     for index in range(header_index + 1, len(records)):
         record = records[index]
         if not any(c.strip() for c in record):
             continue
-        cells = {name: value for name, value in zip(header, record) if name in wanted}
-        rows.append({"sheet": sheet, "row": index + 1, **cells})
+        row = index + 1
+        values = {name: record[p] for name, p in positions.items() if p < len(record)}
+        row_facts = _row_facts(row, positions, cells, facts, values)
+        extra = [c for c in record[len(labels):] if c.strip()] if facts is None else []
+        rows.append({"sheet": sheet, "row": row, **values, **row_facts, "extra_fields": delimiter.join(extra) or None,
+                     "extra_from": len(labels) + 1 if extra else None})
     setattr(raw, kind, _frame(rows, wanted))
 
 
-def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: int, header: list[str | None],
+def _named_twice(raw: RawFile, header: Header, labels: list[str], facts: sandbox.Sheet | None,
+                 sheet: str | None) -> bool:
+    """Report each column the header names more than once (`duplicate-column`); tell whether any was."""
+    for name, positions in header.duplicates.items():
+        where = ", ".join(f"'{printable(labels[p].strip())}' ({_column_label(p, facts)})" for p in positions)
+        raw.issue("duplicate-column", sheet=_shown(sheet), column=name, detail=where)
+    return bool(header.duplicates)
+
+
+def _column_label(position: int, facts: sandbox.Sheet | None) -> str:
+    """Return how the user names a column: its letters in a workbook, its number in a CSV."""
+    return facts.letters(position) if facts else f"#{position + 1}"
+
+
+def _shown(sheet: str | None) -> str | None:
+    return None if sheet is None else printable(sheet)
+
+
+def _cells(book: sandbox.Workbook | None, facts: sandbox.Sheet | None, positions: dict[str, int]
+           ) -> dict[tuple[int, int], sheetxml.Cell]:
+    """Return the formats of the cells whose storage matters (unit code, numbers), by (row, position)."""
+    if book is None or facts is None:
+        return {}
+    wanted = [facts.column(positions[n]) for n in _FACT_COLUMNS if n in positions]
+    return {(row, facts.position(column)): cell for (row, column), cell in book.cells(facts.name, wanted).items()}
+
+
+def _row_facts(row: int, positions: dict[str, int], cells: dict[tuple[int, int], sheetxml.Cell],
+               facts: sandbox.Sheet | None, values: dict[str, str] | None = None) -> dict[str, object]:
+    """Return a row's CELL_FACTS; a unit code shown with zero padding (`00000`) is read as shown."""
+    out: dict[str, object] = {"row_hidden": bool(facts) and row in facts.hidden_rows}
+    for name in _FACT_COLUMNS:
+        cell = cells.get((row, positions[name])) if name in positions else None
+        out[f"{name}_cell"] = cell.kind if cell and cell.kind in ("number", "percent") else None
+    cell = cells.get((row, positions.get("unit_code", -1)))
+    typed = (values or {}).get("unit_code", "")
+    if cell and cell.kind == "number" and typed.isdigit():
+        if cell.pad:
+            values["unit_code"] = typed.zfill(cell.pad)  # type: ignore[index]
+            out["unit_code_cell"] = None
+    return out
+
+
+def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: int, header: Header,
                          sheet: str | None) -> None:
     """Warn about columns with data that no declared column matches (never silently ignored)."""
     labels = records[header_index]
-    for position, name in enumerate(header):
-        if name is not None:
+    for position in range(len(labels)):
+        if header.name_at(position) is not None:
             continue
         has_data = any(len(r) > position and r[position].strip() for r in records[header_index + 1:])
         if has_data:
             label = labels[position].strip() if position < len(labels) else ""
-            raw.issue("ignored-column", sheet=sheet, column=label or f"#{position + 1}")
+            raw.issue("ignored-column", sheet=_shown(sheet), column=printable(label) or f"#{position + 1}")
 
 
 def _frame(rows: list[dict[str, object]], wanted: tuple[str, ...]) -> pl.DataFrame:
-    schema = {"sheet": pl.String, "row": pl.Int64} | {c: pl.String for c in wanted}
+    schema = {"sheet": pl.String, "row": pl.Int64} | {c: pl.String for c in wanted} | CELL_FACTS
     return pl.DataFrame([{c: r.get(c) for c in schema} for r in rows], schema=schema, orient="row")

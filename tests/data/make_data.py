@@ -98,6 +98,46 @@ CSV_SCENARIOS: dict[str, tuple[list[str], list[tuple[str, int | None, str | None
                                           [("unknown-task", 2, "task_code")]),
     "submission-tasks-not-lead.csv": ([TASK_HEADER, f"SO-KHDT,2024-Q3,01.T01,in_progress,,,{ON_TIME}"],
                                       [("task-not-assigned", 2, "task_code")]),
+    # Two thousand or two? A count, a numerator and a denominator cannot tell; 90.500 % can only be 90.5.
+    "submission-ambiguous-number.csv": ([
+        HEADER,
+        f"003,2024-Q3,01.06,2.000,,,,{ON_TIME}",
+        f"00277,2024-Q3,01.07,,\"1,500\",2.000,,{ON_TIME}",
+        f"SO-LDTBXH,2024-Q3,08.01,\"90,500\",,,,{ON_TIME}",
+    ], [("ambiguous-number", 2, "value"), ("ambiguous-number", 3, "numerator"),
+        ("ambiguous-number", 3, "denominator")]),
+    "submission-not-finite.csv": ([
+        HEADER,
+        f"SO-LDTBXH,2024-Q3,08.01,1e309,,,,{ON_TIME}",
+        f"SO-LDTBXH,2024-Q3,08.02,inf,,,,{ON_TIME}",
+        f"SO-LDTBXH,2024-Q3,08.03,NaN,,,,{ON_TIME}",
+        f"00277,2024-Q3,01.07,,45,1e400,,{ON_TIME}",
+    ], [("not-finite", 2, "value"), ("not-finite", 3, "value"), ("not-finite", 4, "value"),
+        ("not-finite", 5, "denominator")]),
+    "submission-scale-mismatch.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,08.01,\"0,9\",,,,{ON_TIME}"],
+                                      [("scale-mismatch", 2, "value")]),
+    # `3,25` unquoted in a comma CSV: the row has one field too many and every field after it has shifted.
+    "submission-extra-fields.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,08.01,3,25,,,,{ON_TIME}",
+                                     f"SO-LDTBXH,2024-Q3,08.02,\"3,25\",,,,{ON_TIME}"],
+                                    [("extra-fields", 2, "#9")]),
+    "submission-duplicate-column.csv": (["unit_code,period,indicator_code,value,note,Giá trị",
+                                         "SO-LDTBXH,2024-Q3,08.01,90,,91"],
+                                        [("duplicate-column", None, "value")]),
+    # `Đơn vị` beside `Mã đơn vị` is the unit's name: read, and checked against the catalog.
+    "submission-unit-name.csv": ([
+        "Mã đơn vị,Đơn vị,Kỳ báo cáo,Mã chỉ tiêu,Giá trị,Thời điểm gửi",
+        f"003,Quận Tây Hồ,2024-Q3,01.06,12,{ON_TIME}",
+        f"003,tây hồ,2024-Q3,03.05,2,{ON_TIME}",
+        f"003,Quận Ba Đình,2024-Q3,05.04,3,{ON_TIME}",
+    ], [("unit-name-mismatch", 4, "unit_name")]),
+    # A ward abolished on 30 June 2025 sending the year 2025: in force on 1-30 June, not on 31 December.
+    "submission-unit-inactive-at-period-end.csv": ([HEADER, "00277,2025,01.07,,45,50,,2026-01-05"],
+                                                   [("unit-inactive", 2, "unit_code"), ("longer-period", 2, "period")]),
+    "submission-tasks-implausible-dates.csv": ([
+        TASK_HEADER,
+        f"TU-BTC,2024-Q3,01.T01,completed,15/09/2042,,{ON_TIME}",
+        f"TU-BTC,2024-Q3,01.T02,completed,01/01/1899,,{ON_TIME}",
+    ], [("out-of-range", 2, "completed_on"), ("out-of-range", 3, "completed_on")]),
 }
 
 
@@ -117,8 +157,23 @@ def write_csv_scenarios(expected: list[tuple[str, str, int | None, str | None]])
     note = "unit_code,period,indicator_code,value,note,submitted_at\nSO-LDTBXH,2024-Q3,08.01,90,Đã rà soát,2024-10-02\n"
     (HERE / "submission-cp1258.csv").write_bytes(_nfd(note).encode("cp1258"))  # CP1258 composes tones
     (HERE / "submission-utf16.csv").write_bytes(note.encode("utf-16"))
+    (HERE / "submission-utf16-no-bom.csv").write_bytes(note.encode("utf-16-le"))
+    # Some exporters pad a file with NULs: ignored and said, never a row of its own, never "UTF-16".
+    (HERE / "submission-trailing-nul.csv").write_bytes(note.encode("utf-8") + b"\x00\x00")
     expected += [("submission-cp1258.csv", "unsupported-encoding", None, None),
-                 ("submission-utf16.csv", "unsupported-encoding", None, None)]
+                 ("submission-utf16.csv", "unsupported-encoding", None, None),
+                 ("submission-utf16-no-bom.csv", "unsupported-encoding", None, None),
+                 ("submission-trailing-nul.csv", "trailing-bytes", None, None)]
+
+
+def write_files_not_read(expected: list[tuple[str, str, int | None, str | None]]) -> None:
+    """A hidden file, an Excel lock file and a link to a file outside the inbox: listed, reported, never read."""
+    (HERE / ".submission-hidden.csv").write_text(HEADER + "\n", encoding="utf-8")
+    (HERE / "~$submission-open.xlsx").write_bytes(b"\x0bNguyen Van A" + b"\x00" * 40)
+    (HERE / "submission-link-outside.csv").symlink_to(Path("..") / "expected.csv")
+    expected += [(".submission-hidden.csv", "file-skipped", None, None),
+                 ("~$submission-open.xlsx", "file-skipped", None, None),
+                 ("submission-link-outside.csv", "file-refused", None, None)]
 
 
 def _nfd(text: str) -> str:
@@ -127,13 +182,61 @@ def _nfd(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
 
-def _zip(path: Path, members: dict[str, bytes]) -> None:
+def _zip(path: Path, members: dict[str, bytes], deflate: bool = False) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
             archive.writestr(info, data)
     path.write_bytes(buffer.getvalue())
+
+
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _minimal_workbook(rows: str, shared_strings: str | None = None, filler: int = 0) -> dict[str, bytes]:
+    """Return the parts of a one-sheet workbook with `rows` as its sheet data (and `filler` spaces inside)."""
+    types = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+             '<Default Extension="xml" ContentType="application/xml"/>'
+             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+             'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType='
+             '"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+             '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+             'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    links = (f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+             + (f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
+                if shared_strings else ""))
+    parts = {
+        "[Content_Types].xml": types.encode(),
+        "_rels/.rels": ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                        f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+                        '</Relationships>').encode(),
+        "xl/workbook.xml": (f'<workbook {_NS} xmlns:r="{_REL}"><sheets><sheet name="Sheet1" sheetId="1" '
+                            'r:id="rId1"/></sheets></workbook>').encode(),
+        "xl/_rels/workbook.xml.rels": ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                                       f'relationships">{links}</Relationships>').encode(),
+        "xl/worksheets/sheet1.xml": (f"<worksheet {_NS}><sheetData>{rows}</sheetData>".encode()
+                                     + b" " * filler + b"</worksheet>"),
+    }
+    if shared_strings:
+        parts["xl/sharedStrings.xml"] = shared_strings.encode()
+    return parts
+
+
+def _understated(path: Path) -> None:
+    """Write a workbook whose zip headers say its sheet unpacks to 1 kB when it unpacks to 201 MB."""
+    _zip(path, _minimal_workbook('<row r="1"><c r="A1" t="inlineStr"><is><t>unit_code</t></is></c></row>',
+                                 filler=201 << 20), deflate=True)
+    data, name = bytearray(path.read_bytes()), b"xl/worksheets/sheet1.xml"
+    for signature, name_at, size_at in ((b"PK\x03\x04", 30, 22), (b"PK\x01\x02", 46, 24)):  # local, central
+        at = data.index(signature)
+        while data[at + name_at:at + name_at + len(name)] != name:
+            at = data.index(signature, at + 4)
+        data[at + size_at:at + size_at + 4] = (1000).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
 
 
 def write_hostile_files(expected: list[tuple[str, str, int | None, str | None]]) -> None:
@@ -151,7 +254,20 @@ def write_hostile_files(expected: list[tuple[str, str, int | None, str | None]])
             chunk = b"\0" * (1 << 20)
             for _ in range(201):
                 member.write(chunk)
+    # A 2 KB workbook whose one stray cell at XFD1048576 makes a 17-billion-cell range for the parser.
+    _zip(HERE / "submission-stray-cell.xlsx", _minimal_workbook(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>unit_code</t></is></c></row>'
+        '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'), deflate=True)
+    # A shared-string table that claims four billion strings: the parser would reserve room for them all.
+    _zip(HERE / "submission-shared-strings-claim.xlsx", _minimal_workbook(
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row>', shared_strings=(
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" '
+            'uniqueCount="4000000000"><si><t>unit_code</t></si></sst>')), deflate=True)
+    _understated(HERE / "submission-understated-sizes.xlsx")
     expected += [
+        ("submission-stray-cell.xlsx", "file-too-large", None, None),
+        ("submission-shared-strings-claim.xlsx", "file-too-large", None, None),
+        ("submission-understated-sizes.xlsx", "file-too-large", None, None),
         ("submission-damaged.xlsx", "file-unreadable", None, None),
         ("submission-macro.xlsm", "unsupported-format", None, None),
         ("submission-macro-renamed.xlsx", "unsupported-format", None, None),
@@ -190,8 +306,68 @@ def write_long_workbook(expected: list[tuple[str, str, int | None, str | None]])
     expected.append(("submission-long-table.xlsx", "type-error", 7, "value"))
 
 
+def _long_workbook(path: Path, sheets: list[tuple[str, list[list[object]]]], hidden_sheet: str | None = None,
+                   hidden_rows: tuple[int, ...] = (), formats: dict[tuple[int, int], str] | None = None) -> None:
+    """Write a plain workbook: per sheet, rows of cells (row 1 the header); some cells with a number format."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(path, {"strings_to_numbers": False, "strings_to_formulas": False})
+    workbook.set_properties({"created": datetime(2024, 10, 1)})
+    number_formats = {code: workbook.add_format({"num_format": code}) for code in set((formats or {}).values())}
+    for name, rows in sheets:
+        sheet = workbook.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    code = (formats or {}).get((r + 1, c + 1)) if name == sheets[-1][0] else None
+                    sheet.write(r, c, value, number_formats[code] if code else None)
+        if name == hidden_sheet:
+            sheet.hide()
+        else:
+            sheet.activate()
+        for row in hidden_rows if name == sheets[-1][0] else ():
+            sheet.set_row(row - 1, None, None, {"hidden": True})
+    workbook.close()
+
+
+def write_plain_workbooks(expected: list[tuple[str, str, int | None, str | None]]) -> None:
+    """Workbooks whose cells say more than their values: number formats, hidden sheets and rows, several tables."""
+    header = HEADER.split(",")
+    # 277 as a number could be district 277 or ward 00277; 97 can only be 00097; `00000` shows the zeros.
+    _long_workbook(HERE / "submission-unit-code-as-number.xlsx", [("Báo cáo", [
+        header, [277, "2024-Q3", "01.06", 12, None, None, None, ON_TIME],
+        [97, "2024-Q3", "01.07", None, 45, 50, None, ON_TIME],
+        [277, "2024-Q3", "01.07", None, 40, 50, None, ON_TIME]])], formats={(4, 1): "00000"})
+    expected += [("submission-unit-code-as-number.xlsx", "ambiguous-unit", 2, "unit_code"),
+                 ("submission-unit-code-as-number.xlsx", "unit-code-padded", 3, "unit_code")]
+    # 90.5% typed in a percent cell is 90.5; a count in a percent cell is not a count; 0.9 typed for a 0-100 rate.
+    _long_workbook(HERE / "submission-percent-cells.xlsx", [("Báo cáo", [
+        header, ["SO-LDTBXH", "2024-Q3", "08.01", 0.905, None, None, None, ON_TIME],
+        ["003", "2024-Q3", "01.06", 0.12, None, None, None, ON_TIME],
+        ["SO-LDTBXH", "2024-Q3", "08.02", 0.9, None, None, None, ON_TIME]])],
+        formats={(2, 4): "0.0%", (3, 4): "0%"})
+    expected += [("submission-percent-cells.xlsx", "percent-cell", 2, "value"),
+                 ("submission-percent-cells.xlsx", "type-error", 3, "value"),
+                 ("submission-percent-cells.xlsx", "scale-mismatch", 4, "value")]
+    # An old copy on a hidden first sheet: the visible sheet is read, and the hidden one said.
+    old = [header, ["SO-LDTBXH", "2024-Q3", "08.01", 80, None, None, None, ON_TIME]]
+    new = [header, ["SO-LDTBXH", "2024-Q3", "08.01", 85, None, None, None, ON_TIME]]
+    _long_workbook(HERE / "submission-hidden-first-sheet.xlsx", [("Bản cũ", old), ("Báo cáo", new)],
+                   hidden_sheet="Bản cũ")
+    _long_workbook(HERE / "submission-ambiguous-sheets.xlsx", [("Quý III", old), ("Quý III (sửa)", new)])
+    tasks = [TASK_HEADER.split(","), ["TU-BTC", "2024-Q3", "01.T01", "in_progress", None, None, ON_TIME]]
+    _long_workbook(HERE / "submission-indicators-and-tasks.xlsx", [("Chỉ tiêu", new), ("Nhiệm vụ", tasks)])
+    expected += [("submission-hidden-first-sheet.xlsx", "sheet-skipped", None, None),
+                 ("submission-ambiguous-sheets.xlsx", "ambiguous-sheet", None, None)]
+    # The first copy of a row is on a hidden row: the visible copy is kept.
+    _long_workbook(HERE / "submission-duplicate-on-hidden-row.xlsx", [("Báo cáo", [*old, new[1]])],
+                   hidden_rows=(2,))
+    expected += [("submission-duplicate-on-hidden-row.xlsx", "hidden-row", 2, None),
+                 ("submission-duplicate-on-hidden-row.xlsx", "duplicate-row", 2, "indicator_code")]
+
+
 def write_templates(expected: list[tuple[str, str, int | None, str | None]]) -> None:
-    """A template filled by an officer, and one whose hidden metadata was edited."""
+    """A template filled by an officer, one whose hidden metadata was edited, one renamed to another period."""
     import sys
     import tempfile
 
@@ -199,6 +375,7 @@ def write_templates(expected: list[tuple[str, str, int | None, str | None]]) -> 
     from filling import edit_meta, fill_template
 
     from hanoi_ctr import load_catalog, make_templates
+    from hanoi_ctr.intake.templates import Filled, template_specs, write_template
 
     catalog = load_catalog()
     with tempfile.TemporaryDirectory() as tmp:
@@ -206,6 +383,10 @@ def write_templates(expected: list[tuple[str, str, int | None, str | None]]) -> 
         fill_template(template, HERE / "template-filled.xlsx", catalog)
         edit_meta(HERE / "template-filled.xlsx", HERE / "template-edited-meta.xlsx", "unit_code", "SO-KHDT")
     expected.append(("template-edited-meta.xlsx", "template-mismatch", None, None))
+    # The 2024-Q3 template saved under the name of the 2024-Q2 one (written by the library: the same bytes each time).
+    spec = template_specs(catalog, "2024-Q3", units=["SO-LDTBXH"])["SO-LDTBXH"]
+    write_template(spec, HERE / "2024-Q2_SO-LDTBXH.xlsx", Filled({"08.01": {"value": 90}}, submitted_on=ON_TIME))
+    expected.append(("2024-Q2_SO-LDTBXH.xlsx", "template-mismatch", None, None))
 
 
 def main(directory: Path = HERE) -> None:
@@ -216,8 +397,10 @@ def main(directory: Path = HERE) -> None:
         old.unlink()
     expected: list[tuple[str, str, int | None, str | None]] = []
     write_csv_scenarios(expected)
+    write_files_not_read(expected)
     write_hostile_files(expected)
     write_long_workbook(expected)
+    write_plain_workbooks(expected)
     write_templates(expected)
     with open(HERE.parent / "expected.csv", "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")

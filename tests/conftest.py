@@ -20,8 +20,20 @@ SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")
-def catalog() -> hanoi_ctr.Catalog:
+def bundled() -> hanoi_ctr.Catalog:
     return hanoi_ctr.load_catalog()
+
+
+@pytest.fixture(scope="session")
+def catalog(bundled) -> hanoi_ctr.Catalog:
+    """The bundled catalog: terms XVII and XVIII."""
+    return bundled
+
+
+@pytest.fixture(scope="session")
+def xvii(bundled) -> hanoi_ctr.Catalog:
+    """The bundled catalog as term XVII sees it (2021-2025)."""
+    return bundled.for_term("XVII")
 
 
 @pytest.fixture(scope="session")
@@ -43,16 +55,16 @@ DEMO_NOW = __import__("datetime").datetime(2025, 2, 1, tzinfo=__import__("dateti
 
 
 @pytest.fixture(scope="session")
-def demo_batch(catalog):
+def demo_batch(bundled):
     """The bundled demo submissions, read and checked (nothing stored)."""
     from flows.demo import demo_inbox
 
-    return hanoi_ctr.validate(hanoi_ctr.list_submissions(demo_inbox()), catalog, now=DEMO_NOW)
+    return hanoi_ctr.validate(hanoi_ctr.list_submissions(demo_inbox()), bundled, now=DEMO_NOW)
 
 
 @pytest.fixture(scope="session")
-def demo_results(catalog, demo_batch):
+def demo_results(bundled, demo_batch):
     """The engine's results for the demo's latest quarter."""
     from hanoi_ctr.engine.results import rollup
 
-    return rollup(demo_batch.values, catalog, "2024-Q4", ledger=demo_batch.ledger, task_progress=demo_batch.tasks)
+    return rollup(demo_batch.values, bundled, "2024-Q4", ledger=demo_batch.ledger, task_progress=demo_batch.tasks)

@@ -18,8 +18,8 @@ from hanoi_ctr.cli import main
 from hanoi_ctr.declare.fields import AGG_TIME, AGG_UNITS, CUMULATIVE_SCOPES, VALUE_TYPES
 
 
-def test_programs_are_the_ten_of_term_xvii(catalog):
-    programs = catalog.programs
+def test_programs_are_the_ten_of_term_xvii(xvii):
+    programs = xvii.programs
     assert programs["program_code"].to_list() == [f"{n:02d}-CTr/TU" for n in range(1, 11)]
     assert set(programs["term"]) == {"XVII"} and set(programs["issued_on"]) == {date(2021, 3, 17)}
     status = dict(zip(programs["program_code"], programs["title_status"]))
@@ -56,8 +56,8 @@ def test_units_cover_the_city_districts_wards_and_agencies(catalog):
     assert catalog.unit_lineage.height == 794
 
 
-def test_every_program_has_five_indicators_and_every_rule_occurs(catalog):
-    ind = catalog.indicators
+def test_every_program_has_five_indicators_and_every_rule_occurs(xvii):
+    ind = xvii.indicators
     per_program = dict(ind["program_code"].value_counts().iter_rows())
     assert len(per_program) == 10 and min(per_program.values()) >= 5
     for column, allowed in (("value_type", VALUE_TYPES), ("agg_units", AGG_UNITS), ("agg_time", AGG_TIME),

@@ -17,6 +17,12 @@ from hanoi_ctr.engine.aggregate import reports
 from hanoi_ctr.engine.results import Results, rollup
 from hanoi_ctr.periods import parse_period
 
+
+@pytest.fixture(scope="module")
+def catalog(xvii):
+    """These tests are about term XVII: the catalog as it sees it."""
+    return xvii
+
 QUARTERS = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
 
 

@@ -88,7 +88,7 @@ def test_half_year_and_term_rollups(prefect_harness, monkeypatch, tmp_path, inbo
 
     settings = _env(monkeypatch, inbox, tmp_path / "half")
     assert Path(rollup(period="2024-H2")).name == "rollup-2024-H2.xlsx"
-    term = rollup(kind="term", ingest_inbox=False)
+    term = rollup(kind="term", period="2021-2025", ingest_inbox=False)
     assert Path(term).name == "rollup-2021-2025.xlsx"
     assert pl.read_parquet(settings.output / "results-2021-2025.parquet").height > 0
 

@@ -28,6 +28,12 @@ from hanoi_ctr.report.sources import SOURCE_ROWS
 from hanoi_ctr.report.styles import headers, is_percent
 from hanoi_ctr.settings import Settings
 
+
+@pytest.fixture(scope="module")
+def catalog(xvii):
+    """These tests are about term XVII: the catalog as it sees it."""
+    return xvii
+
 LABELS = {lang: words(lang) for lang in ("vi", "en")}
 COLS = {lang: headers("sheet_indicators", lang) for lang in ("vi", "en")}
 SNAPSHOT = ROOT / "tests" / "snapshots" / "report-2024-Q4.txt"

@@ -25,6 +25,12 @@ from hanoi_ctr.workbook.render import render
 from hanoi_ctr.workbook.sheetspec import SheetBuilder, WorkbookSpec, style
 
 
+@pytest.fixture(scope="module")
+def catalog(xvii):
+    """These tests are about term XVII: the catalog as it sees it."""
+    return xvii
+
+
 def _soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if found is None:

@@ -76,7 +76,8 @@ def test_sizes_are_measured_never_taken_from_the_zip_headers():
     lying = _zip({"xl/worksheets/sheet1.xml": b" " * 20_000_000}, understate=100)
     started = time.perf_counter()
     refused = sheetxml.inspect(lying, LIMITS)
-    assert refused.code == "file-too-large" and "more than 10,000,000" in refused.detail
+    assert refused.code == "file-too-large" and refused.detail == (
+        "hơn 10.000.000 byte khi giải nén", "more than 10,000,000 bytes uncompressed")
     assert time.perf_counter() - started < 1
 
 
@@ -114,7 +115,8 @@ def test_a_parse_past_its_memory_or_time_fails_alone_and_the_next_file_is_read(t
     clean.write_bytes(_workbook(_clean))
     tight = Settings(max_parse_memory_bytes=120_000_000)
     raw = read_file(wide, tight)
-    assert [(i.code, i.detail) for i in raw.issues] == [("file-too-large", "reading needs more than 120,000,000 bytes")]
+    assert [(i.code, i.detail) for i in raw.issues] == [("file-too-large", (
+        "cần hơn 120.000.000 byte bộ nhớ để đọc", "reading needs more than 120,000,000 bytes"))]
     batch = hanoi_ctr.validate([wide, clean], catalog, tight)
     assert sorted(batch.ledger.select("file_name", "outcome").rows()) == [("clean.xlsx", "accepted"),
                                                                            ("wide.xlsx", "rejected")]

@@ -16,6 +16,12 @@ from hanoi_ctr.intake.ingest import list_submissions, validate
 from hanoi_ctr.synthetic.files import BAD_CODES, write_submissions
 from hanoi_ctr.synthetic.values import Mix, generate
 
+
+@pytest.fixture(scope="module")
+def catalog(xvii):
+    """These tests are about term XVII: the catalog as it sees it."""
+    return xvii
+
 # A district, a rural district with its own targets, a ward, and agencies that report and lead tasks.
 UNITS = ["003", "279", "00277", "SO-LDTBXH", "SO-KHDT", "TU-BTC", "SO-KHCN"]
 QUARTERS = ["2024-Q3", "2024-Q4"]

@@ -11,6 +11,12 @@ from filling import due_codes, edit_meta, fill_template
 from hanoi_ctr import ingest, make_templates, parse_period, validate
 from hanoi_ctr.settings import Settings
 
+
+@pytest.fixture(scope="module")
+def catalog(xvii):
+    """These tests are about term XVII: the catalog as it sees it."""
+    return xvii
+
 NOW = datetime(2025, 1, 10, tzinfo=timezone.utc)
 PERIOD = parse_period("2024-Q4")  # year-end: quarterly, half-yearly and yearly indicators are all due
 

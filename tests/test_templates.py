@@ -18,6 +18,12 @@ from hanoi_ctr.intake.templates import Filled, make_templates, template_name, te
 from hanoi_ctr.periods import parse_period, window
 from hanoi_ctr.workbook.display import number as number_vi
 
+
+@pytest.fixture(scope="module")
+def catalog(xvii):
+    """These tests are about term XVII: the catalog as it sees it."""
+    return xvii
+
 Q3, Q4 = parse_period("2024-Q3"), parse_period("2024-Q4")
 DISTRICT, WARD, AGENCY = "003", "00277", "TU-BTC"
 COL = {name: i + 1 for i, name in enumerate(L.INDICATOR_COLUMNS)}  # 1-based, as openpyxl counts

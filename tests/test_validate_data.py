@@ -59,6 +59,10 @@ def test_rows_read_equal_rows_accepted_plus_rows_rejected(batch):
 def test_messages_in_both_languages_for_every_issue(batch):
     assert batch.issues["message_vi"].str.len_chars().min() > 5
     assert (batch.issues["message_vi"] != batch.issues["message_en"]).all()
+    # What a reader or a check adds to a message is in the message's language too.
+    english = r"\b(the|is|not|bytes|rows|workbook|reading|refused|save|sheet|cells|over|more than)\b"
+    leaks = batch.issues.filter(pl.col("message_vi").str.replace_all(r"'[^']*'", "").str.contains(english))
+    assert leaks.select("file", "code", "message_vi").rows() == []
 
 
 def _values(batch, file: str) -> dict[str, tuple]:

@@ -97,10 +97,10 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
     """
     period = period if isinstance(period, Period) else parse_period(period)
     settings = settings or Settings()
-    catalog = catalog.for_period(period)
+    whole, catalog = catalog, catalog.for_period(period)
     term = _term(catalog)
     history = values if as_of is None else values.filter(pl.col("received_at") <= as_of)
-    in_force = current(history)
+    in_force = of_term(current(history), whole, catalog.terms["term"][0])
     placed = reports(in_force, catalog.indicators)
     schedule = plan(catalog.indicators, period)
     grid, due, tree = _grid(catalog, placed, schedule, term, settings, period)
@@ -198,6 +198,13 @@ def _file_names(ledger: pl.DataFrame | None) -> dict[str, str]:
         return {}
     firsts = ledger.filter(pl.col("outcome") != "duplicate").sort("received_at")  # a copy names no value
     return dict(firsts.select("sha256", "file_name").unique("sha256", keep="first", maintain_order=True).iter_rows())
+
+
+def of_term(values: pl.DataFrame, catalog: Catalog, term: str) -> pl.DataFrame:
+    """Return the values of periods that belong to a term (its years, or its baseline year when no other
+    term's years hold it): a code may name another indicator in another term."""
+    periods = [p for p in values["period"].unique().to_list() if catalog.term_for(parse_period(p)) == term]
+    return values.filter(pl.col("period").is_in(periods))
 
 
 def _term(catalog: Catalog) -> Term:

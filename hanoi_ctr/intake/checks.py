@@ -148,11 +148,12 @@ def period_readable(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
 
 @row_check("period-out-of-term")
 def period_in_term(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """The period lies within the catalog's term (or, for an indicator, in its baseline year)."""
-    term = ctx.catalog.term
+    """The period lies within a term of the catalog (or, for an indicator, in a term's baseline year)."""
+    spans = ", ".join(f"{t['start_year']}-{t['end_year']}" for t in
+                      ctx.catalog.terms.sort("start_year").iter_rows(named=True))
     baseline = pl.col("_baseline").fill_null(False) & pl.lit("indicator_code" in f.columns)
     return [_flag(f, ~pl.col("_in_term").fill_null(True) & ~baseline, "period-out-of-term", "period",
-                  detail=f"{term['start_year']}-{term['end_year']}")]
+                  detail=spans)]
 
 
 @row_check("baseline-value", rows=("indicators",))
@@ -324,26 +325,29 @@ def indicator_assigned(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
     mask = (pl.col("_indicator_known") & pl.col("_unit_ok") & pl.col("_period").is_not_null()
             & pl.col("_assigned").is_null())
     who = _reporters(ctx)
-    return [_flag(f.join(who, on="indicator_code", how="left"), mask, "indicator-not-assigned", "indicator_code",
+    return [_flag(f.join(who, on=["_term", "indicator_code"], how="left"), mask, "indicator-not-assigned", "indicator_code",
                   detail=(pl.format("{}; {}", pl.col("unit_code"), pl.col("_who_vi")),
                           pl.format("{}; {}", pl.col("unit_code"), pl.col("_who_en"))))]
 
 
 def _reporters(ctx: Context) -> pl.DataFrame:
-    """Return per indicator who reports it, in words: levels and named units (an agency also as the city)."""
+    """Return per term and indicator who reports it, in words: levels and named units (an agency also as
+    the city)."""
     a = ctx.catalog.assignments
     city = ctx.catalog.city
     out = []
-    for code in a["indicator_code"].unique().sort().to_list():
-        rows = a.filter(pl.col("indicator_code") == code)
+    for term, code in a.select("term", "indicator_code").unique().sort("term", "indicator_code").iter_rows():
+        rows = a.filter(pl.col("term") == term, pl.col("indicator_code") == code)
         levels = [LEVELS.label(v) for v in rows["level"].drop_nulls().to_list()]
         levels_en = [LEVELS.label(v, "en") for v in rows["level"].drop_nulls().to_list()]
         units = rows["unit_code"].drop_nulls().to_list()
         as_city = [u for u in units if u in ctx.catalog.agencies]
         vi = ", ".join(levels + units) + (f" (hoặc gửi dưới mã {city} của Thành phố)" if as_city else "")
         en = ", ".join(levels_en + units) + (f" (or sent as the city, {city})" if as_city else "")
-        out.append({"indicator_code": code, "_who_vi": "đơn vị báo cáo: " + vi, "_who_en": "reported by: " + en})
-    return pl.DataFrame(out, schema={"indicator_code": pl.String, "_who_vi": pl.String, "_who_en": pl.String})
+        out.append({"_term": term, "indicator_code": code, "_who_vi": "đơn vị báo cáo: " + vi,
+                    "_who_en": "reported by: " + en})
+    return pl.DataFrame(out, schema={"_term": pl.String, "indicator_code": pl.String, "_who_vi": pl.String,
+                                     "_who_en": pl.String})
 
 
 def _reported() -> pl.Expr:
@@ -420,8 +424,8 @@ def percent_on_its_scale(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
     baselines in the catalog; an indicator whose figures are that small (a rate under 1 %) is not
     questioned. A value sent with its numerator and denominator is checked against them instead.
     """
-    f = f.join(_earlier_median(ctx), on=["unit_code", "indicator_code"], how="left").join(
-        _planned_median(ctx), on="indicator_code", how="left")
+    f = f.join(_earlier_median(ctx), on=["_term", "unit_code", "indicator_code"], how="left").join(
+        _planned_median(ctx), on=["_term", "indicator_code"], how="left")
     expected = pl.coalesce("_earlier", "_planned")
     parts = pl.col("_num").is_not_null() & pl.col("_den").is_not_null()
     typed = (_reported() & pl.col("_percent") & (pl.col("max_value") == 100) & ~parts
@@ -438,19 +442,25 @@ def percent_on_its_scale(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
 
 
 def _earlier_median(ctx: Context) -> pl.DataFrame:
-    """Return (unit_code, indicator_code, _earlier): the median of each unit's values received before."""
-    schema = {"unit_code": pl.String, "indicator_code": pl.String, "_earlier": pl.Float64}
+    """Return (_term, unit_code, indicator_code, _earlier): the median of each unit's values received before,
+    per term (a code may mean another indicator in another term)."""
+    schema = {"_term": pl.String, "unit_code": pl.String, "indicator_code": pl.String, "_earlier": pl.Float64}
     if ctx.history is None or ctx.history.is_empty():
         return pl.DataFrame(schema=schema)
-    return ctx.history.drop_nulls("value").group_by("unit_code", "indicator_code").agg(
-        _earlier=pl.col("value").median()).cast(schema)
+    history = ctx.history.drop_nulls("value")
+    terms = {p: ctx.catalog.term_for(parse_period(p)) for p in history["period"].unique().to_list()}
+    return history.with_columns(_term=pl.col("period").replace_strict(terms, return_dtype=pl.String)).group_by(
+        "_term", "unit_code", "indicator_code").agg(_earlier=pl.col("value").median()).select(list(schema)).cast(
+        schema)
 
 
 def _planned_median(ctx: Context) -> pl.DataFrame:
-    """Return (indicator_code, _planned): the median of the catalog's targets and baselines of each indicator."""
+    """Return (_term, indicator_code, _planned): the median of the catalog's targets and baselines of each
+    indicator."""
     figures = ctx.catalog.targets.select(
-        "indicator_code", _planned=pl.concat_list("target_value", "target_min", "target_max", "baseline_value"))
-    return figures.explode("_planned").drop_nulls("_planned").group_by("indicator_code").agg(
+        "indicator_code", _term="term",
+        _planned=pl.concat_list("target_value", "target_min", "target_max", "baseline_value"))
+    return figures.explode("_planned").drop_nulls("_planned").group_by("_term", "indicator_code").agg(
         pl.col("_planned").median())
 
 
@@ -557,13 +567,15 @@ def task_status_known(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
 
 @row_check("type-error", "out-of-range", rows=("tasks",))
 def completion_date_readable(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """The completion date is a date, from a year before the term began up to today."""
-    earliest = date(ctx.catalog.term["start_year"] - 1, 1, 1)
+    """The completion date is a date, from a year before the row's term began up to today."""
+    starts = {t: date(y - 1, 1, 1) for t, y in ctx.catalog.terms.select("term", "start_year").iter_rows()}
+    earliest = pl.col("_term").replace_strict(starts, return_dtype=pl.Date)
     done = pl.col("_done")
     return [_flag(f, pl.col("completed_on").is_not_null() & done.is_null(), "type-error",
                   "completed_on", detail=("ngày dạng dd/mm/yyyy", "a date dd/mm/yyyy")),
             _flag(f, (done < earliest) | (done > ctx.today), "out-of-range", "completed_on",
-                  detail=f"[{earliest:%d/%m/%Y} … {ctx.today:%d/%m/%Y}]")]
+                  detail=pl.format("[{} … {}]", earliest.dt.strftime("%d/%m/%Y"),
+                                   pl.lit(f"{ctx.today:%d/%m/%Y}")))]
 
 
 @row_check("duplicate-row", rows=("tasks",))

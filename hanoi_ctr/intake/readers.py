@@ -119,7 +119,8 @@ def read_file(path: Path | str, settings: Settings, known: Collection[str] = ())
     size = path.stat().st_size
     if size > settings.max_file_bytes:
         raw = RawFile(path, sha256=_sha256_of_file(path), size=size)
-        raw.issue("file-too-large", detail=f"{size:,} bytes > {settings.max_file_bytes:,}")
+        raw.issue("file-too-large", detail=(f"{size:,} byte > {settings.max_file_bytes:,}".replace(",", "."),
+                                                   f"{size:,} bytes > {settings.max_file_bytes:,}"))
         return raw
     data = path.read_bytes()
     raw = RawFile(path, sha256=sha256_of(data), size=size)
@@ -132,13 +133,16 @@ def read_file(path: Path | str, settings: Settings, known: Collection[str] = ())
         raw.format = "csv"
         _read_csv(raw, data)
     elif suffix == ".xlsm":
-        raw.issue("unsupported-format", detail="macro-enabled workbook (.xlsm) refused; save as .xlsx")
+        raw.issue("unsupported-format", detail=("bảng tính có macro (.xlsm) không được nhận; hãy lưu thành .xlsx",
+                                                 "macro-enabled workbook (.xlsm) refused; save as .xlsx"))
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raw.issue("unsupported-format", detail="old Excel 97-2003 file (.xls); save as .xlsx")
+        raw.issue("unsupported-format", detail=("tệp Excel 97-2003 cũ (.xls); hãy lưu thành .xlsx",
+                                                 "old Excel 97-2003 file (.xls); save as .xlsx"))
     elif suffix == ".xlsx":
         _read_xlsx(raw, data, settings)
     else:
-        raw.issue("unsupported-format", detail=f"'{suffix or path.name}' is not .xlsx or .csv")
+        raw.issue("unsupported-format", detail=(f"'{printable(suffix or path.name)}' không phải .xlsx hoặc .csv",
+                                                 f"'{printable(suffix or path.name)}' is not .xlsx or .csv"))
     _check_rows(raw, settings)
     return raw
 
@@ -167,7 +171,8 @@ def _check_rows(raw: RawFile, settings: Settings) -> None:
     if raw.rejected:
         raw.indicators = raw.tasks = None
     elif raw.rows_read > settings.max_rows:
-        raw.issue("file-too-large", detail=f"{raw.rows_read:,} rows > {settings.max_rows:,}")
+        raw.issue("file-too-large", detail=(f"{raw.rows_read:,} dòng > {settings.max_rows:,}".replace(",", "."),
+                                                   f"{raw.rows_read:,} rows > {settings.max_rows:,}"))
         raw.indicators = raw.tasks = None
     elif raw.rows_read == 0:
         raw.issue("empty-file")
@@ -221,7 +226,7 @@ def _read_csv(raw: RawFile, data: bytes) -> None:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
-        raw.issue("file-unreadable", detail=f"CSV: {exc}")
+        raw.issue("file-unreadable", detail=("tệp CSV không đọc được", f"CSV: {exc}"))
         return
     _from_records(raw, records, None, _header_index(records), delimiter=delimiter)
 
@@ -268,17 +273,22 @@ def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
 def _unparsed(raw: RawFile, failed: sandbox.ParseFailed, settings: Settings) -> None:
     """Record why a workbook could not be read in its child process: the bound it passed, or the parser's failure."""
     if failed.reason == "memory":
-        raw.issue("file-too-large", detail=f"reading needs more than {settings.max_parse_memory_bytes:,} bytes")
+        raw.issue("file-too-large", detail=(
+            f"cần hơn {settings.max_parse_memory_bytes:,} byte bộ nhớ để đọc".replace(",", "."),
+            f"reading needs more than {settings.max_parse_memory_bytes:,} bytes"))
     elif failed.reason == "time":
-        raw.issue("file-too-large", detail=f"reading takes longer than {settings.max_parse_seconds:g} s")
+        raw.issue("file-too-large", detail=(
+            f"đọc lâu hơn {settings.max_parse_seconds:g} giây", f"reading takes longer than {settings.max_parse_seconds:g} s"))
     else:
-        raw.issue("file-unreadable", detail=f"damaged workbook ({failed.detail or failed.reason})")
+        raw.issue("file-unreadable", detail=(
+            "bảng tính bị hỏng, không mở được", f"damaged workbook ({failed.detail or failed.reason})"))
 
 
 def _read_plain(raw: RawFile, sheets: dict[str, list[list[str]]], book: sandbox.Workbook) -> None:
     """Read the visible sheets holding a long table: one of indicators, one of tasks; say what was skipped."""
     if not sheets:
-        raw.issue("file-unreadable", detail="the workbook has no visible sheet")
+        raw.issue("file-unreadable", detail=("bảng tính không có trang tính nào hiển thị",
+                                                "the workbook has no visible sheet"))
         return
     tables = {name: records for name, records in sheets.items() if _has_header(records)}
     if not tables:  # no recognisable header: the first visible sheet, whose missing columns are reported

@@ -65,8 +65,11 @@ def prepare(raw: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
 
 
 def _read_periods(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Add `_period`, `_start`, `_end`, `_in_term`: each period parsed once per distinct spelling."""
-    term = ctx.catalog.term
+    """Add `_period`, `_start`, `_end`, `_in_term`, `_baseline` and `_term`: each spelling parsed once.
+
+    `_term` is the term whose programs the row is read against: the term of its period (its
+    years, else its baseline year); null for a period outside every term (see `_settle_term`).
+    """
     rows = []
     for spelled in f["period"].drop_nulls().unique().to_list():
         try:
@@ -74,14 +77,29 @@ def _read_periods(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         except PeriodError:
             continue
         start, end = window(p, ctx.calendar)
-        in_term = term["start_year"] <= p.first_quarter.year and p.last_quarter.year <= term["end_year"]
-        baseline = p.first_quarter.year == p.last_quarter.year == term["baseline_year"]
+        term = ctx.catalog.term_for(p)
+        in_term = term is not None and any(
+            t["start_year"] <= p.first_quarter.year and p.last_quarter.year <= t["end_year"]
+            for t in ctx.catalog.terms.iter_rows(named=True))
         rows.append({"period": spelled, "_period": str(p), "_start": start, "_end": end, "_in_term": in_term,
-                     "_baseline": baseline, "_first": p.first_ordinal, "_last": p.last_ordinal})
+                     "_baseline": term is not None and not in_term, "_term": term,
+                     "_first": p.first_ordinal, "_last": p.last_ordinal})
     table = pl.DataFrame(rows, schema={"period": pl.String, "_period": pl.String, "_start": pl.Date,
                                        "_end": pl.Date, "_in_term": pl.Boolean, "_baseline": pl.Boolean,
-                                       "_first": pl.Int64, "_last": pl.Int64})
+                                       "_term": pl.String, "_first": pl.Int64, "_last": pl.Int64})
     return f.join(table, on="period", how="left")
+
+
+def _settle_term(f: pl.DataFrame, table: pl.DataFrame, code: str, ctx: Context) -> pl.DataFrame:
+    """Give a row whose period names no term (unreadable, or outside every term) the latest term that has
+    its code, else the term in force today: its other problems are still named, none invented."""
+    terms = ctx.catalog.terms.sort("start_year")["term"].to_list()
+    latest = (table.select(code, _rank=pl.col("term").replace_strict({t: i for i, t in enumerate(terms)},
+                                                                     return_dtype=pl.Int64), _t="term")
+              .sort("_rank").group_by(code).agg(_latest=pl.col("_t").last()))
+    today = ctx.catalog.term_for(parse_period(str(ctx.today.year))) or terms[-1]
+    return f.join(latest, on=code, how="left").with_columns(
+        _term=pl.coalesce("_term", "_latest", pl.lit(today))).drop("_latest")
 
 
 def in_force(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
@@ -149,29 +167,33 @@ def _unit_names(units: pl.DataFrame) -> pl.DataFrame:
 
 
 def _assigned_pairs(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Return (_period, unit_code, indicator_code) assigned, for each period in the batch.
+    """Return (_period, unit_code, indicator_code) assigned, for each period in the batch, in its term.
 
     What an agency reports for the city, the city may send under its own code.
     """
-    def pairs(period: str) -> pl.DataFrame:
-        assigned = ctx.catalog.assigned(parse_period(period), ctx.calendar)
-        as_city = ctx.catalog.speaking_for(assigned).filter(pl.col("unit_code") == ctx.catalog.city)
+    def pairs(period: str, term: str) -> pl.DataFrame:
+        catalog = ctx.catalog.for_term(term)
+        assigned = catalog.assigned(parse_period(period), ctx.calendar)
+        as_city = catalog.speaking_for(assigned).filter(pl.col("unit_code") == catalog.city)
         return pl.concat([assigned, as_city]).unique().with_columns(_period=pl.lit(period))
 
-    frames = [pairs(p) for p in f["_period"].drop_nulls().unique().to_list()]
+    frames = [pairs(p, t) for p, t in f.select("_period", "_term").drop_nulls().unique().iter_rows()]
     schema = {"unit_code": pl.String, "indicator_code": pl.String, "_period": pl.String}
     return pl.concat([pl.DataFrame(schema=schema), *frames], how="vertical")
 
 
 def read_indicators(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Read indicator rows: periods, units, the indicator's rules and assignment, the values typed."""
+    """Read indicator rows: periods, units, the indicator of the row's term with its rules, its assignment,
+    the values typed."""
     f = _read_units(_read_periods(f, ctx), ctx)
+    f = _settle_term(f, ctx.catalog.indicators.select("term", "indicator_code"), "indicator_code", ctx)
     indicators = rules.rule_columns(ctx.catalog.indicators).select(
         "indicator_code", "value_type", "unit_label", "frequency", "min_value", "max_value", "decimals",
-        "ratio_scale", "_value_from_parts", "_needs_denominator", "_whole", "_boolean", "_percent")
+        "ratio_scale", "_value_from_parts", "_needs_denominator", "_whole", "_boolean", "_percent",
+        _term="term", _indicator_known=pl.lit(True))
     assigned = _assigned_pairs(f, ctx).with_columns(_assigned=pl.lit(True))
-    f = f.with_columns(_indicator_known=pl.col("indicator_code").is_in(indicators["indicator_code"].implode()))
-    f = f.join(indicators, on="indicator_code", how="left").join(
+    f = f.join(indicators, on=["_term", "indicator_code"], how="left").with_columns(
+        _indicator_known=pl.col("_indicator_known").fill_null(False)).join(
         assigned, on=["_period", "unit_code", "indicator_code"], how="left")
     return _read_values(f, ctx)
 
@@ -226,9 +248,10 @@ def computed() -> pl.Expr:
 
 
 def read_tasks(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Read task rows: periods, units, the task's lead agency, the status and date typed."""
+    """Read task rows: periods, units, the lead agency of the task of the row's term, the status and date typed."""
     f = _read_units(_read_periods(f, ctx), ctx)
-    tasks = ctx.catalog.tasks.select("task_code", "lead_unit_code")
-    return f.with_columns(_task_known=pl.col("task_code").is_in(tasks["task_code"].implode())).join(
-        tasks, on="task_code", how="left").with_columns(
+    f = _settle_term(f, ctx.catalog.tasks.select("term", "task_code"), "task_code", ctx)
+    tasks = ctx.catalog.tasks.select("task_code", "lead_unit_code", _term="term", _task_known=pl.lit(True))
+    return f.join(tasks, on=["_term", "task_code"], how="left").with_columns(
+        _task_known=pl.col("_task_known").fill_null(False),
         _status=choice("status", _STATUSES, pl.String), _done=parse_date("completed_on"))

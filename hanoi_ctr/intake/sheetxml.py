@@ -172,20 +172,23 @@ def inspect(data: bytes, limits: Limits) -> Book | Refused:
         archive = zipfile.ZipFile(BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        return Refused("file-unreadable", f"damaged workbook ({exc})")
+        return Refused("file-unreadable", ("bảng tính bị hỏng, không mở được", f"damaged workbook ({exc})"))
     stated = sum(i.file_size for i in infos)
     if stated > limits.uncompressed_bytes:
-        return Refused("file-too-large", f"{stated:,} bytes uncompressed > {limits.uncompressed_bytes:,}")
+        return Refused("file-too-large", (
+            f"{stated:,} byte khi giải nén > {limits.uncompressed_bytes:,}".replace(",", "."),
+            f"{stated:,} bytes uncompressed > {limits.uncompressed_bytes:,}"))
     names = tuple(i.filename for i in infos)
     if any(n.lower().endswith("vbaproject.bin") for n in names):
-        return Refused("unsupported-format", "the workbook contains macros; save as .xlsx without macros")
+        return Refused("unsupported-format", ("bảng tính có macro; hãy lưu thành .xlsx không có macro",
+                                              "the workbook contains macros; save as .xlsx without macros"))
     parts = _unpack(data, infos, limits.uncompressed_bytes)
     if isinstance(parts, Refused):
         return parts
     try:
         sheets = _sheets(parts)
     except ValueError as exc:
-        return Refused("file-unreadable", f"damaged workbook ({exc})")
+        return Refused("file-unreadable", ("bảng tính bị hỏng, không mở được", f"damaged workbook ({exc})"))
     return _bounded(Book(sheets), parts, limits)
 
 
@@ -210,7 +213,8 @@ def _unpack(data: bytes, infos: list[zipfile.ZipInfo], limit: int) -> dict[str, 
             out: list[bytes] | None = [] if keeping and _kept(info.filename) else None
             size = 0 if info.is_dir() else _inflate(data, info, limit - total, out, _KEPT_AT_ONCE - total)
             if size is None:
-                return Refused("file-too-large", f"more than {limit:,} bytes uncompressed")
+                return Refused("file-too-large", (f"hơn {limit:,} byte khi giải nén".replace(",", "."),
+                                                    f"more than {limit:,} bytes uncompressed"))
             total += size
             keeping = keeping and total <= _KEPT_AT_ONCE
             if out is not None and keeping:
@@ -218,7 +222,7 @@ def _unpack(data: bytes, infos: list[zipfile.ZipInfo], limit: int) -> dict[str, 
         if not keeping:
             kept = {i.filename: _unpacked(data, i, limit) for i in infos if not i.is_dir() and _kept(i.filename)}
     except (zlib.error, ValueError, struct.error) as exc:
-        return Refused("file-unreadable", f"damaged workbook ({exc})")
+        return Refused("file-unreadable", ("bảng tính bị hỏng, không mở được", f"damaged workbook ({exc})"))
     return kept
 
 
@@ -489,5 +493,7 @@ def _bounded(book: Book, parts: dict[str, bytes], limits: Limits) -> Book | Refu
         if name.endswith("sharedStrings.xml"):
             claimed = _claimed_strings(xml)
             if claimed is not None:
-                return Refused("file-too-large", f"the shared strings claim {claimed:,} strings in {len(xml):,} bytes")
+                return Refused("file-too-large", (
+                    f"bảng chuỗi dùng chung khai {claimed:,} chuỗi trong {len(xml):,} byte".replace(",", "."),
+                    f"the shared strings claim {claimed:,} strings in {len(xml):,} bytes"))
     return book

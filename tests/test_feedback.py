@@ -20,6 +20,7 @@ import pytest
 from conftest import ROOT
 
 from hanoi_ctr import validate
+from hanoi_ctr.cli import main
 from hanoi_ctr.intake import layout as L
 from hanoi_ctr.intake.feedback import CSV_SHEETS, feedback_file, feedback_name, write_feedback
 from hanoi_ctr.intake.templates import Filled, template_specs, write_template
@@ -289,6 +290,32 @@ def test_english_feedback_on_request(sent, batch, tmp_path):
     assert wb.sheetnames[0] == L.FEEDBACK_SHEETS["en"]
     message = batch.issues.filter(pl.col("code") == "type-error", pl.col("file") == sent["long"].name)["message_en"]
     assert message.item() in _marked(wb)[("Báo cáo", "D7")][1]
+
+
+def test_validate_feedback_writes_one_file_per_file_with_issues(sent, tmp_path, capsys):
+    files = [sent["long"], DATA / "submission-clean.csv", DATA / "submission-damaged.xlsx"]
+    assert main(["validate", *map(str, files), "--feedback", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"tệp góp ý: {tmp_path / 'submission-long-table_gop-y.xlsx'}" in out
+    assert "submission-damaged.xlsx: không đọc được tệp nên không có tệp góp ý" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["submission-long-table_gop-y.xlsx"]
+
+
+def test_validate_feedback_keeps_json_on_stdout(sent, tmp_path, capsys):
+    import json
+
+    assert main(["validate", str(sent["csv"]), "--json", "--feedback", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) and "2024-Q3_bao-cao_gop-y.xlsx" in captured.err
+
+
+def test_a_feedback_folder_that_cannot_be_made_is_one_line(sent, tmp_path, capsys):
+    taken = tmp_path / "a-file"
+    taken.write_text("", encoding="utf-8")
+    assert main(["validate", str(sent["csv"]), "--feedback", str(taken)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith(f"hanoi-ctr: cannot write the feedback files in {taken}")
 
 
 def test_a_feedback_file_prints_through_libreoffice(written, tmp_path):

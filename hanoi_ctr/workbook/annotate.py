@@ -37,12 +37,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-import openpyxl
-from openpyxl.comments import Comment
-from openpyxl.drawing.image import PILImage
-from openpyxl.styles import Alignment, Color, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from hanoi_ctr.atomic import write_bytes_atomic
 
 __all__ = ["AUTHOR", "FILLS", "Copy", "Listing", "Mark", "Table"]
@@ -105,6 +99,8 @@ class Copy:
     """A workbook (its bytes) opened to be marked and saved under another name."""
 
     def __init__(self, source: bytes) -> None:
+        import openpyxl  # imported when a copy is made: `import hanoi_ctr` stays light
+
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             self.book = openpyxl.load_workbook(io.BytesIO(source), rich_text=True, keep_vba=False,
@@ -150,6 +146,8 @@ class Copy:
         records = []
         for (sheet, row, column), group in sorted(by_cell.items(), key=lambda kv: (
                 self.book.sheetnames.index(kv[0][0]), kv[0][1], kv[0][2])):
+            from openpyxl.styles import PatternFill
+
             cell = self.book[sheet].cell(row, column)
             records.append(_record(sheet, cell))
             severity = "error" if any(m.severity == "error" for m in group) else "warning"
@@ -162,6 +160,8 @@ class Copy:
 
     def put_first(self, listing: Listing, records: Iterable[dict[str, Any]] = ()) -> None:
         """Insert the listing as the first sheet and open the workbook on it."""
+        from openpyxl.utils import get_column_letter
+
         ws = self.book.create_sheet(listing.name, 0)
         _write_listing(ws, listing)
         for row, record in enumerate(records, start=1):
@@ -180,6 +180,8 @@ class Copy:
         return target
 
     def _restore(self, record: dict[str, Any]) -> None:
+        from openpyxl.comments import Comment
+
         if record.get("sheet") not in self.book.sheetnames:
             return
         cell = self.book[record["sheet"]][record["cell"]]
@@ -204,7 +206,9 @@ def _anchor(ws: Any, row: int, column: int) -> tuple[int, int]:
     return row, column
 
 
-def _comment(text: str) -> Comment:
+def _comment(text: str) -> Any:
+    from openpyxl.comments import Comment
+
     lines = sum(max(1, math.ceil(len(line) / _COMMENT_CHARS)) for line in text.split("\n"))
     return Comment(text, AUTHOR, height=min(20 + 15 * lines, 400), width=_COMMENT_WIDTH)
 
@@ -232,11 +236,13 @@ def _fill_record(fill: Any) -> dict[str, Any] | None:
     return {"type": fill.fill_type, "fg": _color_record(fill.fgColor), "bg": _color_record(fill.bgColor)}
 
 
-def _color_record(color: Color | None) -> dict[str, Any] | None:
+def _color_record(color: Any) -> dict[str, Any] | None:
     return None if color is None else {"type": color.type, "value": color.value, "tint": color.tint}
 
 
-def _fill(record: dict[str, Any] | None) -> PatternFill:
+def _fill(record: dict[str, Any] | None) -> Any:
+    from openpyxl.styles import Color, PatternFill
+
     if not record:
         return PatternFill()
     colors = {key: Color(**{c["type"]: c["value"]}, tint=c["tint"]) for key, c in
@@ -246,6 +252,9 @@ def _fill(record: dict[str, Any] | None) -> PatternFill:
 
 def _write_listing(ws: Any, listing: Listing) -> None:
     """Write the title, the summary lines and the tables; set widths and the page."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     ws.cell(1, 1, listing.title).font = Font(bold=True, size=14)
     row = 2
     for line in listing.lines:
@@ -302,6 +311,8 @@ def _w3c(found: re.Match[str] | None) -> datetime | None:
 
 
 def _lost_parts(source: bytes) -> set[str]:
+    from openpyxl.drawing.image import PILImage
+
     with zipfile.ZipFile(io.BytesIO(source)) as archive:
         names = archive.namelist()
     lost = {what for prefix, what in _LOST_PARTS.items() if any(n.startswith(prefix) for n in names)}

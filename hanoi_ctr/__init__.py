@@ -9,6 +9,7 @@ from hanoi_ctr.declare.issues import CODES, Issue, issues_frame
 from hanoi_ctr.declare.schemas import frictionless_schema, pandera_schema, polars_schema
 from hanoi_ctr.engine.results import Results, rollup
 from hanoi_ctr.errors import CatalogError, ConfigError, HanoiCtrError
+from hanoi_ctr.intake.feedback import Feedback, feedback_file, write_feedback
 from hanoi_ctr.intake.ingest import Batch, ingest, list_submissions, read_submissions, validate
 from hanoi_ctr.intake.store import Store
 from hanoi_ctr.intake.templates import Filled, make_templates, template_name, template_specs
@@ -29,6 +30,7 @@ __all__ = [
     "ConfigError",
     "HanoiCtrError",
     "Issue",
+    "Feedback",
     "Filled",
     "Mix",
     "Period",
@@ -39,6 +41,7 @@ __all__ = [
     "Synthetic",
     "Written",
     "frictionless_schema",
+    "feedback_file",
     "generate_submissions",
     "ingest",
     "issues_frame",
@@ -54,6 +57,7 @@ __all__ = [
     "template_name",
     "template_specs",
     "validate",
+    "write_feedback",
     "write_submissions",
     "write_workbook",
 ]

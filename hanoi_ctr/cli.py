@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, TextIO
 
 from hanoi_ctr.declare.issues import printable
-from hanoi_ctr.errors import CatalogError, ConfigError, HanoiCtrError
+from hanoi_ctr.errors import CatalogError, ConfigError, HanoiCtrError, writing
 from hanoi_ctr.settings import Settings
 from hanoi_ctr.version import __version__
 
@@ -78,12 +78,36 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     files = [f for p in map(Path, args.files) for f in (list_submissions(p) if p.is_dir() else [p])]
     if not files:
         raise ConfigError(f"no submission files in {', '.join(args.files)}: nothing to check")
+    if args.feedback:  # a folder that cannot be made is said before any work is done
+        with writing(f"the feedback files in {args.feedback}", "--feedback"):
+            Path(args.feedback).mkdir(parents=True, exist_ok=True)
     batch = validate(files, load_catalog(settings.catalog_dir), settings, period=args.period)
     if batch.ledger.is_empty() and not batch.has_errors:  # only hidden or lock files: each skipped
         raise ConfigError(f"no submission files in {', '.join(args.files)}: nothing to check "
                           f"({len(files)} skipped: {', '.join(sorted(printable(f.name) for f in files))})")
-    _print_issues(batch.issues, args.lang or settings.lang, args.json)
+    lang = args.lang or settings.lang
+    _print_issues(batch.issues, lang, args.json)
+    if args.feedback:
+        _write_feedback(batch, files, Path(args.feedback), lang, settings, sys.stderr if args.json else sys.stdout)
     return EXIT_DATA_ERRORS if batch.has_errors else EXIT_OK
+
+
+def _write_feedback(batch: "Batch", files: list[Path], directory: Path, lang: str, settings: Settings,
+                    out: TextIO) -> None:
+    """Write a feedback file for each file with issues; print each one written, and each file that has none
+    because it cannot be read (on stderr when stdout carries JSON)."""
+    from hanoi_ctr.intake.feedback import write_feedback
+
+    done = write_feedback(batch, files, directory, lang=lang, settings=settings)
+    for feedback in done:
+        if feedback.written:
+            print(("tệp góp ý: " if lang == "vi" else "feedback file: ") + printable(str(feedback.written)), file=out)
+        elif feedback.reason == "unreadable":
+            print(printable(feedback.source.name) + (": không đọc được tệp nên không có tệp góp ý" if lang == "vi"
+                                                     else ": the file cannot be read, so no feedback file"), file=out)
+    written = sum(f.written is not None for f in done)
+    print(f"{written} tệp góp ý trong {directory}" if lang == "vi" else
+          f"{written} feedback file(s) in {directory}", file=sys.stderr)
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -248,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", help="submission files (.xlsx template or long table, .csv) "
                                                    "or folders of them")
     _issue_options(validate, "the period these files are for (e.g. 2024-Q3)")
+    validate.add_argument("--feedback", metavar="DIR",
+                          help="write into DIR, for each file with issues, a copy with every issue marked on its "
+                               "cell and listed on a first sheet (<name>_gop-y.xlsx); the files are not changed")
     validate.set_defaults(run=_validate)
 
     ingest = commands.add_parser("ingest", help="ingest an inbox folder into the archive")

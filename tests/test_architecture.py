@@ -90,16 +90,23 @@ def test_library_source_never_imports_prefect():
 
 
 
-def _imports_xlsxwriter(path: Path) -> bool:
+def _imports_module(path: Path, module: str) -> bool:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "xlsxwriter" for a in node.names):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == module for a in node.names):
             return True
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "xlsxwriter":
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == module:
             return True
     return False
 
 
+def _importers(module: str) -> list[str]:
+    return [p.relative_to(PACKAGE).as_posix() for p in sorted(PACKAGE.rglob("*.py")) if _imports_module(p, module)]
+
+
 def test_one_module_writes_every_workbook():
-    writers = [p.relative_to(PACKAGE).as_posix() for p in sorted(PACKAGE.rglob("*.py"))
-               if _imports_xlsxwriter(p)]
-    assert writers == ["workbook/render.py"]
+    assert _importers("xlsxwriter") == ["workbook/render.py"]
+
+
+def test_one_module_marks_copies_of_workbooks():
+    """Feedback copies are the officer's own workbook, loaded and saved by one module."""
+    assert _importers("openpyxl") == ["workbook/annotate.py"]

@@ -10,6 +10,10 @@ The metadata sheet holds key/value pairs, with a digest over them so that
 an edited unit, period or code list is detected as `template-mismatch`.
 A template is named `<period>_<unit>.xlsx`, a revision `…_v2`; `named_in`
 reads what such a name declares.
+
+A feedback copy of a file (`intake.feedback`) starts with a sheet listing
+its issues, whose first cell begins with one of `FEEDBACK_TITLES`; the
+reader leaves that sheet out.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ INDICATOR_INPUTS = ("value", "numerator", "denominator", "note")
 TASK_COLUMNS = ("task_code", "title_vi", "due_period", "status", "completed_on", "note")
 TASK_INPUTS = ("status", "completed_on", "note")
 
+#: The feedback copy's first sheet, by language, and the words its first cell (A1) begins with.
+FEEDBACK_SHEETS = {"vi": "Góp ý", "en": "Feedback"}
+FEEDBACK_TITLES = {"vi": "Góp ý về tệp", "en": "Feedback on the file"}
+
 META_KEYS = ("template_version", "unit_code", "period", "catalog_version", "indicator_codes", "task_codes")
 
 
@@ -61,6 +69,15 @@ def meta_digest(meta: Mapping[str, str]) -> str:
     """
     text = "\x1f".join(str(meta.get(key, "")) for key in META_KEYS)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def is_feedback_sheet(first_cell: str) -> bool:
+    """Tell whether a sheet whose first cell holds this text is the issue list of a feedback copy.
+
+    >>> is_feedback_sheet("Góp ý về tệp 2024-Q3_003.csv"), is_feedback_sheet("Báo cáo quý III")
+    (True, False)
+    """
+    return any(first_cell.startswith(title) for title in FEEDBACK_TITLES.values())
 
 
 def named_in(file_name: str) -> dict[str, str]:

@@ -16,7 +16,13 @@ file-level issue (`file-too-large`, `unsupported-format`,
 `template-mismatch`), and what it skips is said (`file-skipped`,
 `sheet-skipped`, `trailing-bytes`). Every value it returns is text, with
 `sheet` and `row` (1-based, as the user sees it) beside it and the
-`CELL_FACTS` of its row; typing and checking happen in `checks`.
+`CELL_FACTS` of its row; typing and checking happen in `checks`. Where
+each table's header was found (`HeaderRow`) is kept on the `RawFile`, so
+that an issue's column can be shown on the cell the user sees.
+
+The first sheet of a feedback copy (`layout.is_feedback_sheet`: the list
+of issues the library wrote for an earlier version of the file) is not
+read: what the officer sends back is read as if it were not there.
 """
 
 from __future__ import annotations
@@ -44,7 +50,8 @@ from hanoi_ctr.intake.columns import (
 )
 from hanoi_ctr.settings import Settings
 
-__all__ = ["CELL_FACTS", "INDICATOR_RAW", "TASK_RAW", "RawFile", "read_file", "sha256_of"]
+__all__ = ["CELL_FACTS", "INDICATOR_RAW", "TASK_RAW", "HeaderRow", "RawFile", "csv_records", "read_file",
+           "sha256_of"]
 
 #: What a row's cells were besides their text: whether the row is hidden, how the unit code and the
 #: numbers were stored (`number`, `percent`; null for text and CSV), and the fields of a CSV row
@@ -56,6 +63,20 @@ _FACT_COLUMNS = ("unit_code", "value", "numerator", "denominator")
 #: Codes of files that were not received at all: not archived, not in the ledger.
 NOT_RECEIVED = ("file-skipped", "file-refused")
 _HEADER_SEARCH_ROWS = 20
+
+
+@dataclass(frozen=True)
+class HeaderRow:
+    """Where a table's header is on its sheet: its row (1-based, as the user sees it), its labels, and the
+    sheet column (1-based) of the first label."""
+
+    row: int
+    labels: tuple[str, ...]
+    first_column: int = 1
+
+    def column(self, position: int) -> int:
+        """Return the sheet column (1-based) of a position in the header."""
+        return self.first_column + position
 
 
 @dataclass
@@ -70,6 +91,8 @@ class RawFile:
     indicators: pl.DataFrame | None = None
     tasks: pl.DataFrame | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    #: The header of each table read, by sheet (None for a CSV).
+    headers: dict[str | None, HeaderRow] = field(default_factory=dict)
 
     @property
     def rejected(self) -> bool:
@@ -221,14 +244,31 @@ def _read_csv(raw: RawFile, data: bytes) -> None:
     text = _decode(raw, data)
     if text is None:
         return
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        records, delimiter = _split(text)
     except csv.Error as exc:
         raw.issue("file-unreadable", detail=("tệp CSV không đọc được", f"CSV: {exc}"))
         return
     _from_records(raw, records, None, _header_index(records), delimiter=delimiter)
+
+
+def _split(text: str) -> tuple[list[list[str]], str]:
+    """Return a CSV's records and its delimiter (the commonest of `,` `;` tab on the first line)."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)), delimiter
+
+
+def csv_records(data: bytes) -> list[list[str]] | None:
+    """Return a CSV's records as the reader reads them (record i is the user's row i + 1), or None when
+    it cannot be read."""
+    text = _decode(RawFile(Path(), sha256="", size=len(data)), data)
+    if text is None:
+        return None
+    try:
+        return _split(text)[0]
+    except csv.Error:
+        return None
 
 
 def _header_index(records: list[list[str]]) -> int | None:
@@ -264,6 +304,8 @@ def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
                       if template else [s.name for s in book.sheets if s.visible])
             sheets = {name: [["" if c is None else c for c in row] for row in rows]
                       for name, rows in book.rows(wanted).items()}
+            if not template:
+                sheets = {name: rows for name, rows in sheets.items() if not _feedback(rows)}
             raw.format = "template" if template else "xlsx"
             (_read_template if template else _read_plain)(raw, sheets, book)
     except sandbox.ParseFailed as failed:
@@ -308,6 +350,11 @@ def _read_plain(raw: RawFile, sheets: dict[str, list[list[str]]], book: sandbox.
                       detail=(f"đã đọc trang {read}", f"read: {read}"))
     for name, records in tables.items():
         _from_records(raw, records, name, _header_index(records), book)
+
+
+def _feedback(records: list[list[str]]) -> bool:
+    """Tell whether a sheet is the list of issues of a feedback copy (its first cell says so)."""
+    return bool(records and records[0] and layout.is_feedback_sheet(records[0][0]))
 
 
 def _kind_of(records: list[list[str]]) -> str:
@@ -376,6 +423,7 @@ def _from_template_sheet(raw: RawFile, records: list[list[str]], sheet: str, col
                          kind: str, header: dict[str, str], book: sandbox.Workbook) -> None:
     positions = {name: i for i, name in enumerate(columns)}
     facts = book.sheet(sheet)
+    raw.headers[sheet] = HeaderRow(layout.MACHINE_HEADER_ROW, columns, facts.first_column if facts else 1)
     cells = _cells(book, facts, positions)
     rows = []
     for index in range(layout.FIRST_DATA_ROW - 1, len(records)):
@@ -400,6 +448,7 @@ def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, hea
         return
     facts = book.sheet(sheet) if book and sheet is not None else None
     labels = records[header_index]
+    raw.headers[sheet] = HeaderRow(header_index + 1, tuple(labels), facts.first_column if facts else 1)
     header = read_header(labels)
     if _named_twice(raw, header, labels, facts, sheet):
         return
@@ -411,7 +460,9 @@ def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, hea
         raw.issue("missing-column", column=column, sheet=_shown(sheet))
     if missing:
         return
-    _flag_unused_columns(raw, records, header_index, header, sheet)
+    # A sheet's rows are as wide as its used range: what lies right of the last header is beyond the header.
+    width = len(labels) if facts is None else max((i + 1 for i, c in enumerate(labels) if c.strip()), default=0)
+    _flag_unused_columns(raw, records, header_index, header, sheet, width)
     positions = {name: p for name, p in names.items() if name in wanted}
     cells = _cells(book, facts, positions)
     rows = []
@@ -422,9 +473,9 @@ def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, hea
         row = index + 1
         values = {name: record[p] for name, p in positions.items() if p < len(record)}
         row_facts = _row_facts(row, positions, cells, facts, values)
-        extra = [c for c in record[len(labels):] if c.strip()] if facts is None else []
+        extra = [c for c in record[width:] if c.strip()]
         rows.append({"sheet": sheet, "row": row, **values, **row_facts, "extra_fields": delimiter.join(extra) or None,
-                     "extra_from": len(labels) + 1 if extra else None})
+                     "extra_from": width + 1 if extra else None})
     setattr(raw, kind, _frame(rows, wanted))
 
 
@@ -472,10 +523,13 @@ def _row_facts(row: int, positions: dict[str, int], cells: dict[tuple[int, int],
 
 
 def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: int, header: Header,
-                         sheet: str | None) -> None:
-    """Warn about columns with data that no declared column matches (never silently ignored)."""
+                         sheet: str | None, width: int) -> None:
+    """Warn about columns with data that no declared column matches (never silently ignored).
+
+    Data beyond the header's `width` is no column: each such row is `extra-fields`.
+    """
     labels = records[header_index]
-    for position in range(len(labels)):
+    for position in range(min(len(labels), width)):
         if header.name_at(position) is not None:
             continue
         has_data = any(len(r) > position and r[position].strip() for r in records[header_index + 1:])

@@ -64,8 +64,8 @@ def _links(b: SheetBuilder, inputs: ReportInputs, text: dict) -> tuple[int, int]
                          before.get("name_vi"), district.get("name_vi"), how, day])
     b.put(b.row, 0, words["links"], style(bold=True, font_size=12))
     b.row += 1
-    top, last = b.table(words["link_cols"], rows, [TEXT, WRAP, TEXT, WRAP, WRAP, WRAP, DATE], HEADER)
-    for col, width in enumerate((9, 24, 9, 24, 22, 34, 11)):
+    top, last = b.table(words["link_cols"], rows, [TEXT, WRAP, TEXT, WRAP, WRAP, TEXT, DATE], HEADER)
+    for col, width in enumerate((9, 24, 9, 24, 22, 52, 11)):  # how it maps reads on one line
         b.width(col, width)
     return top, last
 

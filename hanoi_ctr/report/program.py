@@ -87,9 +87,13 @@ def program_sheet(inputs: ReportInputs, text: dict, program: dict, include_wards
     b.line(text["partial_note"], NOTE)
     b.row += 1
     legend(b, text, inputs.settings, 2, 12, span_width(13) - span_width(2))
+    matrix_from = b.row
     _matrix(b, inputs, text, indicators, include_wards)
+    # The indicator table's header repeats on its own pages; pages of the units' matrices below it
+    # repeat only the sheet's title (a sheet has one range of repeated rows).
+    repeated = (top, top) if b.row == matrix_from else (0, 0)
     b.options.update(freeze=(top + 1, 2), autofilter=(top, 0, last, len(headers("sheet_indicators", lang)) - 1),
-                     print_title_rows=(top, top), print_area=(0, 0, max(b.row - 1, last), _last_column(b)),
+                     print_title_rows=repeated, print_area=(0, 0, max(b.row - 1, last), _last_column(b)),
                      header=f"&L{escape_header(program['program_code'])}&R{escape_header(str(inputs.results.period))}",
                      footer=text["page"])
     return b.build()

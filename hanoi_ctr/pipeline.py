@@ -13,10 +13,13 @@ with a complete, consistent set. Each file is replaced by a rename, so a
 run killed while writing leaves every output as it was or as it is now; the
 next run for the period removes the temporaries it left.
 
+A rollup uses every value accepted, or with `approved_only` only what the
+city approved (`intake.review`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,6 +36,7 @@ from hanoi_ctr.declare.vocabulary import STATUSES
 from hanoi_ctr.engine.results import Results, rollup, rounded
 from hanoi_ctr.errors import ConfigError, writing
 from hanoi_ctr.intake.ingest import Batch, ingest, list_submissions
+from hanoi_ctr.intake.review import review_states, rollup_inputs
 from hanoi_ctr.intake.store import Store
 from hanoi_ctr.intake.templates import make_templates
 from hanoi_ctr.locks import exclusive
@@ -183,8 +187,18 @@ def compute(catalog: Catalog, settings: Settings, period: Period | str, as_of: d
 
 def _rolled_up(store: Store, catalog: Catalog, settings: Settings, period: Period | str,
                as_of: datetime | None = None) -> Results:
-    return rollup(store.history(), catalog, period, ledger=store.ledger(),
-                  task_progress=store.task_history(), settings=settings, as_of=as_of)
+    """Roll up what the archive holds: every value accepted, or with `approved_only` what the city approved.
+
+    Without `as_of` the data is as of the last file received or the last decision recorded, whichever
+    is later (a decision changes which values are approved).
+    """
+    values, tasks = rollup_inputs(store, settings, as_of)
+    results = rollup(values, catalog, period, ledger=store.ledger(), task_progress=tasks, settings=settings,
+                     as_of=as_of)
+    decided = store.audit.last_at()
+    if as_of is None and decided is not None and (results.as_of is None or decided > results.as_of):
+        results = dataclasses.replace(results, as_of=decided)
+    return results
 
 
 #: The tidy Parquet files written beside the workbook: file name prefix → `Results` frame.
@@ -209,6 +223,7 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     paths |= {name: out / f"{name}-{period}.parquet" for name in PARQUET}
     ledger, intake = files_of_period(store.ledger(), store.issues(), results.period, settings.calendar,
                                      results.as_of, results.file_periods)
+    review = review_states(catalog, settings, as_of=results.as_of)
     issues = pl.concat([intake, results.issues], how="vertical")
     frames = {name: getattr(results, attr) for name, attr in PARQUET.items()}
     for name in ("results", "trend"):
@@ -219,7 +234,7 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
             remove_stale(out, paths.values())  # what a run killed while writing left behind
             write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
                            intake_issues=intake, settings=settings, generated_on=generated_on,
-                           include_wards=include_wards)
+                           include_wards=include_wards, review=review)
             for name, frame in frames.items():
                 _write_parquet(frame, paths[name])
             _write_parquet(issues, paths["issues"])

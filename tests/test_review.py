@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 
+from hanoi_ctr import pipeline
 from hanoi_ctr.errors import ConfigError, Refused
 from hanoi_ctr.intake.ingest import ingest
 from hanoi_ctr.intake.review import accept, approve, awaiting, decide, return_, review_states
@@ -155,3 +157,62 @@ def test_after_july_2025_the_city_reviews_the_communes(tmp_path, catalog, settin
         accept(catalog, settings, ["00004"], "2025-Q3", reviewer=DISTRICT, now=now + DAY)
     done, = accept(catalog, settings, ["00004"], "2025-Q3", now=now + DAY)
     assert done.after == "accepted"
+
+
+# --- rollups by approval ------------------------------------------------------------------------
+
+
+def _city(catalog, settings) -> float:
+    results = pipeline.compute(catalog, settings, "2024-Q3").results
+    return results.filter(pl.col("indicator_code") == "08.08", pl.col("unit_level") == "city")["value"].item()
+
+
+def test_rollups_with_and_without_the_approved_only_setting(tmp_path, catalog, received):
+    only = received.replace(approved_only=True)
+    assert _city(catalog, received) == 30  # 001 (10) and 002 (20): the districts' own figures stand
+    approve(catalog, received, [DISTRICT], "2024-Q3", by="city", now=T0 + DAY)
+    assert _city(catalog, received) == 30 and _city(catalog, only) == 10
+    # A revision after the approval is in the all-data rollup at once, in the approved one only once approved.
+    _ingest(tmp_path, catalog, received, "2024-Q3_001_v2.csv", ["001,2024-Q3,08.08,12,,,,04/10/2024"],
+            T0 + 2 * DAY)
+    assert _city(catalog, received) == 32 and _city(catalog, only) == 10
+    assert _state(catalog, received, DISTRICT)["review_state"] == "checked"
+    approve(catalog, received, [DISTRICT, OTHER_DISTRICT], "2024-Q3", by="city", now=T0 + 3 * DAY)
+    assert _city(catalog, only) == 32
+    # As of a moment between the approvals, the approved-only rollup is what was approved then.
+    before = pipeline.compute(catalog, only, "2024-Q3", as_of=T0 + 2 * DAY + timedelta(hours=1)).results
+    city = before.filter(pl.col("indicator_code") == "08.08", pl.col("unit_level") == "city")
+    assert city["value"].item() == 10
+
+
+def test_the_workbook_shows_each_units_review_state_and_marks_values_not_approved(tmp_path, catalog,
+                                                                                  received):
+    accept(catalog, received, [WARD], "2024-Q3", reviewer=DISTRICT, by="Lan", now=T0 + DAY)
+    return_(catalog, received, [OTHER_DISTRICT], "2024-Q3", by="city", reason="Thiếu số liệu", now=T0 + DAY)
+    approve(catalog, received, [DISTRICT], "2024-Q3", by="city", now=T0 + 2 * DAY)
+    settings = received.replace(output_dir=tmp_path / "out")
+    outputs = pipeline.write_outputs(pipeline.compute(catalog, settings, "2024-Q3"), catalog, settings)
+    wb = openpyxl.load_workbook(outputs.workbook)
+    ws = wb["Duyệt số liệu"]
+    rows = [r for r in ws.iter_rows(min_row=1, values_only=True) if r[0] is not None]
+    header = rows.index(next(r for r in rows if r[0] == "Mã"))
+    states = {r[0]: (r[4], r[5], r[10], r[11]) for r in rows[header + 1:]}
+    assert states == {DISTRICT: ("01", "Thành phố đã phê duyệt", "city", None),
+                      WARD: (DISTRICT, "Cấp trên đã chấp nhận", "Lan", None),
+                      OTHER_DISTRICT: ("01", "Trả lại để sửa", "city", "Thiếu số liệu"),
+                      OTHER_WARD: (OTHER_DISTRICT, "Đã kiểm tra, chờ duyệt", None, None)}
+    assert "mọi số liệu đã tiếp nhận" in rows[1][0]
+    sources = wb["Số liệu nguồn"]
+    head = next(r for r in sources.iter_rows(min_row=1) if r[0].value == "Chỉ tiêu")
+    labels = [c.value for c in head]
+    approved_col, value_col = labels.index("Đã phê duyệt"), labels.index("Giá trị")
+    marks = {}
+    for row in sources.iter_rows(min_row=head[0].row + 1):
+        if row[0].value != "08.08":
+            continue
+        cell = row[value_col]
+        color = cell.font.color.rgb if cell.font.color else None
+        marks[row[1].value] = (row[approved_col].value, bool(cell.font.i), color)
+    assert marks[DISTRICT] == ("Đã phê duyệt", False, marks[DISTRICT][2])
+    assert marks[WARD][:2] == ("Chưa phê duyệt", True) and marks[WARD][2].endswith("7F7F7F")
+    assert marks[OTHER_DISTRICT][:2] == ("Chưa phê duyệt", True)

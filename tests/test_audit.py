@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hanoi_ctr.cli import main
 from hanoi_ctr.errors import Refused
 from hanoi_ctr.intake.audit import GENESIS, AuditLog, AuditLogDamaged
 
@@ -104,3 +105,15 @@ def test_a_damaged_log_takes_no_new_entry(tmp_path):
     with pytest.raises(AuditLogDamaged):
         log.append([DECISIONS[0]], T0 + timedelta(days=5))
     assert log.path.read_bytes() == before
+
+
+def test_audit_verify_command_exit_codes(tmp_path, capsys):
+    log = _log(tmp_path)
+    assert main(["audit", "verify", "--archive", str(tmp_path)]) == 0
+    assert "audit log OK: 3 entries" in capsys.readouterr().out
+    assert main(["audit", "log", "--archive", str(tmp_path), "--unit", "002"]) == 0
+    assert "return" in capsys.readouterr().out
+    log.path.write_bytes(log.path.read_bytes().replace("Bình".encode(), "Binh".encode()))
+    assert main(["audit", "verify", "--archive", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "damaged" in err and "line 2" in err

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from hanoi_ctr import pipeline
+from hanoi_ctr.cli import main
 from hanoi_ctr.errors import ConfigError, Refused
 from hanoi_ctr.intake.ingest import ingest, validate
 from hanoi_ctr.intake.lock_exceptions import grant, lock_status
@@ -134,3 +135,32 @@ def test_lock_exceptions_refused_or_wrong(catalog, settings, revised):
     with pytest.raises(ConfigError, match="unknown unit"):
         grant(catalog, settings, "X1", "2023-Q1", until="2027-01-31", reason="x", now=DECISION)
     assert Store(settings.archive).audit.entries() == () and _value(settings) == 1
+
+
+def test_the_lock_commands(tmp_path, catalog, settings, capsys, monkeypatch):
+    monkeypatch.setenv("HANOI_CTR_LOCK_DAYS", "90")
+    monkeypatch.setenv("HANOI_CTR_ARCHIVE_DIR", str(settings.archive))
+    ingest([_csv(tmp_path / "in1", "2023-Q1_001.csv", 1, "03/04/2023")], catalog, settings, now=FIRST)
+    inbox = tmp_path / "in2"
+    _csv(inbox, "2023-Q1_001_v2.csv", 999, "01/12/2026")
+    assert main(["ingest", str(inbox)]) == 0
+    out = capsys.readouterr().out
+    assert "Held files (period locked):" in out or "Tệp tạm giữ (kỳ đã khóa sổ):" in out
+    assert main(["lock", "status", "--period", "2023-Q1"]) == 0
+    assert "held 001: 2023-Q1_001_v2.csv" in capsys.readouterr().out
+    assert main(["lock", "exception", "--unit", UNIT, "--period", "2030-Q1", "--until", "2099-01-31",
+                 "--reason", "x"]) == 2
+    monkeypatch.setenv("HANOI_CTR_LOCK_DAYS", "100000")
+    capsys.readouterr()
+    assert main(["lock", "exception", "--unit", UNIT, "--period", "2023-Q1", "--until", "2099-01-31",
+                 "--reason", "x"]) == 1
+    assert "2023-Q1 is not locked (it locks on" in capsys.readouterr().err
+    monkeypatch.setenv("HANOI_CTR_LOCK_DAYS", "90")
+    assert main(["lock", "exception", "--unit", UNIT, "--period", "2023-Q1", "--until", "2099-01-31",
+                 "--reason", "QĐ 5", "--by", "city"]) == 0
+    assert "applied 2023-Q1_001_v2.csv" in capsys.readouterr().out
+    assert _value(settings) == 999
+    monkeypatch.setenv("HANOI_CTR_LOCK_DAYS", "")
+    assert main(["lock", "exception", "--unit", UNIT, "--period", "2023-Q1", "--until", "2099-01-31",
+                 "--reason", "x"]) == 1
+    assert "periods never lock" in capsys.readouterr().err

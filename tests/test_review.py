@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import polars as pl
 import pytest
 
 from hanoi_ctr import pipeline
+from hanoi_ctr.cli import main
 from hanoi_ctr.errors import ConfigError, Refused
 from hanoi_ctr.intake.ingest import ingest
 from hanoi_ctr.intake.review import accept, approve, awaiting, decide, return_, review_states
@@ -216,3 +218,35 @@ def test_the_workbook_shows_each_units_review_state_and_marks_values_not_approve
     assert marks[DISTRICT] == ("Đã phê duyệt", False, marks[DISTRICT][2])
     assert marks[WARD][:2] == ("Chưa phê duyệt", True) and marks[WARD][2].endswith("7F7F7F")
     assert marks[OTHER_DISTRICT][:2] == ("Chưa phê duyệt", True)
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_the_review_commands(catalog, received, capsys, monkeypatch):
+    archive = str(received.archive)
+    assert main(["review", "--as", DISTRICT, "--archive", archive]) == 0
+    out = capsys.readouterr()
+    assert out.out.splitlines()[1].split()[:3] == [WARD, "2024-Q3", "checked"] and "1 report(s)" in out.err
+    assert main(["review", "accept", "--as", OTHER_DISTRICT, "--unit", WARD, "--period", "2024-Q3",
+                 "--archive", archive]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["hanoi-ctr: refused: 00004 2024-Q3: cannot accept: it is reviewed by 001, not by 002"]
+    assert main(["review", "accept", "--as", DISTRICT, "--awaiting", "--period", "2024-Q3", "--by", "Lan",
+                 "--archive", archive]) == 0
+    assert capsys.readouterr().out.startswith("00004 2024-Q3: checked → accepted (001, by Lan, ")
+    assert main(["review", "return", "--unit", OTHER_DISTRICT, "--period", "2024-Q3", "--reason", "Sai số",
+                 "--archive", archive]) == 0
+    assert "checked → returned" in capsys.readouterr().out
+    assert main(["review", "approve", "--unit", WARD, "--unit", DISTRICT, "--period", "2024-Q3",
+                 "--archive", archive]) == 0
+    assert capsys.readouterr().out.count("→ approved") == 2
+    assert main(["review", "approve", "--unit", WARD, "--period", "2024-Q3", "--archive", archive]) == 1
+    assert "already approved" in capsys.readouterr().err
+    assert main(["review", "approve", "--unit", "99999", "--period", "2024-Q3", "--archive", archive]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert main(["review", "approve", "--unit", WARD, "--period", "2024-Q7", "--archive", archive]) == 2
+    assert main(["review", "--all", "--json", "--archive", archive]) == 0
+    listed = {r["unit_code"]: r["review_state"] for r in json.loads(capsys.readouterr().out)}
+    assert listed == {WARD: "approved", DISTRICT: "approved", OTHER_DISTRICT: "returned",
+                      OTHER_WARD: "checked"}

@@ -14,7 +14,9 @@ run killed while writing leaves every output as it was or as it is now; the
 next run for the period removes the temporaries it left.
 
 A rollup uses every value accepted, or with `approved_only` only what the
-city approved (`intake.review`).
+city approved (`intake.review`); a draft for the city's approval is the
+same files in `<output>/draft/`, and the review flows' forms are built from
+`review_choices` and answered with `apply_review`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.declare.vocabulary import STATUSES
 from hanoi_ctr.engine.results import Results, rollup, rounded
 from hanoi_ctr.errors import ConfigError, writing
+from hanoi_ctr.intake import review
 from hanoi_ctr.intake.ingest import Batch, ingest, list_submissions
+from hanoi_ctr.intake.readers import sha256_of
 from hanoi_ctr.intake.review import review_states, rollup_inputs
 from hanoi_ctr.intake.store import Store
 from hanoi_ctr.intake.templates import make_templates
@@ -296,3 +300,49 @@ def summary_markdown(outputs: Outputs, batches: list[Batch]) -> str:
     lines += [f"| {program} | " + " | ".join(str(c.get(s, 0)) for s in statuses) + " |"
               for program, c in outputs.status_counts.items()]
     return "\n".join(lines) + "\n"
+
+
+# --- review and approval (the flows' forms and pauses call these) ----------------------------------
+
+
+def write_draft(results: Results, catalog: Catalog, settings: Settings, lang: str | None = None) -> Outputs:
+    """Write a rollup as a draft for the city to approve: the same files, in `<output>/draft/`."""
+    return write_outputs(results, catalog, settings.replace(output_dir=settings.output / "draft"), lang)
+
+
+def record_rollup_decision(catalog: Catalog, settings: Settings, draft: Outputs, decision: str,
+                           note: str | None, by: str | None = None) -> str:
+    """Record the city's decision on a draft (approve or return, with a note, the draft's SHA-256); say it."""
+    files = (sha256_of(draft.workbook.read_bytes()),)
+    entry = review.record_rollup(catalog, settings, draft.period, decision, note, by=by, files=files)
+    verb = "approved" if decision == "approve" else "returned"
+    said = f"; note: {entry.reason}" if entry.reason else ""
+    return f"Rollup {draft.period} {verb} by {entry.by} on {review.hanoi(entry.at)}{said}"
+
+
+def draft_markdown(draft: Outputs, timeout_seconds: int) -> str:
+    """Return what the draft artifact says: where it is, how to decide, what happens without a decision."""
+    hours = timeout_seconds / 3600
+    return (f"# Draft rollup {draft.period}\n\nDraft workbook: `{draft.workbook}`\n\n"
+            "The city decides in this flow run's **Resume** form (or through the API): `approve` writes the "
+            "final workbook from exactly these results; `return` (with a note) keeps it a draft.\n\n"
+            f"{no_decision_markdown(draft, timeout_seconds)}\n\n(The wait lasts {hours:g} hours.)\n")
+
+
+def no_decision_markdown(draft: Outputs, timeout_seconds: int) -> str:
+    """Return what happens when the city does not decide in time."""
+    return (f"Without a decision within {timeout_seconds / 3600:g} hours the run fails: the draft stays a "
+            f"draft (`{draft.workbook}`), nothing final is written and the audit log records nothing; run "
+            "the rollup again to publish a new draft.")
+
+
+def review_choices(catalog: Catalog, settings: Settings, reviewer: str | None, period: Period | str | None
+                   ) -> list[dict]:
+    """Return the reports awaiting a reviewing unit with the actions it may take on each (a form's rows)."""
+    return review.choices(catalog, settings, reviewer, period)
+
+
+def apply_review(catalog: Catalog, settings: Settings, reviewer: str | None,
+                 decisions: list[tuple[str, str, str, str]], by: str | None = None) -> list[str]:
+    """Take a reviewing unit's decisions (unit, period, action, reason), one by one; a line for each."""
+    return review.apply(catalog, settings, reviewer, decisions, by=by)

@@ -8,6 +8,15 @@ under a file lock held by the library (`hanoi_ctr.locks`), which also guards
 runs started outside Prefect; no server-side concurrency limit is needed.
 Each flow reads the settings and loads the catalog once, and hands both to
 every task.
+
+Review happens in the browser too: `review-submissions` pauses with a form
+listing the reports awaiting one reviewing unit (accept, return with a
+reason, approve), and `quarterly-rollup` with `await_approval` publishes a
+draft workbook and pauses for the city's approve or return; approve writes
+the final workbook from the same results, return keeps the draft, and no
+decision within `approval_timeout` seconds fails the run with the draft
+left a draft. Both answers come through Prefect's run input (the UI's
+Resume form or the API) and are recorded in the archive's audit log.
 """
 
 from __future__ import annotations
@@ -17,8 +26,11 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.states import State
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.states import Completed, Failed, State
 
+from flows.approval import CityDecision, review_form
 from hanoi_ctr import pipeline
 from hanoi_ctr.catalog import Catalog, load_catalog
 from hanoi_ctr.engine.results import Results
@@ -56,6 +68,29 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     return pipeline.write_outputs(results, catalog, settings, lang)
 
 
+@task(name="write-draft", **IO_RETRIES)
+def write_draft(results: Results, catalog: Catalog, settings: Settings, lang: str | None) -> pipeline.Outputs:
+    return pipeline.write_draft(results, catalog, settings, lang)
+
+
+@task(name="record-decision")
+def record_decision(catalog: Catalog, settings: Settings, draft: pipeline.Outputs, decision: str, note: str,
+                    by: str) -> str:
+    return pipeline.record_rollup_decision(catalog, settings, draft, decision, note, by)
+
+
+@task(name="review-choices")
+def review_choices(catalog: Catalog, settings: Settings, reviewer: str | None, period: str | None
+                   ) -> list[dict]:
+    return pipeline.review_choices(catalog, settings, reviewer, period)
+
+
+@task(name="apply-review")
+def apply_review(catalog: Catalog, settings: Settings, reviewer: str | None,
+                 decisions: list[tuple[str, str, str, str]], by: str) -> list[str]:
+    return pipeline.apply_review(catalog, settings, reviewer, decisions, by)
+
+
 @task(name="issue-templates", **IO_RETRIES)
 def write_templates(catalog: Catalog, settings: Settings, period: Period) -> list[Path]:
     return pipeline.issue_templates(catalog, settings, period)
@@ -77,15 +112,44 @@ def _inputs() -> tuple[Catalog, Settings]:
 
 
 def _rollup(period: Period, catalog: Catalog, settings: Settings, lang: str | None, parts: int,
-            ingest_inbox: bool, as_of: str | None = None) -> str:
+            ingest_inbox: bool, as_of: str | None = None, approval: tuple[int, int] | None = None
+            ) -> str | State:
     batches = []
     if ingest_inbox:
         groups = pipeline.partition(pipeline.inbox_files(settings), parts, catalog)
         batches = [f.result() for f in ingest_files.map(groups, unmapped(catalog), unmapped(settings),
                                                         unmapped(None))]
-    outputs = write_outputs(compute(catalog, settings, period, as_of), catalog, settings, lang)
+    results = compute(catalog, settings, period, as_of)
+    if approval is not None:
+        draft = write_draft(results, catalog, settings, lang)
+        undecided = _await_city(draft, catalog, settings, *approval)
+        if undecided is not None:
+            return undecided
+    outputs = write_outputs(results, catalog, settings, lang)
     _publish(outputs, batches)
     return str(outputs.workbook)
+
+
+def _await_city(draft: pipeline.Outputs, catalog: Catalog, settings: Settings, timeout: int, poll: int
+                ) -> State | None:
+    """Pause for the city's decision on the draft; None when approved, else the state the run ends in."""
+    create_markdown_artifact(key="rollup-draft", markdown=pipeline.draft_markdown(draft, timeout),
+                             description=f"Draft rollup {draft.period}")
+    form = CityDecision.with_initial_data(description=pipeline.draft_markdown(draft, timeout))
+    try:
+        answer = pause_flow_run(wait_for_input=form, timeout=timeout, poll_interval=poll)
+    except FlowPauseTimeout:  # the server fails the run ("never resumed"); artifact and log say what follows
+        said = pipeline.no_decision_markdown(draft, timeout)
+        print(said)
+        create_markdown_artifact(key="rollup-decision", markdown=said)
+        return Failed(message=said)
+    said = record_decision(catalog, settings, draft, answer.decision, answer.note, answer.by)
+    print(said)
+    create_markdown_artifact(key="rollup-decision", markdown=said)
+    if answer.decision == "return":
+        return Completed(name="Returned", message=f"{said}; the draft stays a draft",
+                         data=str(draft.workbook))
+    return None
 
 
 def _publish(outputs: pipeline.Outputs, batches: list[Batch]) -> None:
@@ -95,14 +159,46 @@ def _publish(outputs: pipeline.Outputs, batches: list[Batch]) -> None:
 
 @flow(name="quarterly-rollup", log_prints=True)
 def quarterly_rollup(period: str | None = None, lang: str | None = None, parts: int = 2,
-                     ingest_inbox: bool = True, as_of: str | None = None) -> str:
+                     ingest_inbox: bool = True, as_of: str | None = None, await_approval: bool = False,
+                     approval_timeout: int = 7 * 24 * 3600, poll_interval: int = 10) -> str | State:
     """Ingest the inbox and roll up a quarter (default: the one whose deadline just passed).
 
-    `as_of` (a Hanoi date or time) reproduces a past rollup from the files received by then.
+    `as_of` (a Hanoi date or time) reproduces a past rollup from the files received by then. With
+    `await_approval` the workbook is first written as a draft (`<output>/draft/`) and the run pauses
+    for the city's decision (its Resume form, `CityDecision`): approve writes the final workbook from
+    the same results; return keeps the draft and ends the run `Returned`; no decision within
+    `approval_timeout` seconds fails the run, the draft still a draft and nothing final written.
     """
     catalog, settings = _inputs()
     chosen = pipeline.resolve_period(period, "quarter", catalog, settings)
-    return _rollup(chosen, catalog, settings, lang, parts, ingest_inbox, as_of)
+    approval = (approval_timeout, poll_interval) if await_approval else None
+    return _rollup(chosen, catalog, settings, lang, parts, ingest_inbox, as_of, approval)
+
+
+@flow(name="review-submissions", log_prints=True)
+def review_submissions(reviewer: str | None = None, period: str | None = None, timeout: int = 7 * 24 * 3600,
+                       poll_interval: int = 10) -> list[str]:
+    """List the reports awaiting a reviewing unit (default the city) and pause for its decisions.
+
+    The Resume form has one choice per report (leave, accept, return, approve: those it may take) and
+    a reason; each decision is recorded in the audit log, and a table artifact says what changed.
+    Without an answer within `timeout` seconds the run fails and nothing is recorded.
+    """
+    catalog, settings = _inputs()
+    rows = review_choices(catalog, settings, reviewer, period)
+    who = reviewer or catalog.city
+    if not rows:
+        create_markdown_artifact(key="review", markdown=f"Nothing awaits review by {who}.")
+        return []
+    form = review_form(rows, who)
+    answer = pause_flow_run(wait_for_input=form, timeout=timeout, poll_interval=poll_interval)
+    lines = apply_review(catalog, settings, reviewer, answer.decisions(rows), answer.by)
+    for line in lines:
+        print(line)
+    table = [{"decision": line} for line in lines] or [{"decision": "none"}]
+    create_table_artifact(key="review", table=table,
+                          description=f"Review by {who} ({answer.by})")
+    return lines
 
 
 @flow(name="rollup", log_prints=True)

@@ -16,7 +16,10 @@ after it ends, a half's 10, a year's 15) the schedules fall:
 - the quarterly rollup the day after the deadline (the 6th), at 06:00;
 - the half-year rollups the day after the half's deadline (11 July, 11 January);
 - the year rollup the day after the year's deadline (16 January);
-- the term rollup on demand (no schedule).
+- the term rollup on demand (no schedule);
+- on demand too: a quarterly rollup that waits for the city's approval of its
+  draft, and the review of the reports awaiting a reviewing unit (a run per
+  district, or the city, from the Prefect UI: docs/REVIEW.md).
 """
 
 from __future__ import annotations
@@ -58,6 +61,12 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec("year-rollup", "rollup", "0 6 16 1 *",
                    "Roll up the year whose deadline just passed.", {"kind": "year"}),
     DeploymentSpec("term-rollup", "rollup", None, "Roll up the term to date, on demand.", {"kind": "term"}),
+    DeploymentSpec("quarterly-rollup-for-approval", "quarterly_rollup", None,
+                   "Roll up a quarter as a draft and wait for the city to approve or return it, on demand.",
+                   {"await_approval": True}),
+    DeploymentSpec("review-submissions", "review_submissions", None,
+                   "List the reports awaiting a reviewing unit (parameter reviewer) and take its decisions "
+                   "in the run's Resume form, on demand."),
 )
 
 

@@ -1,10 +1,12 @@
 """The `hanoi-ctr` command line.
 
-Exit codes: 0 done and clean, 1 done but the data has errors, 2 usage or
-configuration error (a setting, a period, the catalog, an archive with
-nothing in it, a folder that cannot be written, a Prefect server to start):
-one line on stderr says what to fix (a broken catalog lists each of its
-problems).
+Exit codes: 0 done and clean, 1 done but the data has errors (or an
+action refused: a review decision out of the hierarchy or taken already, a
+lock exception for an unlocked period, a damaged audit log; nothing was
+written), 2 usage or configuration error (a setting, a period, a unit, the
+catalog, an archive with nothing in it, a folder that cannot be written, a
+Prefect server to start): one line on stderr says what to fix (a broken
+catalog lists each of its problems, a refused batch each refusal).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence, TextIO
 
 from hanoi_ctr.declare.issues import printable
-from hanoi_ctr.errors import CatalogError, ConfigError, HanoiCtrError, writing
+from hanoi_ctr.errors import CatalogError, ConfigError, HanoiCtrError, Refused, writing
 from hanoi_ctr.settings import Settings
 from hanoi_ctr.version import __version__
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from hanoi_ctr.intake.ingest import Batch
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_REFUSED = EXIT_DATA_ERRORS
 
 
 def _catalog_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -128,6 +131,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _print_summary(batch, lang)
         _print_rejected(batch, lang)
+        _print_held(batch, lang)
     return EXIT_DATA_ERRORS if batch.has_errors else EXIT_OK
 
 
@@ -186,6 +190,18 @@ def _print_rejected(batch: "Batch", lang: str) -> None:
         print(f"  {printable(file['file_name'])}: {why}")
 
 
+def _print_held(batch: "Batch", lang: str) -> None:
+    """Print each file held by a period lock with its `period-locked` message."""
+    import polars as pl
+
+    locked = batch.issues.filter(pl.col("code") == "period-locked").sort("file", "unit_code", "period")
+    if locked.is_empty():
+        return
+    print("Tệp tạm giữ (kỳ đã khóa sổ):" if lang == "vi" else "Held files (period locked):")
+    for r in locked.iter_rows(named=True):
+        print(f"  {printable(r['file'] or '')}: {r['unit_code']} {r[f'message_{lang}']}")
+
+
 def _template(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.templates import make_templates
@@ -237,6 +253,112 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from flows.serve import serve
 
     serve(tuple(args.deployment), temporary_server=args.temporary_server)
+    return EXIT_OK
+
+
+def _with_archive(args: argparse.Namespace, settings: Settings) -> Settings:
+    return settings.replace(archive_dir=Path(args.archive)) if getattr(args, "archive", None) else settings
+
+
+def _review_list(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from hanoi_ctr.catalog import load_catalog
+    from hanoi_ctr.intake.review import awaiting, hanoi
+
+    settings, catalog = _with_archive(args, settings), load_catalog(settings.catalog_dir)
+    reviewer = args.reviewer or catalog.city
+    found = awaiting(catalog, settings, reviewer, args.period, every_state=args.all)
+    if args.json:
+        print(json.dumps(found.to_dicts(), ensure_ascii=False, indent=1, default=str))
+        return EXIT_OK
+
+    widths = (10, 10, 9, 9, 6, 5, 17, 14, 0)
+    head = ("unit", "period", "state", "reviewer", "files", "held", "latest file", "decided by", "reason")
+    print("".join(f"{h:<{w}}" for h, w in zip(head, widths)).rstrip())
+    for r in found.iter_rows(named=True):
+        cells = (r["unit_code"], r["period"], r["review_state"], r["reviewer_code"] or "?", r["n_files"],
+                 r["n_held"], hanoi(r["received_at"])[:16] if r["received_at"] else "",
+                 printable(r["decided_by"] or ""), printable(r["reason"] or ""))
+        print("".join(f"{str(v):<{w}}" for v, w in zip(cells, widths)).rstrip())
+    what = "report(s)" if args.all else f"report(s) awaiting {reviewer}"
+    print(f"{found.height} {what}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _review_act(args: argparse.Namespace, settings: Settings) -> int:
+    from hanoi_ctr.catalog import load_catalog
+    from hanoi_ctr.intake.review import awaiting, decide
+
+    settings, catalog = _with_archive(args, settings), load_catalog(settings.catalog_dir)
+    units = list(args.unit or [])
+    if args.awaiting:
+        units += awaiting(catalog, settings, args.reviewer, args.period)["unit_code"].to_list()
+        if not units:
+            print(f"nothing awaits {args.reviewer or catalog.city} for {args.period}: no decision recorded",
+                  file=sys.stderr)
+            return EXIT_OK
+    decisions = decide(catalog, settings, args.action, units, args.period, reviewer=args.reviewer, by=args.by,
+                       reason=getattr(args, "reason", None))
+    for d in decisions:
+        print(printable(d.describe()))
+    if args.action == "return":
+        from hanoi_ctr.intake.review import write_returned
+
+        with writing(f"the returned reports' feedback in {settings.output / 'returned'}"):
+            for path in write_returned(decisions, settings):
+                print(f"  → {path}")
+    print(f"{len(decisions)} decision(s) recorded in {settings.archive / 'audit.jsonl'}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _lock_exception(args: argparse.Namespace, settings: Settings) -> int:
+    from hanoi_ctr.catalog import load_catalog
+    from hanoi_ctr.intake.lock_exceptions import grant
+
+    settings, catalog = _with_archive(args, settings), load_catalog(settings.catalog_dir)
+    decision = grant(catalog, settings, args.unit, args.period, until=args.until, reason=args.reason,
+                     by=args.by)
+    print(printable(decision.describe()))
+    return EXIT_OK
+
+
+def _lock_status(args: argparse.Namespace, settings: Settings) -> int:
+    from hanoi_ctr.catalog import load_catalog
+    from hanoi_ctr.intake.lock_exceptions import lock_status
+
+    settings, catalog = _with_archive(args, settings), load_catalog(settings.catalog_dir)
+    for line in lock_status(catalog, settings, args.period).describe():
+        print(printable(line))
+    return EXIT_OK
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from hanoi_ctr.intake.audit import AuditLog
+
+    log = AuditLog(_with_archive(args, settings).archive)
+    verified = log.verify()
+    note = "; its head lags one entry (an interrupted write, brought up to date by the next decision)" \
+        if verified.head_behind else ""
+    print(f"audit log OK: {len(verified.entries)} entries, last SHA-256 {verified.last_sha256}{note}")
+    return EXIT_OK
+
+
+def _audit_log(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from hanoi_ctr.intake.audit import AuditLog
+    from hanoi_ctr.intake.review import hanoi
+
+    entries = [e for e in AuditLog(_with_archive(args, settings).archive).entries()
+               if args.unit in (None, e.unit_code) and args.period in (None, e.period)]
+    if args.json:
+        print(json.dumps([json.loads(e.line()) for e in entries], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for e in entries:
+        extra = "".join(f"; {k}: {v}" for k, v in (("until", e.until), ("reason", e.reason)) if v)
+        print(printable(f"{e.seq:>5}  {hanoi(e.at)}  {e.action:<15} {e.unit_code or ''} {e.period or ''} "
+                        f"({e.reviewer or ''}, by {e.by}){extra}"))
     return EXIT_OK
 
 
@@ -298,6 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "unit matrix of each program sheet")
     rollup.set_defaults(run=_rollup)
 
+    _review_commands(commands)
+
     demo = commands.add_parser("demo", help="run the quarterly rollup flow on the bundled demo data")
     demo.add_argument("--out", default="hanoi-ctr-demo", help="folder for the archive and outputs")
     demo.add_argument("--period", help="period to roll up (default: the latest in the demo data)")
@@ -320,6 +444,79 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _review_commands(commands: "argparse._SubParsersAction") -> None:
+    """Add `review` (list, accept, return, approve), `lock` (exception, status) and `audit` (verify, log)."""
+    def archive(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--archive", help="archive folder (default: HANOI_CTR_ARCHIVE_DIR)")
+
+    def acting(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--as", dest="reviewer", metavar="CODE",
+                       help="the reviewing unit acting: a district for its wards (default: the city)")
+
+    def by(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--by", metavar="NAME", help="who decides (default: the OS user)")
+
+    review = commands.add_parser(
+        "review", help="list the reports awaiting a reviewing unit; accept, return or approve them",
+        description="Without an action: list the reports awaiting the unit --as (default the city): those it "
+                    "reviews, checked at intake, and for the city also those accepted, awaiting approval.")
+    acting(review)
+    review.add_argument("--period", help="only this period (e.g. 2024-Q4)")
+    review.add_argument("--all", action="store_true",
+                        help="every report the unit reviews, whatever its state")
+    review.add_argument("--json", action="store_true", help="print the reports as JSON")
+    archive(review)
+    review.set_defaults(run=_review_list)
+    actions = review.add_subparsers(dest="action", metavar="ACTION")
+    helps = {"accept": "accept reports as their reviewing unit",
+             "return": "return reports to their units with a reason (their next file is the revision)",
+             "approve": "approve reports, as the city"}
+    for name, text in helps.items():
+        act = actions.add_parser(name, help=text, description=text + "; each decision is printed and "
+                                 "recorded in the archive's audit log, all of them or none.")
+        act.add_argument("--unit", action="append", metavar="CODE", help="a unit whose report (repeatable)")
+        act.add_argument("--period", required=True, help="the period of the reports, e.g. 2024-Q4")
+        act.add_argument("--awaiting", action="store_true", help="every report awaiting the acting unit then")
+        if name == "return":
+            act.add_argument("--reason", required=True,
+                             help="why the report goes back (recorded, shown to the unit)")
+        else:
+            act.add_argument("--reason", help="a note recorded with the decision")
+        acting(act)
+        by(act)
+        archive(act)
+        act.set_defaults(run=_review_act, action=name)
+
+    lock = commands.add_parser("lock", help="period locks: grant an exception, show a period's lock")
+    lock = lock.add_subparsers(dest="lock_action", required=True, metavar="ACTION")
+    exception = lock.add_parser("exception", help="let a unit's files for a locked period through (recorded)")
+    exception.add_argument("--unit", required=True, metavar="CODE")
+    exception.add_argument("--period", required=True, help="the locked period, e.g. 2023-Q1")
+    exception.add_argument("--until", required=True, metavar="DATE",
+                           help="last day (Hanoi time) the unit's files for the period are applied, "
+                                "e.g. 2027-01-31")
+    exception.add_argument("--reason", required=True, help="the decision allowing it (recorded)")
+    by(exception)
+    archive(exception)
+    exception.set_defaults(run=_lock_exception)
+    status = lock.add_parser("status", help="a period's lock day, its exceptions and the files held")
+    status.add_argument("--period", required=True)
+    archive(status)
+    status.set_defaults(run=_lock_status)
+
+    audit = commands.add_parser("audit", help="the archive's audit log of decisions").add_subparsers(
+        dest="audit_action", required=True, metavar="ACTION")
+    verify = audit.add_parser("verify", help="check the audit log's hash chain (exit 1 when damaged)")
+    archive(verify)
+    verify.set_defaults(run=_audit_verify)
+    log = audit.add_parser("log", help="print the audit log's entries")
+    log.add_argument("--unit", metavar="CODE")
+    log.add_argument("--period")
+    log.add_argument("--json", action="store_true", help="print the entries as JSON")
+    archive(log)
+    log.set_defaults(run=_audit_log)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -328,6 +525,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_period(getattr(args, "period", None))
         return run(args, Settings.from_env())
+    except Refused as exc:  # an action that cannot be taken: nothing was written
+        for reason in exc.reasons:
+            print(f"hanoi-ctr: refused: {printable(reason)}", file=sys.stderr)
+        return EXIT_REFUSED
     except HanoiCtrError as exc:  # configuration, catalog, storage, a lock held too long: what to fix
         print(f"hanoi-ctr: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,4 +1,4 @@
-"""The few exceptions hanoi_ctr raises: configuration and catalog errors.
+"""The few exceptions hanoi_ctr raises: configuration and catalog errors, actions refused.
 
 Problems in submitted data are never exceptions: they are `Issue` records.
 An exception means the run cannot go on until someone fixes its set-up.
@@ -19,6 +19,17 @@ class HanoiCtrError(Exception):
 
 class ConfigError(HanoiCtrError):
     """The configuration is wrong: a setting, a missing directory, an unwritable path."""
+
+
+class Refused(HanoiCtrError):
+    """An action that cannot be taken as asked: out of the hierarchy, on nothing received, done already.
+
+    Nothing was written; the message says why, in one line per action refused (`reasons`).
+    """
+
+    def __init__(self, reasons: str | list[str]) -> None:
+        self.reasons = [reasons] if isinstance(reasons, str) else list(reasons)
+        super().__init__("; ".join(self.reasons))
 
 
 class StorageError(ConfigError, OSError):

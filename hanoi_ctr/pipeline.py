@@ -13,10 +13,15 @@ with a complete, consistent set. Each file is replaced by a rename, so a
 run killed while writing leaves every output as it was or as it is now; the
 next run for the period removes the temporaries it left.
 
+A rollup uses every value accepted, or with `approved_only` only what the
+city approved (`intake.review`); a draft for the city's approval is the
+same files in `<output>/draft/`, and the review flows' forms are built from
+`review_choices` and answered with `apply_review`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,7 +37,10 @@ from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.declare.vocabulary import STATUSES
 from hanoi_ctr.engine.results import Results, rollup, rounded
 from hanoi_ctr.errors import ConfigError, writing
+from hanoi_ctr.intake import review
 from hanoi_ctr.intake.ingest import Batch, ingest, list_submissions
+from hanoi_ctr.intake.readers import sha256_of
+from hanoi_ctr.intake.review import review_states, rollup_inputs
 from hanoi_ctr.intake.store import Store
 from hanoi_ctr.intake.templates import make_templates
 from hanoi_ctr.locks import exclusive
@@ -183,8 +191,18 @@ def compute(catalog: Catalog, settings: Settings, period: Period | str, as_of: d
 
 def _rolled_up(store: Store, catalog: Catalog, settings: Settings, period: Period | str,
                as_of: datetime | None = None) -> Results:
-    return rollup(store.history(), catalog, period, ledger=store.ledger(),
-                  task_progress=store.task_history(), settings=settings, as_of=as_of)
+    """Roll up what the archive holds: every value accepted, or with `approved_only` what the city approved.
+
+    Without `as_of` the data is as of the last file received or the last decision recorded, whichever
+    is later (a decision changes which values are approved).
+    """
+    values, tasks = rollup_inputs(store, settings, as_of)
+    results = rollup(values, catalog, period, ledger=store.ledger(), task_progress=tasks, settings=settings,
+                     as_of=as_of)
+    decided = store.audit.last_at()
+    if as_of is None and decided is not None and (results.as_of is None or decided > results.as_of):
+        results = dataclasses.replace(results, as_of=decided)
+    return results
 
 
 #: The tidy Parquet files written beside the workbook: file name prefix → `Results` frame.
@@ -209,6 +227,7 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     paths |= {name: out / f"{name}-{period}.parquet" for name in PARQUET}
     ledger, intake = files_of_period(store.ledger(), store.issues(), results.period, settings.calendar,
                                      results.as_of, results.file_periods)
+    review = review_states(catalog, settings, as_of=results.as_of)
     issues = pl.concat([intake, results.issues], how="vertical")
     frames = {name: getattr(results, attr) for name, attr in PARQUET.items()}
     for name in ("results", "trend"):
@@ -219,7 +238,7 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
             remove_stale(out, paths.values())  # what a run killed while writing left behind
             write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
                            intake_issues=intake, settings=settings, generated_on=generated_on,
-                           include_wards=include_wards)
+                           include_wards=include_wards, review=review)
             for name, frame in frames.items():
                 _write_parquet(frame, paths[name])
             _write_parquet(issues, paths["issues"])
@@ -281,3 +300,49 @@ def summary_markdown(outputs: Outputs, batches: list[Batch]) -> str:
     lines += [f"| {program} | " + " | ".join(str(c.get(s, 0)) for s in statuses) + " |"
               for program, c in outputs.status_counts.items()]
     return "\n".join(lines) + "\n"
+
+
+# --- review and approval (the flows' forms and pauses call these) ----------------------------------
+
+
+def write_draft(results: Results, catalog: Catalog, settings: Settings, lang: str | None = None) -> Outputs:
+    """Write a rollup as a draft for the city to approve: the same files, in `<output>/draft/`."""
+    return write_outputs(results, catalog, settings.replace(output_dir=settings.output / "draft"), lang)
+
+
+def record_rollup_decision(catalog: Catalog, settings: Settings, draft: Outputs, decision: str,
+                           note: str | None, by: str | None = None) -> str:
+    """Record the city's decision on a draft (approve or return, with a note, the draft's SHA-256); say it."""
+    files = (sha256_of(draft.workbook.read_bytes()),)
+    entry = review.record_rollup(catalog, settings, draft.period, decision, note, by=by, files=files)
+    verb = "approved" if decision == "approve" else "returned"
+    said = f"; note: {entry.reason}" if entry.reason else ""
+    return f"Rollup {draft.period} {verb} by {entry.by} on {review.hanoi(entry.at)}{said}"
+
+
+def draft_markdown(draft: Outputs, timeout_seconds: int) -> str:
+    """Return what the draft artifact says: where it is, how to decide, what happens without a decision."""
+    hours = timeout_seconds / 3600
+    return (f"# Draft rollup {draft.period}\n\nDraft workbook: `{draft.workbook}`\n\n"
+            "The city decides in this flow run's **Resume** form (or through the API): `approve` writes the "
+            "final workbook from exactly these results; `return` (with a note) keeps it a draft.\n\n"
+            f"{no_decision_markdown(draft, timeout_seconds)}\n\n(The wait lasts {hours:g} hours.)\n")
+
+
+def no_decision_markdown(draft: Outputs, timeout_seconds: int) -> str:
+    """Return what happens when the city does not decide in time."""
+    return (f"Without a decision within {timeout_seconds / 3600:g} hours the run fails: the draft stays a "
+            f"draft (`{draft.workbook}`), nothing final is written and the audit log records nothing; run "
+            "the rollup again to publish a new draft.")
+
+
+def review_choices(catalog: Catalog, settings: Settings, reviewer: str | None, period: Period | str | None
+                   ) -> list[dict]:
+    """Return the reports awaiting a reviewing unit with the actions it may take on each (a form's rows)."""
+    return review.choices(catalog, settings, reviewer, period)
+
+
+def apply_review(catalog: Catalog, settings: Settings, reviewer: str | None,
+                 decisions: list[tuple[str, str, str, str]], by: str | None = None) -> list[str]:
+    """Take a reviewing unit's decisions (unit, period, action, reason), one by one; a line for each."""
+    return review.apply(catalog, settings, reviewer, decisions, by=by)

@@ -65,6 +65,13 @@ class Settings:
     #: A workbook is parsed in a child process with this much data memory and this long at most.
     max_parse_memory_bytes: int = 1_500_000_000
     max_parse_seconds: float = 60.0
+    #: A period locks this many days after its deadline has passed (0: as soon as it passes): a file for it
+    #: received later is archived but held (`period-locked`) until a lock exception is recorded for its
+    #: unit and period. None (the default, or an empty HANOI_CTR_LOCK_DAYS) = periods never lock.
+    lock_days: int | None = None
+    #: Roll up only what the city approved (each unit's values as they stood when approved), not every
+    #: value accepted at intake; the workbook marks values not approved either way.
+    approved_only: bool = False
     #: Dask scheduler address for scaled-out ingestion; None = a local cluster.
     dask_address: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -80,6 +87,9 @@ class Settings:
             raise ConfigError("complete_coverage must be a share: 0 < complete_coverage <= 1")
         if self.outlier_z <= 0 or not 0 <= self.outlier_floor_share < 1:
             raise ConfigError("outliers need outlier_z > 0 and 0 <= outlier_floor_share < 1")
+        if self.lock_days is not None and self.lock_days < 0:
+            raise ConfigError(f"lock_days must be 0 or more (or empty: periods never lock), "
+                              f"not {self.lock_days}")
 
     @property
     def inbox(self) -> Path:
@@ -122,10 +132,20 @@ class Settings:
         return cls(**values)
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
 def _parse(name: str, type_name: str, text: str) -> Any:
     if "{{" in text:  # a deployment's job variable that `prefect deploy` found no value for
         raise ConfigError(f"{ENV_PREFIX}{name.upper()}={text!r} was not set when the deployments were made: "
                           f"set {ENV_PREFIX}{name.upper()} and run `prefect deploy --all` again")
+    if not text.strip() and "None" in type_name:
+        return None
+    if type_name == "bool":
+        if text.strip().lower() in _TRUE | _FALSE:
+            return text.strip().lower() in _TRUE
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={text!r} is not a yes/no value "
+                          "(1/0, true/false, yes/no)")
     try:
         if "Path" in type_name:
             return Path(text) if text else None

@@ -7,6 +7,7 @@ import prefect.main  # noqa: F401  (Prefect sets up its logging on this import: 
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from flows.schedules import DEPLOYMENTS
 from hanoi_ctr.cli import main
 
 
@@ -39,7 +40,8 @@ def test_serve_against_a_server(served):
 def test_serve_against_a_temporary_server_when_told(served):
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         assert main(["serve", "--temporary-server"]) == 0
-    assert len(served[0]) == 6
+    assert served[0] == [d.name for d in DEPLOYMENTS] and len(served[0]) == 8
+    assert {"review-submissions", "quarterly-rollup-for-approval"} <= set(served[0])
 
 
 def test_an_unknown_deployment_is_one_line(capsys, served):

@@ -157,5 +157,28 @@ def test_every_retrying_task_retries_on_io_errors_only():
     from flows import pipelines
 
     retrying = [t for t in vars(pipelines).values() if getattr(t, "retries", 0)]
-    assert {t.name for t in retrying} == {"ingest-files", "write-outputs", "issue-templates", "write-reminder"}
+    assert {t.name for t in retrying} == {"ingest-files", "write-outputs", "write-draft", "issue-templates",
+                                            "write-reminder"}
     assert all(t.retry_condition_fn is pipelines.only_io for t in retrying)
+
+
+def test_without_the_citys_decision_in_time_the_draft_stays_a_draft(prefect_harness, monkeypatch, tmp_path,
+                                                                      inbox):
+    from flows.pipelines import quarterly_rollup
+    from hanoi_ctr.intake.audit import AuditLog
+
+    settings = _env(monkeypatch, inbox, tmp_path / "flow")
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    state = quarterly_rollup(period=PERIOD, await_approval=True, approval_timeout=2, poll_interval=1,
+                             return_state=True)
+    assert state.is_failed()
+    with get_client(sync_client=True) as client:
+        said, = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+            key=ArtifactFilterKey(any_=["rollup-decision"])))
+    assert "the draft stays a draft" in said.data and "nothing final is written" in said.data
+    assert (settings.output / "draft" / f"rollup-{PERIOD}.xlsx").is_file()
+    assert not (settings.output / f"rollup-{PERIOD}.xlsx").exists()
+    assert AuditLog(settings.archive).entries() == ()

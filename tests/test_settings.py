@@ -55,3 +55,16 @@ def test_importing_reads_no_environment(monkeypatch):
     importlib.reload(hanoi_ctr)  # no error: nothing is read until Settings.from_env() is called
     with pytest.raises(ConfigError):
         Settings.from_env()
+
+
+def test_period_locks_and_approved_only_are_off_by_default_and_read_from_the_environment():
+    assert (Settings().lock_days, Settings().approved_only) == (None, False)
+    s = Settings.from_env({"HANOI_CTR_LOCK_DAYS": "90", "HANOI_CTR_APPROVED_ONLY": "yes"})
+    assert (s.lock_days, s.approved_only) == (90, True)
+    s = Settings.from_env({"HANOI_CTR_LOCK_DAYS": "", "HANOI_CTR_APPROVED_ONLY": "0"})
+    assert (s.lock_days, s.approved_only) == (None, False)
+    for env, message in (({"HANOI_CTR_APPROVED_ONLY": "maybe"}, "is not a yes/no value"),
+                         ({"HANOI_CTR_LOCK_DAYS": "-1"}, "lock_days must be 0 or more"),
+                         ({"HANOI_CTR_LOCK_DAYS": "ninety"}, "is not a valid int")):
+        with pytest.raises(ConfigError, match=message):
+            Settings.from_env(env)

@@ -48,6 +48,7 @@ TARGET_SOURCES = ("own", "city", "implicit")
 BASELINE_SOURCES = ("target_row", "baseline_year", "earliest_value", "running_total_start")
 COMPLETENESS_SCOPES = ("city", "district", "unit", "program")
 OUTCOMES = vocabulary.OUTCOMES.values
+REVIEW_STATES = vocabulary.REVIEW_STATES.values
 FORMATS = ("template", "xlsx", "csv", "unknown")
 
 
@@ -364,6 +365,24 @@ _FIELDS: tuple[Field, ...] = (
        "and indicator (a revision).", "Thay cho giá trị", "Replaces value", excel_format="#,##0.##", width=11),
     _f("replaced_file", "string", "The file the replaced value came from.", "Thay cho tệp", "Replaces file",
        width=24),
+    # --- review (intake.review) -------------------------------------------
+    _f("review_state", "string", "Where the unit's report for the period stands in the review "
+       "(docs/REVIEW.md).", "Tình trạng duyệt", "Review state", required=True, enum=REVIEW_STATES, width=16),
+    _f("reviewer_code", "string", "The unit that reviews the report: the unit's parent in force at the end "
+       "of the period (the city reviews its own).", "Đơn vị duyệt", "Reviewed by", pattern=UNIT_CODE_PATTERN,
+       width=9),
+    _f("n_files", "integer", "Files of the unit for the period whose rows are applied.", "Số tệp", "Files",
+       required=True, minimum=0, width=6),
+    _f("n_held", "integer", "Files of the unit for the period held by the period lock, not applied yet.",
+       "Số tệp tạm giữ", "Files held", required=True, minimum=0, width=7),
+    _f("decided_at", "datetime", "When the last review decision since the latest file was recorded (UTC).",
+       "Thời điểm quyết định", "Decided at", excel_format="dd/mm/yyyy hh:mm", width=16),
+    _f("decided_by", "string", "Who recorded that decision.", "Người quyết định", "Decided by", width=16),
+    _f("reason", "string", "Why the report was returned (or the note of the decision).", "Lý do", "Reason",
+       width=40),
+    _f("approved_at", "datetime", "When the city last approved the unit's report for the period (UTC); an "
+       "approved-only rollup uses the values as they stood then.", "Thời điểm phê duyệt", "Approved at",
+       excel_format="dd/mm/yyyy hh:mm", width=16),
     # --- shown in workbooks only -------------------------------------------
     _f("compared", "string", "What the compared value is, in words: its basis and period (TB 2021-2024).",
        "Cách so sánh", "Compared as", width=13),

@@ -148,6 +148,10 @@ CODES: dict[str, IssueCode] = {
                            "one unit it can be."),
     "unit-name-mismatch": _c("warning", "Tên đơn vị '{value}' khác tên trong danh mục của mã {detail}.",
                              "Unit name '{value}' differs from the catalog's name for {detail}."),
+    "period-locked": _c("warning", "Kỳ {value} đã khóa sổ từ ngày {detail}: tệp được lưu nhưng số liệu chưa "
+                        "được áp dụng, chờ quyết định cho phép ngoại lệ của Thành phố.", "Period {value} was "
+                        "locked on {detail}: the file is kept but its figures are not applied until the city "
+                        "records a lock exception."),
     "hidden-row": _c("warning", "Dòng đang bị ẩn; số liệu của dòng vẫn được đọc.",
                      "The row is hidden; its values were read all the same."),
     # catalog problems: a broken catalog stops the run

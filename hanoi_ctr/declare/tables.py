@@ -218,6 +218,17 @@ _TABLES: tuple[Table, ...] = (
         overrides={"status": _OPTIONAL},
     ),
     Table(
+        "review_states", "output",
+        "Where each unit's report for a period stands in the review: the files applied and held, the last "
+        "decision since the latest file, and the city's approval.",
+        ("period", "unit_code", "unit_level", "reviewer_code", "review_state", "n_files", "received_at",
+         "n_held", "decided_at", "decided_by", "reason", "approved_at"),
+        primary_key=("period", "unit_code"),
+        overrides={"received_at": {"required": False, "description": "When the latest file applied was "
+                                   "received (UTC; a held file: when its lock exception applied it)."},
+                   "unit_level": _OPTIONAL},
+    ),
+    Table(
         "task_summary", "output", "Task counts per program and lead agency.",
         ("period", "program_code", "lead_unit_code", "n_tasks", "n_due", "n_completed", "n_in_progress",
          "n_not_started", "n_cancelled", "n_not_reported", "n_overdue"),
@@ -319,6 +330,18 @@ _SHEETS: tuple[Table, ...] = (
             "rows_read": _short("Dòng đọc", "Rows read", 7), "rows_accepted": _short("Dòng nhận", "Rows accepted", 8),
             "rows_rejected": _short("Dòng loại", "Rows rejected", 8), "outcome": _short("Kết quả", "Outcome", 13),
             "message": _short("Lý do, vấn đề", "Reasons and issues", 54), "sha256": _short("SHA-256", "SHA-256", 14),
+        },
+    ),
+    Table(
+        "sheet_review", "sheet", "The review sheet: each unit's report for the period, where it stands, why.",
+        ("unit_code", "unit_name", "unit_level", "period", "reviewer_code", "review_state", "n_files",
+         "n_held", "received_at", "decided_at", "decided_by", "reason", "approved_at"),
+        overrides={
+            "unit_code": _short("Mã", "Code", 8), "unit_name": _short("Đơn vị", "Unit", 26),
+            "period": _short("Kỳ", "Period", 9), "received_at": _short("Nhận lúc (giờ Hà Nội)",
+                                                                       "Received (Hanoi time)", 15),
+            "decided_at": _short("Quyết định lúc (giờ Hà Nội)", "Decided (Hanoi time)", 15),
+            "approved_at": _short("Phê duyệt lúc (giờ Hà Nội)", "Approved (Hanoi time)", 15),
         },
     ),
     Table(

@@ -125,6 +125,16 @@ OUTCOMES = _v(
     ("partial", "Tiếp nhận một phần", "Partly accepted"),
     ("rejected", "Bị từ chối", "Rejected"),
     ("duplicate", "Trùng tệp đã gửi", "Duplicate"),
+    ("held", "Tạm giữ (kỳ đã khóa sổ)", "Held (period locked)"),
+)
+#: Where a unit's report for a period stands in the review, level by level (docs/REVIEW.md).
+REVIEW_STATES = _v(
+    "review state",
+    ("received", "Đã nhận, chưa áp dụng", "Received, not applied"),
+    ("checked", "Đã kiểm tra, chờ duyệt", "Checked, awaiting review"),
+    ("returned", "Trả lại để sửa", "Returned for revision"),
+    ("accepted", "Cấp trên đã chấp nhận", "Accepted by the reviewing unit"),
+    ("approved", "Thành phố đã phê duyệt", "Approved by the city"),
 )
 TITLE_STATUSES = _v(
     "title status",

@@ -12,7 +12,9 @@ period a file declares (a template's metadata, or a name starting with the
 period like `2024-Q3_003.csv`), or from the period the caller names, are
 `period-mismatch`. A later file from the same unit and
 period supersedes earlier values row by row (`superseded` lists what
-changed).
+changed). A file for a period locked by then (`Settings.lock_days`) is
+archived but held: its rows are kept apart and applied only when a lock
+exception is recorded (`period_locks`; `period-locked` says so).
 
 Files are read on two threads (fastexcel releases the GIL); the rows of the
 whole batch are then checked together, so the fixed cost of schema
@@ -25,7 +27,7 @@ import dataclasses
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Mapping
@@ -40,6 +42,7 @@ from hanoi_ctr.intake.lateness import on_time, with_deadlines
 from hanoi_ctr.intake.layout import named_in
 from hanoi_ctr.intake.normalize import date as parse_date
 from hanoi_ctr.intake.normalize import text
+from hanoi_ctr.intake.period_locks import exceptions, held_rows, locked_issues
 from hanoi_ctr.intake.readers import CELL_FACTS, INDICATOR_RAW, TASK_RAW, RawFile, read_file
 from hanoi_ctr.intake.revisions import INDICATOR_KEY
 from hanoi_ctr.intake.store import Receipt, Store
@@ -52,12 +55,14 @@ SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
 
 @dataclass(frozen=True)
 class Batch:
-    """What one run made of its files: ledger rows, accepted rows and issues."""
+    """What one run made of its files: ledger rows, accepted rows and issues (and rows held by a lock)."""
 
     ledger: pl.DataFrame
     values: pl.DataFrame
     tasks: pl.DataFrame
     issues: pl.DataFrame
+    held: pl.DataFrame = field(default_factory=lambda: empty_frame("indicator_values"))
+    held_tasks: pl.DataFrame = field(default_factory=lambda: empty_frame("task_progress"))
 
     @property
     def has_errors(self) -> bool:
@@ -140,19 +145,22 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | N
         marked, current = _drop_duplicates(raws, store.receipts()), store.values()
         return _checked(marked, catalog, settings, period, at, history=current), current
 
-    seen, at = store.batch_names(), _now(now)
+    def state() -> tuple[list[str], str]:  # what another run or a decision would have changed
+        return store.batch_names(), store.audit.verify().last_sha256
+
+    seen, at = state(), _now(now)
     checked, current = check(at)
     with exclusive(store.lock_path):
         store.remove_temporaries()
         received = store.next_receipt(_now(now))
-        if store.batch_names() != seen or _day(received) != _day(at):
+        if state() != seen or _day(received) != _day(at):
             checked, current = check(received)
-        batch = _received(checked, settings, received, current)
+        batch = _received(checked, settings, received, current, exceptions(store.audit.entries()))
         new = {r.sha256: r.path for r in checked.raws if r.received and not _is_duplicate(r)}
         ledger, issues = _recorded(batch, store.ledger())
         if ledger.height:
-            store.commit({"ledger": ledger, "values": batch.values, "tasks": batch.tasks, "issues": issues},
-                         new, received)
+            store.commit({"ledger": ledger, "values": batch.values, "tasks": batch.tasks, "issues": issues,
+                          "held": batch.held, "held_tasks": batch.held_tasks}, new, received)
     return batch
 
 
@@ -243,8 +251,13 @@ def _receipt_times(at: datetime, n: int) -> list[datetime]:
     return [at + timedelta(microseconds=i) for i in range(n)]
 
 
-def _received(checked: _Checked, settings: Settings, received: datetime, current: pl.DataFrame | None) -> Batch:
-    """Return the batch as received at `received`: rows stamped then, lateness and supersession judged then."""
+def _received(checked: _Checked, settings: Settings, received: datetime, current: pl.DataFrame | None,
+              excepted: pl.DataFrame | None = None) -> Batch:
+    """Return the batch as received at `received`: rows stamped, lateness, supersession and locks judged then.
+
+    `excepted` holds the archive's lock exceptions (`period_locks.exceptions`); None (validating
+    files alone) holds nothing back.
+    """
     shift = received - checked.at  # the checks ran on the same day (ingest checks again otherwise)
     rows = dataclasses.replace(
         checked.rows, values=checked.rows.values.with_columns(pl.col("received_at") + shift),
@@ -252,11 +265,37 @@ def _received(checked: _Checked, settings: Settings, received: datetime, current
     raws = checked.raws
     file_issues = [i for raw in raws for i in raw.issues]
     names = {r.sha256: r.path.name for r in raws}
-    # Supersession is an ingest matter: validating files alone reports none.
-    warnings = _late(rows, names, settings) + (_superseded(rows, current, names) if current is not None else [])
+    held_v, held_t, applied = _held(rows, settings, excepted)
+    # Supersession is an ingest matter: validating files alone reports none; held rows supersede nothing.
+    superseded = [] if current is None else _superseded(applied, current, names)
+    warnings = _late(rows, names, settings) + superseded
+    held = pl.concat([f.select("sha256", "unit_code", "period") for f in (held_v, held_t)])
+    warnings += locked_issues(held, names, settings)
     issues = issues_frame(file_issues + rows.issues + warnings)
     ledger = _ledger(checked.ordered, _receipt_times(received, len(checked.ordered)), rows)
-    return Batch(ledger, rows.values, rows.tasks, issues)
+    ledger = _mark_held(ledger, held_v, held_t, applied)
+    return Batch(ledger, applied.values, applied.tasks, issues, held_v, held_t)
+
+
+def _held(rows: Checked, settings: Settings, excepted: pl.DataFrame | None
+          ) -> tuple[pl.DataFrame, pl.DataFrame, Checked]:
+    """Split the accepted rows into those held by a period lock and those applied."""
+    if excepted is None:
+        return rows.values.clear(), rows.tasks.clear(), rows
+    values, tasks = held_rows(rows.values, settings, excepted), held_rows(rows.tasks, settings, excepted)
+    return (rows.values.filter(values), rows.tasks.filter(tasks),
+            dataclasses.replace(rows, values=rows.values.filter(~values), tasks=rows.tasks.filter(~tasks)))
+
+
+def _mark_held(ledger: pl.DataFrame, held_v: pl.DataFrame, held_t: pl.DataFrame, applied: Checked
+               ) -> pl.DataFrame:
+    """Give the outcome `held` to the files that had rows accepted and every one of them held."""
+    held = pl.concat([held_v["sha256"], held_t["sha256"]]).unique()
+    if held.is_empty():
+        return ledger
+    used = pl.concat([applied.values["sha256"], applied.tasks["sha256"]]).unique()
+    only_held = pl.col("sha256").is_in(held.implode()) & ~pl.col("sha256").is_in(used.implode())
+    return ledger.with_columns(outcome=pl.when(only_held).then(pl.lit("held")).otherwise(pl.col("outcome")))
 
 
 def _concat(ordered: list[RawFile], received: list[datetime], kind: str, columns: tuple[str, ...],

@@ -29,6 +29,7 @@ from hanoi_ctr.report.lineage import crosses, lineage_sheet
 from hanoi_ctr.report.method import method_sheet
 from hanoi_ctr.report.overview import overview_sheet
 from hanoi_ctr.report.program import program_sheet
+from hanoi_ctr.report.review import review_sheet
 from hanoi_ctr.report.sheets import tasks_sheet, units_sheet
 from hanoi_ctr.report.sources import sources_sheet
 from hanoi_ctr.settings import Settings
@@ -40,12 +41,13 @@ from hanoi_ctr.workbook.sheetspec import WorkbookSpec, options
 def write_workbook(results: Results, path: Path | str, lang: str = "vi", *, catalog: Catalog,
                    ledger: pl.DataFrame | None = None, intake_issues: pl.DataFrame | None = None,
                    settings: Settings | None = None, generated_on: date | None = None,
-                   include_wards: bool = False) -> Path:
+                   include_wards: bool = False, review: pl.DataFrame | None = None) -> Path:
     """Write the rollup workbook for `results` to `path` (atomically); return the path.
 
     `ledger` and `intake_issues` may hold every file: the workbook shows
     those of the period received by the results' as-of instant. `settings`
-    None means the defaults; `generated_on` None means today in Hanoi.
+    None means the defaults; `generated_on` None means today in Hanoi. `review` (the
+    `review_states` of the archive) adds the review sheet and marks the values not approved.
     """
     settings = settings or Settings()
     catalog = catalog.for_period(results.period)
@@ -54,7 +56,7 @@ def write_workbook(results: Results, path: Path | str, lang: str = "vi", *, cata
         intake_issues if intake_issues is not None else empty_frame("issues"),
         results.period, settings.calendar, results.as_of, results.file_periods)
     inputs = ReportInputs(results, catalog, ledger, issues, settings, generated_on or generation_date(),
-                          __version__)
+                          __version__, review)
     return render(build_report(inputs, lang, include_wards), path)
 
 
@@ -67,6 +69,7 @@ def build_report(inputs: ReportInputs, lang: str = "vi", include_wards: bool = F
     sheets += [units_sheet(inputs, text), tasks_sheet(inputs, text), files_sheet(inputs, text),
                issues_sheet(inputs, text), sources_sheet(inputs, text)]
     sheets += [lineage_sheet(inputs, text)] if crosses(inputs) else []
+    sheets += [review_sheet(inputs, text)] if inputs.review is not None else []
     sheets += [method_sheet(inputs, text)]
     period = inputs.results.period
     created = datetime.combine(inputs.generated_on, datetime.min.time())

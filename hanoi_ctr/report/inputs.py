@@ -29,6 +29,8 @@ class ReportInputs:
     settings: Settings
     generated_on: date
     software_version: str
+    #: Where each unit's report stands in the review (`review_states`); None: not from an archive.
+    review: pl.DataFrame | None = None
 
     def units(self) -> pl.DataFrame:
         """Return the units in force at the end of the reported period (codes are reused across 2025)."""

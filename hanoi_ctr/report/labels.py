@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from hanoi_ctr.declare import rules
-from hanoi_ctr.declare.vocabulary import LEVELS, OUTCOMES, SEVERITIES, STATUSES, TASK_STATUSES, TITLE_STATUSES
+from hanoi_ctr.declare.vocabulary import (
+    LEVELS,
+    OUTCOMES,
+    REVIEW_STATES,
+    SEVERITIES,
+    STATUSES,
+    TASK_STATUSES,
+    TITLE_STATUSES,
+)
 
 #: Fill colour of each status, on program sheets, unit matrices and the overview chart.
 STATUS_COLORS = {"achieved": "#63BE7B", "on_track": "#BDD7EE", "at_risk": "#FFD966", "off_track": "#F4B084",
@@ -205,6 +213,9 @@ def words(lang: str) -> dict[str, Any]:
     text["level"] = LEVELS.labels(lang)
     text["outcome"] = OUTCOMES.labels(lang)
     text["title_status"] = TITLE_STATUSES.labels(lang)
+    text["review_state"] = REVIEW_STATES.labels(lang)
+    text.update(_REVIEW_PHRASES[lang])
+    text["sheets"] = {**text["sheets"], "review": text.pop("review_sheet")}
     return text
 
 
@@ -217,3 +228,31 @@ def compared_words(text: dict[str, Any], basis: str | None, period: str | None, 
     kind = "average" if b.progress == "needed" else b.compared
     phrase = text["compared"][kind].format(period=period)
     return phrase + (text["compared"]["annualised"] if annualised else "")
+
+
+#: The words of the review sheet and of the mark on values not approved (docs/REVIEW.md).
+_REVIEW_PHRASES: dict[str, dict[str, Any]] = {
+    "vi": {
+        "review_sheet": "Duyệt số liệu",
+        "review_mode": {False: "Số liệu tổng hợp: mọi số liệu đã tiếp nhận, kể cả số liệu chưa được Thành "
+                               "phố phê duyệt (chữ nghiêng màu xám ở trang Số liệu nguồn).",
+                        True: "Số liệu tổng hợp: chỉ số liệu Thành phố đã phê duyệt, đúng như lúc phê "
+                              "duyệt."},
+        "review_note": ("Báo cáo của phường, xã do quận, huyện duyệt; của quận, huyện, cơ quan (và từ "
+                        "01/07/2025 của xã, phường) do Thành phố duyệt; Thành phố phê duyệt. Báo cáo bị trả "
+                        "lại vẫn được lưu; tệp tiếp theo của đơn vị là bản sửa."),
+        "approved_col": "Đã phê duyệt",
+        "approved": {True: "Đã phê duyệt", False: "Chưa phê duyệt"},
+    },
+    "en": {
+        "review_sheet": "Review",
+        "review_mode": {False: "Rolled up: every value accepted at intake, including values the city has not "
+                               "approved (grey italics on the Source values sheet).",
+                        True: "Rolled up: only values the city approved, as they stood when approved."},
+        "review_note": ("A ward's report is reviewed by its district; a district's, an agency's (and from "
+                        "1 July 2025 a commune's) by the city; the city approves. A returned report stays in "
+                        "the archive; the unit's next file is its revision."),
+        "approved_col": "Approved",
+        "approved": {True: "Approved", False: "Not approved"},
+    },
+}

@@ -4,7 +4,9 @@ One row per value in force that the period's results use (the `source_values`
 frame): the unit and its parent then, the value as sent (percentages with a
 percent format, as on the program sheets; with numerator and denominator,
 or the no-data marker), the file, sheet and row it came from,
-when it was received, and for a revision the value and file it replaced.
+when it was received, and for a revision the value and file it replaced
+(and, in a workbook rolled up from an archive, whether the city approved
+it: a value not approved is in grey italics, `report.review`).
 Sorted by indicator, then by the units' display order, so that a district's
 wards follow it; filter the parent column to see what makes a district's
 number. Revised values are filled pale yellow. At most `SOURCE_ROWS` rows are written; all are in
@@ -17,6 +19,7 @@ import polars as pl
 
 from hanoi_ctr.declare import rules
 from hanoi_ctr.report.inputs import ReportInputs, hanoi_time
+from hanoi_ctr.report.review import NOT_APPROVED, not_approved
 from hanoi_ctr.report.sheets import finish_list, list_sheet
 from hanoi_ctr.report.styles import (
     HEADER,
@@ -47,7 +50,7 @@ def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
     sources = inputs.results.sources.with_columns(
         _o=pl.col("unit_code").replace_strict(order, default=10**6, return_dtype=pl.Int64)).sort(
         "indicator_code", "_o", "unit_code", "value_period")
-    labels = headers("sheet_sources", lang)
+    labels = headers("sheet_sources", lang) + ([text["approved_col"]] if inputs.review is not None else [])
     top = b.row
     b.height(top, 32)
     for c, label in enumerate(labels):
@@ -62,16 +65,18 @@ def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
         number = value_style(ind, percent) if ind is not None else plain
         revised = r["replaced_value"] is not None or r["replaced_file"] is not None
         mark = (lambda s: merge_styles(s, REVISED)) if revised else (lambda s: s)
+        pending = not_approved(inputs, r["unit_code"], r["value_period"], r["received_at"])
+        shown = merge_styles(mark(number), NOT_APPROVED) if pending else mark(number)
         values = [
             (r["indicator_code"], TEXT), (r["unit_code"], TEXT), (inputs.name_at(r["unit_code"], r["value_period"]), WRAP),
             (text["level"].get(r["unit_level"] or "", None), TEXT),
             (inputs.name_at(r["parent_code"], r["value_period"]), WRAP),
-            (r["value_period"], TEXT), (scaled(r["value"], percent), mark(number)), (r["numerator"], plain),
+            (r["value_period"], TEXT), (scaled(r["value"], percent), shown), (r["numerator"], plain),
             (r["denominator"], plain), (r["no_data_marker"], TEXT), (r["file_name"], WRAP), (r["sheet"], TEXT),
             (r["row"], INTEGER), (hanoi_time(r["received_at"]), TIMESTAMP),
             (scaled(r["replaced_value"], percent), mark(number)),
             (r["replaced_file"], mark(WRAP)),
-        ]
+        ] + ([(text["approved"][not pending], TEXT)] if inputs.review is not None else [])
         for c, (value, cell_style) in enumerate(values):
             b.put(row, c, value, cell_style)
     b.row = row + 2

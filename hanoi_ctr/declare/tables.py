@@ -134,9 +134,28 @@ _TABLES: tuple[Table, ...] = (
         primary_key=("marker",),
     ),
     Table(
+        "dimensions", "catalog", "What indicators may be broken down by: sex, area, age group.",
+        ("dimension", "name_vi", "name_en", "display_order", "source", "note"),
+        primary_key=("dimension",),
+    ),
+    Table(
+        "categories", "catalog", "The categories of each dimension, with their labels in both languages.",
+        ("dimension", "category_code", "name_vi", "name_en", "display_order", "source", "note"),
+        primary_key=("dimension", "category_code"),
+        foreign_keys=(_fk("dimension", "dimensions"),),
+    ),
+    Table(
+        "disaggregations", "catalog",
+        "Which indicators are reported by the categories of which dimension, and whether the total is "
+        "reported beside them.",
+        ("term", "indicator_code", "dimension", "total_reported", "source", "note"),
+        primary_key=("term", "indicator_code", "dimension"),
+        foreign_keys=(_fk("term,indicator_code", "indicators"), _fk("dimension", "dimensions")),
+    ),
+    Table(
         "indicator_values", "submission", "Indicator values accepted from submissions, with provenance.",
-        ("unit_code", "period", "indicator_code", "value", "numerator", "denominator", "no_data_marker",
-         "note", "submitted_at", "reported_by", *_PROVENANCE),
+        ("unit_code", "period", "indicator_code", "category", "value", "numerator", "denominator",
+         "no_data_marker", "note", "submitted_at", "reported_by", *_PROVENANCE),
         overrides={"sha256": {"required": True}},
     ),
     Table(
@@ -344,6 +363,8 @@ _SHEETS: tuple[Table, ...] = (
 #: The tables of the rollup workbook's sheets (not exported as schemas).
 SHEETS: dict[str, Table] = {t.name: t for t in _SHEETS}
 CATALOG_TABLES: tuple[str, ...] = tuple(t.name for t in _TABLES if t.kind == "catalog")
+#: Catalog tables a catalog directory may leave out (read as empty): indicators by category.
+OPTIONAL_TABLES: tuple[str, ...] = ("dimensions", "categories", "disaggregations")
 
 #: Unit kind → level in the hierarchy.
 LEVEL_OF_KIND: dict[str, str] = {

@@ -229,7 +229,7 @@ def test_a_broken_catalog_reports_every_problem_with_file_row_and_column(broken)
         ("indicators.csv", 7, "agg_units", "invalid-choice"),
         ("targets.csv", 6, "target_basis", "invalid-record"),
         ("units.csv", 42, "parent_code", "broken-reference"),
-        ("targets.csv", n_targets, "term,indicator_code,unit_code,year", "duplicate-key"),
+        ("targets.csv", n_targets, "term,indicator_code,category,unit_code,year", "duplicate-key"),
         ("targets.csv", n_targets + 1, "term,indicator_code", "broken-reference"),
         ("targets.csv", 3, "target_max", "invalid-record"),
         ("assignments.csv", 2, "level", "invalid-record"),
@@ -280,8 +280,12 @@ def test_a_catalog_without_categories_loads_as_before(tmp_path, catalog):
     shutil.copytree(bundled_catalog_dir(), copy)
     for name in ("dimensions", "categories", "disaggregations"):
         (copy / f"{name}.csv").unlink()
+    targets = copy / "targets.csv"
+    targets.write_text("".join(line for line in targets.read_text(encoding="utf-8").splitlines(keepends=True)
+                               if ",sex=" not in line), encoding="utf-8")
     loaded = load_catalog(copy)
     assert loaded.disaggregations.is_empty() and loaded.category_keys().is_empty()
+    assert loaded.targets.height == catalog.targets.height and loaded.category_targets.is_empty()
 
 
 def test_a_dimension_of_one_category_is_refused(tmp_path):

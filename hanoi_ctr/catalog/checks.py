@@ -179,6 +179,12 @@ def _check_disaggregations(frames: dict[str, pl.DataFrame]) -> list[Issue]:
         pl.col("_n").fill_null(0) < 2)
     issues = _issues(used, "invalid-record", "disaggregations", "dimension",
                      ("chiều phân tổ cần ít nhất hai nhóm", "a dimension needs at least two categories"))
+    keys = frames["disaggregations"].join(frames["categories"], on="dimension").select(
+        "term", "indicator_code", category=pl.format("{}={}", "dimension", "category_code"))
+    targets = frames["targets"].drop_nulls("category").join(keys, on=["term", "indicator_code", "category"],
+                                                             how="anti")
+    issues += _issues(targets, "invalid-record", "targets", "category",
+                      ("chỉ tiêu không báo cáo theo nhóm này", "the indicator is not reported by this category"))
     labels = frames["categories"].with_columns(_label=pl.col("name_vi").str.to_lowercase())
     twice = labels.filter(pl.col("_label").is_duplicated().over("dimension"))
     return issues + _issues(twice, "invalid-record", "categories", "name_vi",

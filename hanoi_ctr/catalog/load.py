@@ -95,6 +95,9 @@ def _load(directory: Path) -> Catalog:
     if issues:
         raise CatalogError(str(directory), issues)
     frames = {name: frame.drop("_row") for name, frame in frames.items()}
+    by_category = pl.col("category").is_not_null()
+    frames["category_targets"] = frames["targets"].filter(by_category)
+    frames["targets"] = frames["targets"].filter(~by_category)
     return Catalog(directory=directory, version=catalog_version(directory), **frames)
 
 

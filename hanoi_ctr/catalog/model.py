@@ -44,6 +44,8 @@ class Catalog:
     dimensions: pl.DataFrame = field(default_factory=lambda: empty_frame("dimensions"))
     categories: pl.DataFrame = field(default_factory=lambda: empty_frame("categories"))
     disaggregations: pl.DataFrame = field(default_factory=lambda: empty_frame("disaggregations"))
+    #: The rows of `targets` set for a category (women's share): `targets` holds those of totals only.
+    category_targets: pl.DataFrame = field(default_factory=lambda: empty_frame("targets"))
 
     def table(self, name: str) -> pl.DataFrame:
         """Return a catalog table by name."""
@@ -107,7 +109,7 @@ class Catalog:
                 self.directory, self.version, self.terms.filter(mine), self.programs.filter(mine), self.units,
                 self.unit_lineage, self.indicators.filter(mine), self.targets.filter(mine),
                 self.tasks.filter(mine), self.assignments.filter(mine), self.markers, self.dimensions,
-                self.categories, self.disaggregations.filter(mine))
+                self.categories, self.disaggregations.filter(mine), self.category_targets.filter(mine))
         return views[term]
 
     def for_period(self, period: Period) -> Catalog:

@@ -121,7 +121,7 @@ def _indicator_table(b: SheetBuilder, inputs: ReportInputs, text: dict, indicato
     """Write the header and one row per indicator at the city level; return (header row, last row)."""
     lang = text["lang"]
     city = inputs.catalog.city
-    results = inputs.results.results.filter(pl.col("unit_code") == city)
+    results = inputs.results.results.filter(pl.col("unit_code") == city, pl.col("category").is_null())
     mine = pl.col("indicator_code").is_in(indicators["indicator_code"].implode())
     by_code = {r["indicator_code"]: r for r in results.filter(mine).iter_rows(named=True)}
     trend = _trend_of(inputs, city, mine)
@@ -146,7 +146,7 @@ def _indicator_table(b: SheetBuilder, inputs: ReportInputs, text: dict, indicato
 
 def _trend_of(inputs: ReportInputs, city: str, mine: pl.Expr) -> dict[str, list[tuple[str, float | None]]]:
     """Return each indicator's own trend periods at the city level, in order."""
-    rows = inputs.results.trend.filter(pl.col("unit_code") == city, mine).select(
+    rows = inputs.results.trend.filter(pl.col("unit_code") == city, pl.col("category").is_null(), mine).select(
         "indicator_code", "period", "value")
     out: dict[str, list[tuple[str, float | None]]] = {}
     for code, period, value in rows.iter_rows():
@@ -228,7 +228,8 @@ def _matrix(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.Da
     Units are rows and indicators columns (headed by their codes, named in the table above), so that
     the matrix prints within the width of the indicator table.
     """
-    mine = inputs.results.results.filter(pl.col("indicator_code").is_in(indicators["indicator_code"].implode()))
+    mine = inputs.results.results.filter(pl.col("indicator_code").is_in(indicators["indicator_code"].implode()),
+                                         pl.col("category").is_null())
     days = sorted(set(mine.filter(pl.col("unit_level").is_in(["district", "ward"]))["units_on"]))
     for day in days:  # one matrix per set of units: before and after a reorganisation within the period
         _matrix_on(b, inputs, text, indicators, mine.filter(pl.col("units_on") == day), day, include_wards,

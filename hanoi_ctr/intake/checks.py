@@ -535,7 +535,7 @@ def _category_groups(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     dims = keys.group_by("term", "indicator_code", "dimension").agg(
         _n_cats=pl.len(), _total_reported=pl.col("total_reported").first(), _all=pl.col("category"))
     dims = dims.rename({"term": "_term"})
-    f = f.with_columns(_file_has_categories=pl.col("category").is_not_null().any().over("sha256"))
+    f = f.with_columns(_file_has_categories=pl.col("_category").is_not_null().any().over("sha256"))
     rows = f.filter(pl.col("_indicator_known") & pl.col("_category_ok") & pl.col("_unit_ok")
                     & pl.col("_period").is_not_null() & pl.col("_marker").is_null())
     rows = rows.with_columns(_is_total=pl.col("_category").is_null(),
@@ -584,8 +584,8 @@ def totals_and_parts_together(f: pl.DataFrame, ctx: Context) -> list[pl.DataFram
     """A total without all its categories, or categories without the total where one is reported beside them,
     are accepted and said so (a total is derived from the categories only when all of them are there).
 
-    A file that writes no category at all sends totals only, as before categories existed: its totals
-    are not questioned."""
+    A file that sends no category at all (no category column, or a template's category rows left
+    empty) sends totals only, as before categories existed: its totals are not questioned."""
     g = _category_groups(f, ctx)
     incomplete = pl.col("_n_parts") < pl.col("_n_cats")
     alone = ~pl.col("_is_total") & ~pl.col("_has_total") & (pl.col("row") == pl.col("_first_part"))

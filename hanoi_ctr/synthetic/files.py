@@ -317,7 +317,8 @@ class _Writer:
         path = self.out / f"{stem}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
         write_template(spec, path, filled)
-        ordered = [rows[line.code] for line in spec.indicators]
+        # A category's row is left empty: a synthetic unit sends totals only, and an empty row is not read.
+        ordered = [rows[line.code] if line.category is None else None for line in spec.indicators]
         self._record(path, L.INDICATOR_SHEET, ordered, "indicators", first_row=L.FIRST_DATA_ROW)
         self._record(path, L.TASK_SHEET, [tasks[t.code] for t in spec.tasks], "tasks",
                      first_row=L.FIRST_DATA_ROW)
@@ -325,10 +326,12 @@ class _Writer:
 
     # --- bookkeeping ---------------------------------------------------------------
 
-    def _record(self, path: Path, sheet: str | None, rows: list[_Row], kind: str, first_row: int) -> None:
-        """Note the rows' truth and labels, and the late warnings the file must raise."""
+    def _record(self, path: Path, sheet: str | None, rows: list[_Row | None], kind: str, first_row: int) -> None:
+        """Note the rows' truth and labels, and the late warnings the file must raise (None: a row not sent)."""
         sha, name = self._sha(path), path.name
         for number, row in enumerate(rows, start=first_row):
+            if row is None:
+                continue
             where = {"file": name, "sheet": sheet, "row": number}
             if row.code:
                 self.expected.append(where | {"column": BAD_CODES[row.code], "code": row.code})

@@ -122,3 +122,53 @@ def test_values_without_a_category_column_roll_up_as_before():
     rows = values([(w, Q3, "01.01", 5.0) for w in WARDS])
     out = rollup(rows, catalog, Q3).results
     assert _at(out, "01", None) == 15.0 and out["category"].null_count() == out.height
+
+
+CSV = """unit_code,period,indicator_code,category,value,numerator,denominator,note,submitted_at
+003,2024-Q3,01.06,,12,,,,02/10/2024
+003,2024-Q3,01.06,Nữ,5,,,,02/10/2024
+003,2024-Q3,01.06,Nam,7,,,,02/10/2024
+004,2024-Q3,01.06,Nữ,3,,,,02/10/2024
+004,2024-Q3,01.06,Nam,1,,,,02/10/2024
+"""
+
+
+@pytest.fixture(scope="module")
+def by_sex(xvii, tmp_path_factory):
+    from datetime import datetime, timezone
+
+    from hanoi_ctr import validate
+    path = tmp_path_factory.mktemp("in") / "by-sex.csv"
+    path.write_text(CSV, encoding="utf-8")
+    batch = validate([path], xvii, now=datetime(2024, 10, 5, tzinfo=timezone.utc))
+    return batch, rollup(batch.values, xvii, Q3, ledger=batch.ledger)
+
+
+def test_the_results_parquet_has_a_category_column_empty_for_totals(by_sex, tmp_path):
+    _, results = by_sex
+    path = tmp_path / "results.parquet"
+    results.results.write_parquet(path)
+    back = pl.read_parquet(path).filter(pl.col("unit_code") == "01", pl.col("indicator_code") == "01.06")
+    assert back.sort("category", nulls_last=False).select("category", "value").rows() == [
+        (None, 16.0), ("sex=nam", 8.0), ("sex=nu", 8.0)]
+    own = results.results.filter(pl.col("unit_code") == "004", pl.col("indicator_code") == "01.06",
+                                 pl.col("category").is_null())
+    assert own.select("value", "value_source").rows() == [(4.0, "from_parts")]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_program_sheet_shows_each_category_beneath_its_indicator(by_sex, xvii, tmp_path, lang):
+    import openpyxl
+
+    from hanoi_ctr.report.build import write_workbook
+    from hanoi_ctr.report.program import program_sheet_name
+    batch, results = by_sex
+    path = write_workbook(results, tmp_path / "r.xlsx", lang, catalog=xvii, ledger=batch.ledger,
+                          intake_issues=batch.issues)
+    ws = openpyxl.load_workbook(path)[program_sheet_name("01-CTr/TU")]
+    rows = [(ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 9).value) for r in range(1, ws.max_row + 1)
+            if ws.cell(r, 1).value == "01.06"]
+    share = {"vi": ("50,0% tổng số", "50,0% tổng số"), "en": ("50.0% of the total", "50.0% of the total")}[lang]
+    labels = {"vi": ("Nam", "Nữ"), "en": ("Men", "Women")}[lang]
+    assert [(r[1], r[2]) for r in rows[1:3]] == [(f"– {labels[0]} ({share[0]})", 8), (f"– {labels[1]} ({share[1]})", 8)]
+    assert rows[0][2] == 16

@@ -225,14 +225,12 @@ def category_spellings(catalog: Catalog) -> pl.DataFrame:
                                                                "category").iter_rows():
         cat = key.split("=", 1)[1]
         plain = {cat, *names[(dim, cat)]}
-        rows += [(term, code, spelled, key, False) for d in (dim, *dims[dim]) for spelled in
-                 (f"{d}={p}" for p in plain)]
-        rows += [(term, code, spelled, key, True) for spelled in plain]
-    schema = {"_term": pl.String, "indicator_code": pl.String, "_spelled": pl.String, "_spelled_as": pl.String,
-              "_plain": pl.Boolean}
+        rows += [(term, code, spelled, key) for d in (dim, *dims[dim]) for spelled in (f"{d}={p}" for p in plain)]
+        rows += [(term, code, spelled, key) for spelled in plain]
+    schema = {"_term": pl.String, "indicator_code": pl.String, "_spelled": pl.String, "_spelled_as": pl.String}
     table = pl.DataFrame(rows, schema=schema, orient="row").unique()
     shared = pl.col("_spelled_as").n_unique().over("_term", "indicator_code", "_spelled") > 1
-    return table.filter(~shared).drop("_plain").unique()
+    return table.filter(~shared)
 
 
 def _read_values(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:

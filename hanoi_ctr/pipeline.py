@@ -244,7 +244,7 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
             _write_parquet(issues, paths["issues"])
     statuses = results.results.join(catalog.for_period(results.period).indicators.select(
                                     "indicator_code", "program_code"),
-                                    on="indicator_code").filter(pl.col("unit_level") == "city")
+                                    on="indicator_code").filter(pl.col("unit_level") == "city", pl.col("category").is_null())
     counts: dict[str, dict[str, int]] = {}
     for r in statuses.group_by("program_code", "result_status").len().sort("program_code").iter_rows(named=True):
         counts.setdefault(r["program_code"], {})[r["result_status"]] = r["len"]

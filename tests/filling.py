@@ -13,11 +13,13 @@ from hanoi_ctr.intake import layout
 
 
 def plausible_values(catalog: Catalog, codes: list[str]) -> dict[str, dict[str, object]]:
-    """Return valid cell inputs for each indicator code: value and/or numerator and denominator."""
+    """Return valid cell inputs for each indicator code (code|category for a category's row): value and/or
+    numerator and denominator; a total reported beside its categories is what they add up to."""
     indicators = {r["indicator_code"]: r for r in catalog.indicators.iter_rows(named=True)}
-    filled = {}
-    for i, code in enumerate(codes):
-        ind = indicators[code]
+    filled: dict[str, dict[str, object]] = {}
+    for i, key in enumerate(codes):
+        ind = indicators[key.split("|")[0]]
+        code = key
         low = ind["min_value"] if ind["min_value"] is not None else 0.0
         high = ind["max_value"] if ind["max_value"] is not None else low + 1000.0
         if ind["agg_units"] == "ratio":
@@ -30,6 +32,10 @@ def plausible_values(catalog: Catalog, codes: list[str]) -> dict[str, dict[str, 
             filled[code] = {"value": round(low + (high - low) * 0.6, 1)}
         if ind["agg_units"] == "weighted_mean":
             filled[code]["denominator"] = 1000 + i
+    for code in [c for c in filled if "|" not in c]:
+        parts = [cells for key, cells in filled.items() if key.startswith(code + "|")]
+        if parts and indicators[code]["agg_units"] in ("sum", "ratio"):
+            filled[code] = {name: sum(p[name] for p in parts) for name in filled[code]}  # type: ignore[misc]
     return filled
 
 
@@ -41,8 +47,15 @@ def fill_template(path: Path, out: Path, catalog: Catalog, *, reporter: str = "N
     sheet = workbook[layout.INDICATOR_SHEET]
     sheet.cell(layout.REPORTER_ROW, layout.REPORTED_BY_COLUMN, reporter)
     sheet.cell(layout.REPORTER_ROW, layout.SUBMITTED_ON_COLUMN, submitted)
-    codes = [sheet.cell(r, 1).value for r in range(layout.FIRST_DATA_ROW, sheet.max_row + 1)]
-    codes = [c for c in codes if c]
+    categories = {label: key for key, (label, _) in catalog.category_labels().items()}
+    category_column = len(layout.INDICATOR_COLUMNS) + 1
+
+    def key(row: int) -> str:
+        label = sheet.cell(row, category_column).value
+        code = sheet.cell(row, 1).value
+        return f"{code}|{categories[label]}" if label in categories else code
+
+    codes = [key(r) for r in range(layout.FIRST_DATA_ROW, sheet.max_row + 1) if sheet.cell(r, 1).value]
     typed = values if values is not None else plausible_values(catalog, codes)
     column = {name: i + 1 for i, name in enumerate(layout.INDICATOR_COLUMNS)}
     for offset, code in enumerate(codes):

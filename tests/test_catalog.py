@@ -229,7 +229,7 @@ def test_a_broken_catalog_reports_every_problem_with_file_row_and_column(broken)
         ("indicators.csv", 7, "agg_units", "invalid-choice"),
         ("targets.csv", 6, "target_basis", "invalid-record"),
         ("units.csv", 42, "parent_code", "broken-reference"),
-        ("targets.csv", n_targets, "term,indicator_code,unit_code,year", "duplicate-key"),
+        ("targets.csv", n_targets, "term,indicator_code,category,unit_code,year", "duplicate-key"),
         ("targets.csv", n_targets + 1, "term,indicator_code", "broken-reference"),
         ("targets.csv", 3, "target_max", "invalid-record"),
         ("assignments.csv", 2, "level", "invalid-record"),
@@ -263,3 +263,38 @@ def test_catalog_check_command(broken, capsys, tmp_path):
     assert f"{12 + len(_split_rows(broken))} problem(s)" in out and "tasks.csv:2:lead_unit_code" in out
     assert main(["catalog", "check", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_disaggregated_indicators_are_declared_with_their_categories(catalog):
+    """Only illustrative indicators are broken down, each by a dimension with at least two labelled categories."""
+    keys = catalog.category_keys()
+    assert set(keys["category"]) >= {"sex=nam", "sex=nu"}
+    rows = catalog.disaggregations.join(catalog.indicators, on=["term", "indicator_code"])
+    assert rows.height and (rows["source"] == "illustrative").all()
+    assert rows["source_right"].eq("illustrative").all()
+    assert catalog.category_labels()["sex=nu"] == ("Nữ", "Women")
+
+
+def test_a_catalog_without_categories_loads_as_before(tmp_path, catalog):
+    copy = tmp_path / "catalog"
+    shutil.copytree(bundled_catalog_dir(), copy)
+    for name in ("dimensions", "categories", "disaggregations"):
+        (copy / f"{name}.csv").unlink()
+    targets = copy / "targets.csv"
+    targets.write_text("".join(line for line in targets.read_text(encoding="utf-8").splitlines(keepends=True)
+                               if ",sex=" not in line), encoding="utf-8")
+    loaded = load_catalog(copy)
+    assert loaded.disaggregations.is_empty() and loaded.category_keys().is_empty()
+    assert loaded.targets.height == catalog.targets.height and loaded.category_targets.is_empty()
+
+
+def test_a_dimension_of_one_category_is_refused(tmp_path):
+    copy = tmp_path / "catalog"
+    shutil.copytree(bundled_catalog_dir(), copy)
+    path = copy / "categories.csv"
+    path.write_text("\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                              if not line.startswith("sex,nam")) + "\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as raised:
+        load_catalog(copy)
+    assert any(i.code == "invalid-record" and i.file == "disaggregations.csv" and i.column == "dimension"
+               for i in raised.value.issues)

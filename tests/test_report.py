@@ -120,8 +120,8 @@ def _shown(cell, value: float | None, percent: bool) -> None:
 
 def test_every_status_is_explained_on_its_row(wb, catalog, demo_results, lang):
     text, cols = LABELS[lang], COLS[lang]
-    city = {r["indicator_code"]: r for r in demo_results.results.filter(pl.col("unit_code") == "01").iter_rows(
-        named=True)}
+    city = {r["indicator_code"]: r for r in demo_results.results.filter(
+        pl.col("unit_code") == "01", pl.col("category").is_null()).iter_rows(named=True)}
     indicators = {r["indicator_code"]: r for r in catalog.indicators.iter_rows(named=True)}
     compounds = dict(rules.rule_columns(catalog.indicators).select("indicator_code", "_compounds").iter_rows())
     checked = 0
@@ -131,6 +131,8 @@ def test_every_status_is_explained_on_its_row(wb, catalog, demo_results, lang):
         assert [ws.cell(header, c).value for c in range(1, len(cols) + 1)] == cols
         for row in _table(ws, header):
             code = row[cols[0]].value
+            if str(row[cols[1]].value).startswith("– "):
+                continue  # a category's row beneath its indicator (test_categories_are_shown_beneath_…)
             res, ind = city.get(code), indicators[code]
             if res is None:
                 assert row[cols[20]].value == text["status"]["no_data"]
@@ -182,7 +184,8 @@ def test_the_overview_counts_every_indicator_of_each_program(wb, catalog, lang):
         program = overview.cell(r, 1).value
         counts = {s: overview.cell(r, 2 + i).value for i, s in enumerate(STATUSES)}
         ws = wb[program_sheet_name(program)]
-        rows = _table(ws, _header_row(ws, COLS[lang][0]))
+        rows = [row for row in _table(ws, _header_row(ws, COLS[lang][0]))
+                if not str(row[COLS[lang][1]].value).startswith("– ")]  # not a category's row
         shown = [row[COLS[lang][20]].value for row in rows]
         assert sum(counts.values()) == len(rows) == overview.cell(r, 2 + len(STATUSES)).value
         assert counts == {s: shown.count(text["status"][s]) for s in STATUSES}, program
@@ -222,7 +225,7 @@ def test_the_source_values_sheet_lists_what_the_numbers_are_made_of(wb, catalog,
     labels = headers("sheet_sources", lang)
     top = _header_row(ws, labels[0])
     rows = _table(ws, top)
-    sources = demo_results.sources
+    sources = demo_results.sources.filter(pl.col("category").is_null())  # the sheet lists totals' sources
     assert len(rows) == min(sources.height, SOURCE_ROWS) and sources.height > 1000
     percent = {r["indicator_code"]: rules.value_type(r["value_type"]).percent
                for r in catalog.indicators.iter_rows(named=True)}
@@ -408,7 +411,8 @@ def test_sparklines_show_hidden_data_one_series_per_frequency(books, catalog, de
         assert row == row2 == at  # each row's own values
         code = ws.cell(int(row), 1).value
         n = openpyxl.utils.column_index_from_string(last_col) - openpyxl.utils.column_index_from_string(first_col) + 1
-        assert n == trend.filter(pl.col("indicator_code") == code).height, code
+        # A category's row beneath its indicator has the same periods as the total's.
+        assert n == trend.filter(pl.col("indicator_code") == code, pl.col("category").is_null()).height, code
         values = [ws.cell(int(row), c).value for c in range(TREND_COLUMN + 1, TREND_COLUMN + 1 + n)]
         ind = catalog.indicators.filter(pl.col("indicator_code") == code).row(0, named=True)
         scale = 100 if rules.value_type(ind["value_type"]).percent else 1

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import openpyxl
 import polars as pl
 import pytest
 from filling import due_codes, edit_meta, fill_template
 
 from hanoi_ctr import ingest, make_templates, parse_period, validate
+from hanoi_ctr.intake import layout
 from hanoi_ctr.settings import Settings
 
 
@@ -32,13 +34,14 @@ def templates(catalog, tmp_path_factory):
 def test_filled_template_ingests_to_exactly_the_typed_values(catalog, templates, tmp_path, unit):
     filled = tmp_path / templates[unit].name
     typed = fill_template(templates[unit], filled, catalog, submitted=datetime(2025, 1, 3))
-    assert set(typed) == set(due_codes(catalog, PERIOD, unit)) and typed
+    assert {key.split("|")[0] for key in typed} == set(due_codes(catalog, PERIOD, unit)) and typed
     batch = ingest([filled], catalog, Settings(data_dir=tmp_path / "data"), now=NOW)
     assert batch.issues.is_empty(), batch.issues.select("code", "row", "column", "value").rows()
     ledger = batch.ledger.row(0, named=True)
     assert (ledger["format"], ledger["unit_code"], ledger["period"], ledger["outcome"]) == (
         "template", unit, "2024-Q4", "accepted")
-    got = {r["indicator_code"]: r for r in batch.values.iter_rows(named=True)}
+    got = {r["indicator_code"] + (f"|{r['category']}" if r["category"] else ""): r
+           for r in batch.values.iter_rows(named=True)}
     assert set(got) == set(typed)
     for code, cells in typed.items():
         row = got[code]
@@ -50,7 +53,7 @@ def test_filled_template_ingests_to_exactly_the_typed_values(catalog, templates,
             expected = 1.0 if cells["value"] == "Đạt" else cells["value"]
             assert row["value"] == expected
         elif "numerator" in cells:
-            scale = catalog.indicators.filter(pl.col("indicator_code") == code)["ratio_scale"].item()
+            scale = catalog.indicators.filter(pl.col("indicator_code") == code.split("|")[0])["ratio_scale"].item()
             assert row["value"] == pytest.approx(scale * cells["numerator"] / cells["denominator"])
 
 
@@ -107,3 +110,41 @@ def test_a_blank_input_row_is_reported_missing_and_the_rest_kept(catalog, templa
     batch = validate([filled], catalog, now=NOW)
     assert batch.issues.select("code", "row", "column").rows() == [("missing-value", 6, "value")]
     assert batch.values.height == len(codes) - 1
+
+
+def test_a_template_has_a_row_per_category_and_they_come_back_as_categories(catalog, templates, tmp_path):
+    """003 reports 01.06 and 01.02 as a total and by sex."""
+    sheet = openpyxl.load_workbook(templates["003"])[layout.INDICATOR_SHEET]
+    last = len(layout.INDICATOR_COLUMNS) + 1
+    assert sheet.cell(layout.MACHINE_HEADER_ROW, last).value == layout.CATEGORY_COLUMN
+    rows = [(sheet.cell(r, 1).value, sheet.cell(r, last).value)
+            for r in range(layout.FIRST_DATA_ROW, sheet.max_row + 1) if sheet.cell(r, 1).value]
+    assert [r for r in rows if r[0] in ("01.02", "01.06")] == [
+        ("01.02", "Tổng số"), ("01.02", "Nam"), ("01.02", "Nữ"), ("01.06", "Tổng số"), ("01.06", "Nam"),
+        ("01.06", "Nữ")]
+    value = layout.INDICATOR_COLUMNS.index("value") + 1
+    assert sheet.cell(layout.FIRST_DATA_ROW, last).protection.locked
+    assert sheet.cell(layout.FIRST_DATA_ROW, value).protection.locked is False
+    filled = tmp_path / templates["003"].name
+    typed = fill_template(templates["003"], filled, catalog, submitted=datetime(2025, 1, 3))
+    batch = validate([filled], catalog, now=NOW)
+    assert batch.issues.is_empty(), batch.issues.select("code", "row", "column").rows()
+    got = batch.values.filter(pl.col("indicator_code") == "01.06").sort("category", nulls_last=False)
+    assert got.select("category", "value").rows() == [
+        (None, typed["01.06"]["value"]), ("sex=nam", typed["01.06|sex=nam"]["value"]),
+        ("sex=nu", typed["01.06|sex=nu"]["value"])]
+
+
+def test_a_template_without_categories_has_no_category_column(catalog, templates):
+    sheet = openpyxl.load_workbook(templates["SO-LDTBXH"])[layout.INDICATOR_SHEET]
+    assert sheet.cell(layout.MACHINE_HEADER_ROW, len(layout.INDICATOR_COLUMNS) + 1).value is None
+
+
+def test_category_rows_left_empty_are_not_sent(catalog, templates, tmp_path):
+    filled = tmp_path / templates["003"].name
+    typed = fill_template(templates["003"], filled, catalog, submitted=datetime(2025, 1, 3))
+    totals = {code: cells for code, cells in typed.items() if "|" not in code}
+    fill_template(templates["003"], filled, catalog, submitted=datetime(2025, 1, 3), values=totals)
+    batch = validate([filled], catalog, now=NOW)
+    assert batch.issues.is_empty(), batch.issues.select("code", "row", "column").rows()
+    assert batch.values["category"].null_count() == batch.values.height == len(totals)

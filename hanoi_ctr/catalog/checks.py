@@ -20,7 +20,7 @@ def check_catalog(frames: dict[str, pl.DataFrame]) -> list[Issue]:
     """Return every cross-table problem of typed catalog frames (each with a `_row` column)."""
     issues = _check_foreign_keys(frames)
     for check in (_check_terms, _check_codes, _check_units, _check_lineage, _check_indicators, _check_targets,
-                  _check_assignments):
+                  _check_assignments, _check_disaggregations):
         issues += check(frames)
     return issues
 
@@ -169,3 +169,23 @@ def _check_assignments(frames: dict[str, pl.DataFrame]) -> list[Issue]:
     issues += _issues(orphans, "invalid-record", "indicators", "indicator_code",
                       ("chỉ tiêu chưa giao cho đơn vị nào", "indicator is not assigned to any unit"))
     return issues
+
+
+def _check_disaggregations(frames: dict[str, pl.DataFrame]) -> list[Issue]:
+    """A dimension an indicator is broken down by has at least two categories, and a category label is not
+    used twice in its dimension (a label typed in a file must name one category)."""
+    counts = frames["categories"].group_by("dimension").agg(_n=pl.len())
+    used = frames["disaggregations"].join(counts, on="dimension", how="left").filter(
+        pl.col("_n").fill_null(0) < 2)
+    issues = _issues(used, "invalid-record", "disaggregations", "dimension",
+                     ("chiều phân tổ cần ít nhất hai nhóm", "a dimension needs at least two categories"))
+    keys = frames["disaggregations"].join(frames["categories"], on="dimension").select(
+        "term", "indicator_code", category=pl.format("{}={}", "dimension", "category_code"))
+    targets = frames["targets"].drop_nulls("category").join(keys, on=["term", "indicator_code", "category"],
+                                                             how="anti")
+    issues += _issues(targets, "invalid-record", "targets", "category",
+                      ("chỉ tiêu không báo cáo theo nhóm này", "the indicator is not reported by this category"))
+    labels = frames["categories"].with_columns(_label=pl.col("name_vi").str.to_lowercase())
+    twice = labels.filter(pl.col("_label").is_duplicated().over("dimension"))
+    return issues + _issues(twice, "invalid-record", "categories", "name_vi",
+                            ("tên nhóm trùng trong cùng chiều phân tổ", "the label is used twice in its dimension"))

@@ -26,7 +26,8 @@ from hanoi_ctr.catalog.checks import check_catalog
 from hanoi_ctr.catalog.model import Catalog
 from hanoi_ctr.declare.conform import conform
 from hanoi_ctr.declare.issues import CODES, Issue
-from hanoi_ctr.declare.tables import CATALOG_TABLES, TABLES
+from hanoi_ctr.declare.schemas import empty_frame
+from hanoi_ctr.declare.tables import CATALOG_TABLES, OPTIONAL_TABLES, TABLES
 from hanoi_ctr.errors import CatalogError, ConfigError
 
 
@@ -42,7 +43,10 @@ def catalog_version(directory: Path) -> str:
     """Return a short content hash of the catalog tables (changes when any table changes)."""
     digest = hashlib.sha256()
     for name in CATALOG_TABLES:
-        digest.update(name.encode() + b"\0" + (directory / TABLES[name].path).read_bytes() + b"\0")
+        path = directory / TABLES[name].path
+        if name in OPTIONAL_TABLES and not path.is_file():
+            continue  # a catalog without categories hashes as it did before they existed
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
 
 
@@ -91,12 +95,17 @@ def _load(directory: Path) -> Catalog:
     if issues:
         raise CatalogError(str(directory), issues)
     frames = {name: frame.drop("_row") for name, frame in frames.items()}
+    by_category = pl.col("category").is_not_null()
+    frames["category_targets"] = frames["targets"].filter(by_category)
+    frames["targets"] = frames["targets"].filter(~by_category)
     return Catalog(directory=directory, version=catalog_version(directory), **frames)
 
 
 def _load_table(directory: Path, name: str) -> tuple[pl.DataFrame, list[Issue]]:
     table = TABLES[name]
     path = directory / table.path
+    if not path.is_file() and name in OPTIONAL_TABLES:
+        return empty_frame(name).with_columns(_row=pl.lit(None, pl.Int64)), []
     if not path.is_file():
         return pl.DataFrame(), [Issue("file-unreadable", file=table.path, detail="file not found")]
     try:

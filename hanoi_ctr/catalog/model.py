@@ -11,13 +11,14 @@ day or a period.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 
 import polars as pl
 
+from hanoi_ctr.declare.schemas import empty_frame
 from hanoi_ctr.declare.tables import CATALOG_TABLES, LEVEL_OF_KIND
 from hanoi_ctr.periods import Calendar, Period, PeriodError, parse_period, window  # noqa: F401 (doctests)
 
@@ -40,6 +41,11 @@ class Catalog:
     tasks: pl.DataFrame
     assignments: pl.DataFrame
     markers: pl.DataFrame
+    dimensions: pl.DataFrame = field(default_factory=lambda: empty_frame("dimensions"))
+    categories: pl.DataFrame = field(default_factory=lambda: empty_frame("categories"))
+    disaggregations: pl.DataFrame = field(default_factory=lambda: empty_frame("disaggregations"))
+    #: The rows of `targets` set for a category (women's share): `targets` holds those of totals only.
+    category_targets: pl.DataFrame = field(default_factory=lambda: empty_frame("targets"))
 
     def table(self, name: str) -> pl.DataFrame:
         """Return a catalog table by name."""
@@ -102,12 +108,31 @@ class Catalog:
             views[term] = Catalog(
                 self.directory, self.version, self.terms.filter(mine), self.programs.filter(mine), self.units,
                 self.unit_lineage, self.indicators.filter(mine), self.targets.filter(mine),
-                self.tasks.filter(mine), self.assignments.filter(mine), self.markers)
+                self.tasks.filter(mine), self.assignments.filter(mine), self.markers, self.dimensions,
+                self.categories, self.disaggregations.filter(mine), self.category_targets.filter(mine))
         return views[term]
 
     def for_period(self, period: Period) -> Catalog:
         """Return the catalog of the term a period belongs to (`PeriodError` when none does)."""
         return self.for_term(self.term_named(period))
+
+    # --- categories ---------------------------------------------------------------
+
+    def category_keys(self) -> pl.DataFrame:
+        """Return (term, indicator_code, dimension, category, total_reported, display_order) for every
+        category an indicator is reported by; `category` is written dimension=category (sex=nu)."""
+        cats = self.categories.select("dimension", "category_code", "display_order")
+        return (self.disaggregations.select("term", "indicator_code", "dimension", "total_reported")
+                .join(cats, on="dimension")
+                .select("term", "indicator_code", "dimension",
+                        category=pl.format("{}={}", "dimension", "category_code"),
+                        total_reported="total_reported", display_order="display_order")
+                .sort("term", "indicator_code", "dimension", "display_order"))
+
+    def category_labels(self) -> dict[str, tuple[str, str]]:
+        """Return dimension=category → (Vietnamese, English) label, e.g. sex=nu → ('Nữ', 'Women')."""
+        return {f"{d}={c}": (vi, en or vi) for d, c, vi, en in
+                self.categories.select("dimension", "category_code", "name_vi", "name_en").iter_rows()}
 
     # --- units ------------------------------------------------------------------
 

@@ -25,6 +25,9 @@ TASK_CODE_PATTERN = r"^\d{2}\.T\d{2}$"
 PROGRAM_CODE_PATTERN = r"^\d{2}-CTr/TU$"
 PERIOD_PATTERN = r"^\d{4}(-Q[1-4]|-H[12]|-\d{4})?$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+DIMENSION_PATTERN = r"^[a-z][a-z0-9_]*$"
+#: A category as stored and as written in a long table: dimension=category (sex=nu).
+CATEGORY_PATTERN = r"^[a-z][a-z0-9_]*=[a-z0-9][a-z0-9_]*$"
 
 VALUE_TYPES = tuple(rules.VALUE_TYPES)
 DIRECTIONS = ("increase", "decrease", "range")
@@ -43,7 +46,7 @@ TARGET_KINDS = ("term_end", "milestone")
 TARGET_BASES = tuple(rules.BASES)
 SEVERITIES = vocabulary.SEVERITIES.values
 STATUSES = vocabulary.STATUSES.values
-VALUE_SOURCES = ("reported", "rollup", "mapped")
+VALUE_SOURCES = ("reported", "rollup", "mapped", "from_parts")
 TARGET_SOURCES = ("own", "city", "implicit")
 BASELINE_SOURCES = ("target_row", "baseline_year", "earliest_value", "running_total_start")
 COMPLETENESS_SCOPES = ("city", "district", "unit", "program")
@@ -170,6 +173,15 @@ _FIELDS: tuple[Field, ...] = (
        "Nguồn", "Source", required=True, width=40),
     _f("source_note", "string", "Caveats about the source.", "Ghi chú nguồn", "Source note", width=40),
     _f("note", "string", "Free text.", "Ghi chú", "Note", width=30),
+    # --- dimensions and categories (disaggregation) -------------------------
+    _f("dimension", "string", "What an indicator is broken down by (sex, area, age_group).",
+       "Chiều phân tổ", "Dimension", required=True, pattern=DIMENSION_PATTERN, width=10),
+    _f("category_code", "string", "A category of its dimension (nu, nong_thon, 18_30).",
+       "Mã nhóm", "Category code", required=True, pattern=r"^[a-z0-9][a-z0-9_]*$", width=10),
+    _f("category", "string", "The category a value is for, as dimension=category (sex=nu); empty = the total.",
+       "Phân tổ", "Category", pattern=CATEGORY_PATTERN, width=14),
+    _f("total_reported", "boolean", "Units report the total beside its categories (else the total is derived "
+       "from the categories).", "Báo cáo cả tổng số", "Total reported", required=True, width=8),
     # --- targets ----------------------------------------------------------
     _f("year", "integer", "Year the target applies to.", "Năm", "Year", required=True,
        minimum=1900, maximum=2100),
@@ -241,7 +253,8 @@ _FIELDS: tuple[Field, ...] = (
     _f("outcome", "string", "What became of the file.", "Kết quả", "Outcome", required=True, enum=OUTCOMES),
     # --- results ----------------------------------------------------------
     _f("value_source", "string", "reported = the unit's own figure; rollup = computed from its children; "
-       "mapped = carried from the units it took over (periods before it opened).",
+       "mapped = carried from the units it took over (periods before it opened); from_parts = a total the "
+       "unit did not send, derived from its categories by the indicator's own rule.",
        "Nguồn số liệu", "Value source", enum=VALUE_SOURCES),
     _f("units_on", "date", "The day whose units the row is about: the end of the period, or the last day of a "
        "unit abolished before it (the 2025 reorganisation); unit codes are reused after that day.",

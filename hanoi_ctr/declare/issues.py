@@ -113,7 +113,16 @@ CODES: dict[str, IssueCode] = {
                        "(extra: {value}); an unquoted decimal comma may have split a number in two."),
     "indicator-not-due": _c("row", "Chỉ tiêu '{value}' báo cáo {detail}; kỳ này chưa đến hạn báo cáo chỉ tiêu.",
                             "Indicator '{value}' is reported {detail}; it is not due in this period's report."),
+    "unknown-category": _c("row", "Phân tổ '{value}' không có trong danh mục của chỉ tiêu ({detail}).",
+                           "Category '{value}' is not one of the indicator's ({detail})."),
+    "disaggregation-mismatch": _c("row", "Tổng số ({value}) khác tổng các nhóm ({detail}); tổng số không được "
+                                  "nhận, các nhóm được giữ.", "The total ({value}) differs from the sum of its "
+                                  "categories ({detail}); the total is refused, the categories are kept."),
     # warnings: never block
+    "total-without-parts": _c("warning", "Có tổng số nhưng thiếu các nhóm {detail}; tổng số được dùng.",
+                              "A total without its categories {detail}; the total is used."),
+    "parts-without-total": _c("warning", "Có các nhóm nhưng không có tổng số: {detail}.",
+                              "Categories without their total: {detail}."),
     "late-submission": _c("warning", "Báo cáo gửi muộn: hạn {detail}.", "Late submission: deadline {detail}."),
     "outlier": _c("warning", "Giá trị {value} bất thường so với {detail}.",
                   "Value {value} is unusual compared with {detail}."),

@@ -107,10 +107,12 @@ _TABLES: tuple[Table, ...] = (
     ),
     Table(
         "targets", "catalog",
-        "Targets and baselines per indicator, unit (01 = the city) and year.",
-        ("term", "indicator_code", "unit_code", "year", "target_kind", "target_basis", "target_value", "target_min",
-         "target_max", "target_delta", "target_text", "baseline_value", "baseline_year", "source", "note"),
-        primary_key=("term", "indicator_code", "unit_code", "year"),
+        "Targets and baselines per indicator (or one of its categories: women's share), unit (01 = the city) "
+        "and year.",
+        ("term", "indicator_code", "category", "unit_code", "year", "target_kind", "target_basis", "target_value",
+         "target_min", "target_max", "target_delta", "target_text", "baseline_value", "baseline_year", "source",
+         "note"),
+        primary_key=("term", "indicator_code", "category", "unit_code", "year"),
         foreign_keys=(_fk("term,indicator_code", "indicators"), _fk("unit_code", "units")),
     ),
     Table(
@@ -134,9 +136,28 @@ _TABLES: tuple[Table, ...] = (
         primary_key=("marker",),
     ),
     Table(
+        "dimensions", "catalog", "What indicators may be broken down by: sex, area, age group.",
+        ("dimension", "name_vi", "name_en", "display_order", "source", "note"),
+        primary_key=("dimension",),
+    ),
+    Table(
+        "categories", "catalog", "The categories of each dimension, with their labels in both languages.",
+        ("dimension", "category_code", "name_vi", "name_en", "display_order", "source", "note"),
+        primary_key=("dimension", "category_code"),
+        foreign_keys=(_fk("dimension", "dimensions"),),
+    ),
+    Table(
+        "disaggregations", "catalog",
+        "Which indicators are reported by the categories of which dimension, and whether the total is "
+        "reported beside them.",
+        ("term", "indicator_code", "dimension", "total_reported", "source", "note"),
+        primary_key=("term", "indicator_code", "dimension"),
+        foreign_keys=(_fk("term,indicator_code", "indicators"), _fk("dimension", "dimensions")),
+    ),
+    Table(
         "indicator_values", "submission", "Indicator values accepted from submissions, with provenance.",
-        ("unit_code", "period", "indicator_code", "value", "numerator", "denominator", "no_data_marker",
-         "note", "submitted_at", "reported_by", *_PROVENANCE),
+        ("unit_code", "period", "indicator_code", "category", "value", "numerator", "denominator",
+         "no_data_marker", "note", "submitted_at", "reported_by", *_PROVENANCE),
         overrides={"sha256": {"required": True}},
     ),
     Table(
@@ -165,7 +186,7 @@ _TABLES: tuple[Table, ...] = (
     Table(
         "results", "output",
         "Rollup results: one row per period × unit × indicator, compared with its target.",
-        ("period", "unit_code", "indicator_code", "unit_level", "parent_code", "value_period", "value",
+        ("period", "unit_code", "indicator_code", "category", "unit_level", "parent_code", "value_period", "value",
          "numerator", "denominator", "value_source", "rollup_value", "n_expected", "n_reported", "coverage_rate",
          "partial",
          "n_periods_expected", "n_periods_reported", "previous_value", "change", "term_to_date", "target_basis",
@@ -173,17 +194,18 @@ _TABLES: tuple[Table, ...] = (
          "target_min", "target_max", "baseline_value", "baseline_period", "baseline_source", "milestone_value",
          "milestone_achievement", "milestone_met", "achievement", "progress", "expected_progress", "needed",
          "closed", "result_status", "projection", "projection_meets_target", "mapped_from", "units_on"),
-        primary_key=("period", "units_on", "unit_code", "indicator_code"),
+        primary_key=("period", "units_on", "unit_code", "indicator_code", "category"),
         overrides={"target_basis": _OPTIONAL},
     ),
     Table(
         "source_values", "output",
         "The values a rollup used, as sent: every unit's figure in the periods its results compare, with the "
         "file, sheet and row it came from and the value it replaced.",
-        ("period", "unit_code", "parent_code", "unit_level", "indicator_code", "value_period", "value", "numerator",
+        ("period", "unit_code", "parent_code", "unit_level", "indicator_code", "category", "value_period", "value",
+         "numerator",
          "denominator", "no_data_marker", "file_name", "sheet", "row", "submitted_at", "received_at", "sha256",
          "replaced_value", "replaced_file"),
-        primary_key=("period", "unit_code", "indicator_code", "value_period"),
+        primary_key=("period", "unit_code", "indicator_code", "category", "value_period"),
         overrides={"file_name": _OPTIONAL, "unit_level": _OPTIONAL,
                    "value_period": {"description": "Period the value was sent for."}},
     ),
@@ -191,10 +213,10 @@ _TABLES: tuple[Table, ...] = (
         "trend", "output",
         "Values of every unit × indicator for every period from the start of the term to the requested "
         "period (for sparklines and previous-period change).",
-        ("period", "unit_code", "indicator_code", "unit_level", "value", "numerator", "denominator",
+        ("period", "unit_code", "indicator_code", "category", "unit_level", "value", "numerator", "denominator",
          "value_source", "n_expected", "n_reported", "n_periods_expected", "n_periods_reported", "mapped_from",
          "units_on"),
-        primary_key=("period", "units_on", "unit_code", "indicator_code"),
+        primary_key=("period", "units_on", "unit_code", "indicator_code", "category"),
     ),
     Table(
         "completeness", "output",
@@ -367,6 +389,8 @@ _SHEETS: tuple[Table, ...] = (
 #: The tables of the rollup workbook's sheets (not exported as schemas).
 SHEETS: dict[str, Table] = {t.name: t for t in _SHEETS}
 CATALOG_TABLES: tuple[str, ...] = tuple(t.name for t in _TABLES if t.kind == "catalog")
+#: Catalog tables a catalog directory may leave out (read as empty): indicators by category.
+OPTIONAL_TABLES: tuple[str, ...] = ("dimensions", "categories", "disaggregations")
 
 #: Unit kind → level in the hierarchy.
 LEVEL_OF_KIND: dict[str, str] = {

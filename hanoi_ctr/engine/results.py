@@ -11,7 +11,7 @@ table (`results`, `trend`, `completeness`, `task_status`, `task_summary`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -22,6 +22,7 @@ from hanoi_ctr.catalog.targets import own_bounds
 from hanoi_ctr.declare.issues import Issue, issues_frame
 from hanoi_ctr.declare.schemas import polars_schema
 from hanoi_ctr.declare.tables import TABLES
+from hanoi_ctr.engine import categories
 from hanoi_ctr.engine.aggregate import (
     agencies_to_city,
     cells,
@@ -97,6 +98,27 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
     """
     period = period if isinstance(period, Period) else parse_period(period)
     settings = settings or Settings()
+    history = values if as_of is None else values.filter(pl.col("received_at") <= as_of)
+    split = categories.split(values, of_term(history, catalog, catalog.term_named(period)),
+                             catalog.for_period(period))
+    totals = _rollup(split.totals, catalog, period, ledger=ledger, task_progress=task_progress, settings=settings,
+                     as_of=as_of)
+    marked = {"results": categories.mark_from_parts(totals.results, split.from_parts, "value_period"),
+              "trend": categories.mark_from_parts(totals.trend, split.from_parts, "period")}
+    if split.catalog is None or split.parts.is_empty():
+        return replace(totals, **{name: _shape(frame, name) for name, frame in marked.items()})
+    parts = _rollup(split.parts, split.catalog, period, ledger=ledger, task_progress=None, settings=settings,
+                    as_of=as_of)
+    # Completeness, tasks and warnings are the totals' (each unit's report counts once).
+    joined = {name: _shape(pl.concat([frame, categories.category_columns(getattr(parts, name))],
+                                     how="diagonal_relaxed"), name) for name, frame in marked.items()}
+    sources = pl.concat([totals.sources, categories.category_columns(parts.sources)], how="diagonal_relaxed")
+    return replace(totals, sources=_shape(sources, "source_values"), **joined)
+
+
+def _rollup(values: pl.DataFrame, catalog: Catalog, period: Period, *, ledger: pl.DataFrame | None,
+            task_progress: pl.DataFrame | None, settings: Settings, as_of: datetime | None) -> Results:
+    """Roll the values of one catalog's indicators up (see `rollup`)."""
     whole, catalog = catalog, catalog.for_period(period)
     term = _term(catalog)
     history = values if as_of is None else values.filter(pl.col("received_at") <= as_of)
@@ -120,7 +142,7 @@ def rollup(values: pl.DataFrame, catalog: Catalog, period: Period | str, *,
     trend_rows = trend_rows.with_columns(units_on=units_on)
     for closed in _closed_within(catalog, period, settings.calendar):
         # Units abolished during the period are shown as they stood on their last day.
-        before = rollup(values, catalog, Period.quarter(closed.year, (closed.month - 1) // 3 + 1), ledger=ledger,
+        before = _rollup(values, catalog, Period.quarter(closed.year, (closed.month - 1) // 3 + 1), ledger=ledger,
                         task_progress=task_progress, settings=settings, as_of=as_of)
         gone = _closed_units(catalog, closed)
         results = pl.concat([results, _as_closed(before.results, gone, period, closed)], how="diagonal_relaxed")

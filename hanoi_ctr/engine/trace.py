@@ -18,7 +18,8 @@ from hanoi_ctr.intake.revisions import INDICATOR_KEY
 from hanoi_ctr.periods import Calendar, Period
 from hanoi_ctr.spans import first_of, window_ends, with_span
 
-_KEY = list(INDICATOR_KEY)
+#: In the engine a category is part of the indicator code it is rolled up under (engine.categories).
+_KEY = [k for k in INDICATOR_KEY if k != "category"]
 
 
 def used_spans(catalog: Catalog, schedule: pl.DataFrame, term_first: int) -> pl.DataFrame:

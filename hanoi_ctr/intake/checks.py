@@ -516,6 +516,91 @@ def ratio_consistent(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
                                    expected.round(3)))]
 
 
+@row_check("unknown-category", rows=("indicators",))
+def category_of_the_indicator(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A category is one the indicator is reported by (`sex=nu`, or as labelled: `Nữ`); empty or `Tổng` is the total."""
+    keys = ctx.catalog.category_keys().group_by("term", "indicator_code").agg(
+        _cats=pl.col("category").sort().str.join(", ")).rename({"term": "_term"})
+    f = f.join(keys, on=["_term", "indicator_code"], how="left")
+    none = ("chỉ tiêu không báo cáo theo phân tổ", "the indicator is not reported by category")
+    return [_flag(f, pl.col("_indicator_known") & ~pl.col("_category_ok"), "unknown-category", "category",
+                  detail=(pl.coalesce("_cats", pl.lit(none[0])), pl.coalesce("_cats", pl.lit(none[1]))))]
+
+
+def _category_groups(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Return the readable rows of disaggregated indicators, each with its group (file, unit, period,
+    indicator, dimension) and what the group holds: `_is_total`, `_n_parts` of `_n_cats`, `_has_total`,
+    the parts' sums `_sv`, `_sn`, `_sd` (null unless every part has one), `_missing` categories."""
+    keys = ctx.catalog.category_keys()
+    dims = keys.group_by("term", "indicator_code", "dimension").agg(
+        _n_cats=pl.len(), _total_reported=pl.col("total_reported").first(), _all=pl.col("category"))
+    dims = dims.rename({"term": "_term"})
+    f = f.with_columns(_file_has_categories=pl.col("_category").is_not_null().any().over("sha256"))
+    rows = f.filter(pl.col("_indicator_known") & pl.col("_category_ok") & pl.col("_unit_ok")
+                    & pl.col("_period").is_not_null() & pl.col("_marker").is_null())
+    rows = rows.with_columns(_is_total=pl.col("_category").is_null(),
+                             _dimension=pl.col("_category").str.split("=").list.first())
+    totals = rows.filter("_is_total").join(dims, on=["_term", "indicator_code"]).rename({"dimension": "_dim"})
+    parts = rows.filter(~pl.col("_is_total")).join(dims, left_on=["_term", "indicator_code", "_dimension"],
+                                                   right_on=["_term", "indicator_code", "dimension"])
+    parts = parts.with_columns(_dim="_dimension")
+    group = ["sha256", "unit_code", "_period", "indicator_code", "_dim"]
+    both = pl.concat([totals, parts], how="diagonal_relaxed").sort("row").unique(
+        [*group, "_category"], keep="first", maintain_order=True)
+    part = ~pl.col("_is_total")
+
+    def part_sum(column: str) -> pl.Expr:
+        return pl.when(pl.col(column).filter(part).null_count() == 0).then(pl.col(column).filter(part).sum())
+
+    facts = both.group_by(group).agg(
+        _n_parts=part.sum(), _has_total=pl.col("_is_total").any(), _sv=part_sum("_final"), _sn=part_sum("_num"),
+        _sd=part_sum("_den"), _seen=pl.col("_category").filter(part), _first_part=pl.col("row").filter(part).min())
+    return both.join(facts, on=group).with_columns(
+        _missing=pl.col("_all").list.set_difference("_seen").list.sort().list.join(", "))
+
+
+def _differs(total: pl.Expr, parts: pl.Expr, tolerance: pl.Expr | float) -> pl.Expr:
+    return (total.is_not_null() & parts.is_not_null() & ((total - parts).abs() > tolerance)).fill_null(False)
+
+
+@row_check("disaggregation-mismatch", rows=("indicators",))
+def parts_add_up_to_the_total(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A total sent with all its categories is what they add up to: counts add, ratios add their numerators
+    and denominators."""
+    g = _category_groups(f, ctx).filter(pl.col("_is_total") & (pl.col("_n_parts") == pl.col("_n_cats")))
+    tol = 0.5 * pl.lit(10.0).pow(-pl.col("decimals"))
+    say = lambda x: _shown(x.round(6))  # noqa: E731
+    return [
+        _flag(g, pl.col("_additive") & _differs(pl.col("_final"), pl.col("_sv"), tol), "disaggregation-mismatch",
+              "value", value=say(pl.col("_final")), detail=say(pl.col("_sv"))),
+        *[_flag(g, pl.col("_value_from_parts") & _differs(pl.col(own), pl.col(sums), 1e-6),
+                "disaggregation-mismatch", column, value=say(pl.col(own)), detail=say(pl.col(sums)))
+          for column, own, sums in (("numerator", "_num", "_sn"), ("denominator", "_den", "_sd"))],
+    ]
+
+
+@row_check("total-without-parts", "parts-without-total", rows=("indicators",))
+def totals_and_parts_together(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
+    """A total without all its categories, or categories without the total where one is reported beside them,
+    are accepted and said so (a total is derived from the categories only when all of them are there).
+
+    A file that sends no category at all (no category column, or a template's category rows left
+    empty) sends totals only, as before categories existed: its totals are not questioned."""
+    g = _category_groups(f, ctx)
+    incomplete = pl.col("_n_parts") < pl.col("_n_cats")
+    alone = ~pl.col("_is_total") & ~pl.col("_has_total") & (pl.col("row") == pl.col("_first_part"))
+    derived = ("tổng số được tính từ các nhóm", "the total is derived from them")
+    return [
+        _flag(g, pl.col("_is_total") & incomplete & pl.col("_file_has_categories"), "total-without-parts",
+              "category", detail=pl.col("_missing")),
+        _flag(g, alone & (incomplete | pl.col("_total_reported")), "parts-without-total", "category",
+              detail=(pl.when(incomplete).then(pl.format("thiếu {}, tổng số không được tính", "_missing"))
+                      .otherwise(pl.lit(derived[0])),
+                      pl.when(incomplete).then(pl.format("{} missing, no total is derived", "_missing"))
+                      .otherwise(pl.lit(derived[1])))),
+    ]
+
+
 def _duplicates(f: pl.DataFrame, key: tuple[str, ...], column: str) -> pl.DataFrame:
     """Flag every row with the same key in one file but the one kept: the first visible row, else the first.
 
@@ -524,7 +609,7 @@ def _duplicates(f: pl.DataFrame, key: tuple[str, ...], column: str) -> pl.DataFr
     hidden = pl.col("row_hidden").fill_null(False)
     f = f.sort(hidden, "row").with_columns(_kept=pl.col("row").first().over(key),
                                            _n=pl.int_range(pl.len()).over(key))
-    valid = pl.all_horizontal(pl.col(list(key)).is_not_null())
+    valid = pl.all_horizontal(pl.col([k for k in key if k != "_category"]).is_not_null())  # a total's is null
     return _flag(f, valid & (pl.col("_n") > 0), "duplicate-row", column, detail=(
         pl.format("{} trong cùng tệp", "_kept") + pl.when(hidden).then(
             pl.lit("; dòng này đang ẩn nên dòng đang hiện được giữ")).otherwise(pl.lit("")),
@@ -534,9 +619,9 @@ def _duplicates(f: pl.DataFrame, key: tuple[str, ...], column: str) -> pl.DataFr
 
 @row_check("duplicate-row", rows=("indicators",))
 def indicator_once_per_file(f: pl.DataFrame, ctx: Context) -> list[pl.DataFrame]:
-    """A file gives each unit × period × indicator once."""
-    return [_duplicates(f.filter(pl.col("_indicator_known")), ("sha256", "unit_code", "_period", "indicator_code"),
-                        "indicator_code")]
+    """A file gives each unit × period × indicator (× category) once."""
+    return [_duplicates(f.filter(pl.col("_indicator_known")), ("sha256", "unit_code", "_period", "indicator_code",
+                                                               "_category"), "indicator_code")]
 
 
 # --- task rows ------------------------------------------------------------------------------
@@ -604,7 +689,8 @@ def _accepted(f: pl.DataFrame, flags: pl.DataFrame, table: str):
     """Build the declared table from rows without errors and validate it once."""
     ok = f.filter(~pl.col("_rid").is_in(flags.filter(pl.col("code").is_in(ERROR_CODES))["_rid"].implode()))
     if table == "indicator_values":
-        ok = ok.with_columns(value="_final", numerator="_num", denominator="_den", no_data_marker="_marker")
+        ok = ok.with_columns(value="_final", numerator="_num", denominator="_den", no_data_marker="_marker",
+                             category="_category")
     else:
         ok = ok.with_columns(status="_status", completed_on="_done")
     ok = ok.with_columns(period="_period", submitted_at=_submitted_at(pl.col("submitted_at")))

@@ -18,8 +18,8 @@ from hanoi_ctr.declare.fields import FIELDS
 from hanoi_ctr.intake.normalize import fold
 
 #: Columns of a raw indicator frame and a raw task frame (all text).
-INDICATOR_RAW = ("unit_code", "unit_name", "period", "indicator_code", "value", "numerator", "denominator", "note",
-                 "submitted_at", "reported_by")
+INDICATOR_RAW = ("unit_code", "unit_name", "period", "indicator_code", "category", "value", "numerator",
+                 "denominator", "note", "submitted_at", "reported_by")
 TASK_RAW = ("unit_code", "unit_name", "period", "task_code", "status", "completed_on", "note", "submitted_at",
             "reported_by")
 INDICATOR_REQUIRED = ("unit_code", "period", "indicator_code", "value")
@@ -33,6 +33,7 @@ EXACT |= {fold("unit_name"): "unit_name", fold("Tên đơn vị"): "unit_name"}
 VARIANTS = {fold(k): v for k, v in {
     "Đơn vị": "unit_code", "Kỳ": "period", "Chỉ tiêu": "indicator_code", "Giá trị thực hiện": "value",
     "Nhiệm vụ": "task_code", "Ngày gửi": "submitted_at", "Tình trạng thực hiện": "status",
+    "Nhóm": "category", "Phân tổ theo": "category",
 }.items()}
 #: A variant beside the exact column it names is this column instead (None: a title, not read).
 _NAME_BESIDE_CODE = {"unit_code": "unit_name", "indicator_code": None, "task_code": None}

@@ -380,12 +380,14 @@ def _late(checked: Checked, names: dict[str, str], settings: Settings) -> list[I
 
 def _superseded(checked: Checked, current: pl.DataFrame, names: dict[str, str]) -> list[Issue]:
     """Warn at each accepted row that replaces a different value received earlier (before or in this run)."""
-    key = list(INDICATOR_KEY)
+    key = [k if k != "category" else "_category" for k in INDICATOR_KEY]  # a total's null category matches
+    current, values = (f.with_columns(_category=pl.col("category").fill_null(""))
+                       for f in (current, checked.values))
     earlier = pl.concat([current.select(*key, "received_at", "value", "no_data_marker"),
-                         checked.values.select(*key, "received_at", "value", "no_data_marker")])
+                         values.select(*key, "received_at", "value", "no_data_marker")])
     earlier = earlier.rename({"value": "old_value", "no_data_marker": "old_marker", "received_at": "old_at"})
     changed = (
-        checked.values.sort("received_at")
+        values.sort("received_at")
         .join_asof(earlier.sort("old_at"), left_on="received_at", right_on="old_at", by=key,
                    strategy="backward", allow_exact_matches=False, check_sortedness=False)
         .filter(pl.col("old_at").is_not_null())
@@ -396,7 +398,7 @@ def _superseded(checked: Checked, current: pl.DataFrame, names: dict[str, str]) 
         Issue("superseded", file=names.get(r["sha256"]), sheet=r["sheet"], row=r["row"],
               column="value", value=_show(r["value"], r["no_data_marker"]), sha256=r["sha256"],
               unit_code=r["unit_code"], period=r["period"],
-              detail=f"{r['indicator_code']}: {_show(r['old_value'], r['old_marker'])} → "
+              detail=f"{r['indicator_code']}{' ' + r['category'] if r['category'] else ''}: {_show(r['old_value'], r['old_marker'])} → "
                      f"{_show(r['value'], r['no_data_marker'])}")
         for r in changed.iter_rows(named=True)
     ]

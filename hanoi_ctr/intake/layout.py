@@ -49,6 +49,12 @@ INDICATOR_COLUMNS = (
     "note",
 )
 INDICATOR_INPUTS = ("value", "numerator", "denominator", "note")
+#: The column after the last one, on the templates of units that report an indicator by category: the
+#: category of the row (its label, locked), `Tổng số` for the total. Templates without such an indicator
+#: have no such column, and read as totals. A category's row left empty is not read (the total stands alone).
+CATEGORY_COLUMN = "category"
+#: What the category cell of a disaggregated indicator's total row says.
+TOTAL_LABEL = "Tổng số"
 
 #: Columns of the task sheet, in order.
 TASK_COLUMNS = ("task_code", "title_vi", "due_period", "status", "completed_on", "note")

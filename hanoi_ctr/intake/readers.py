@@ -377,12 +377,13 @@ def _read_template(raw: RawFile, sheets: dict[str, list[list[str]]], book: sandb
     header = {"unit_code": meta["unit_code"], "period": meta["period"],
               "submitted_at": _cell(reporter, layout.SUBMITTED_ON_COLUMN),
               "reported_by": _cell(reporter, layout.REPORTED_BY_COLUMN)}
-    _from_template_sheet(raw, records, layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS, "indicators", header,
-                         book)
+    _from_template_sheet(raw, records, layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS + (layout.CATEGORY_COLUMN,),
+                         "indicators", header, book)
     if layout.TASK_SHEET in sheets:
         _from_template_sheet(raw, sheets[layout.TASK_SHEET], layout.TASK_SHEET, layout.TASK_COLUMNS, "tasks",
                              header, book)
-    codes = ";".join(raw.indicators["indicator_code"].drop_nulls()) if raw.indicators is not None else ""
+    # Every row's code, a category's row left empty (and so not read) included.
+    codes = ";".join(code for row in records[layout.FIRST_DATA_ROW - 1:] if (code := _cell(row, 1)).strip())
     if codes != meta.get("indicator_codes", ""):
         raw.issue("template-mismatch", detail=("mã chỉ tiêu trong trang tính khác với biểu mẫu đã phát hành",
                                                "the indicator codes in the sheet differ from the issued template"))
@@ -428,13 +429,20 @@ def _from_template_sheet(raw: RawFile, records: list[list[str]], sheet: str, col
     rows = []
     for index in range(layout.FIRST_DATA_ROW - 1, len(records)):
         values = dict(zip(columns, records[index]))
-        if not any(v.strip() for v in values.values()):
+        if not any(v.strip() for v in values.values()) or _category_left_empty(values):
             continue
         row = index + 1
         rows.append({"sheet": sheet, "row": row, **values, **header,
                      **_row_facts(row, positions, cells, facts)})
     wanted = INDICATOR_RAW if kind == "indicators" else TASK_RAW
     setattr(raw, kind, _frame(rows, wanted))
+
+
+def _category_left_empty(values: dict[str, str]) -> bool:
+    """Tell whether a template row is a category's with nothing typed in: it is not sent."""
+    label = values.get(layout.CATEGORY_COLUMN, "").strip()
+    return bool(label) and label != layout.TOTAL_LABEL and not any(
+        values.get(c, "").strip() for c in layout.INDICATOR_INPUTS)
 
 
 def _cell(row: list[str], column: int) -> str:

@@ -14,13 +14,18 @@ from datetime import datetime
 
 import polars as pl
 
-INDICATOR_KEY = ("unit_code", "period", "indicator_code")
+INDICATOR_KEY = ("unit_code", "period", "indicator_code", "category")
 TASK_KEY = ("unit_code", "period", "task_code")
 
 
 def current(history: pl.DataFrame, key: tuple[str, ...] = INDICATOR_KEY, as_of: datetime | None = None
             ) -> pl.DataFrame:
-    """Return the rows in force: the latest received per key, ignoring rows received after `as_of`."""
+    """Return the rows in force: the latest received per key, ignoring rows received after `as_of`.
+
+    A key column the rows lack (the `category` of values archived before categories existed) is not
+    part of their key: each such row is a total.
+    """
+    key = tuple(k for k in key if k in history.columns)
     if as_of is not None:
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware")

@@ -189,13 +189,48 @@ def read_indicators(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     f = _settle_term(f, ctx.catalog.indicators.select("term", "indicator_code"), "indicator_code", ctx)
     indicators = rules.rule_columns(ctx.catalog.indicators).select(
         "indicator_code", "value_type", "unit_label", "frequency", "min_value", "max_value", "decimals",
-        "ratio_scale", "_value_from_parts", "_needs_denominator", "_whole", "_boolean", "_percent",
+        "ratio_scale", "_value_from_parts", "_needs_denominator", "_whole", "_boolean", "_percent", "_additive",
         _term="term", _indicator_known=pl.lit(True))
     assigned = _assigned_pairs(f, ctx).with_columns(_assigned=pl.lit(True))
     f = f.join(indicators, on=["_term", "indicator_code"], how="left").with_columns(
         _indicator_known=pl.col("_indicator_known").fill_null(False)).join(
         assigned, on=["_period", "unit_code", "indicator_code"], how="left")
-    return _read_values(f, ctx)
+    return _read_values(_read_categories(f, ctx), ctx)
+
+
+#: What offices write for a total in the category column (an empty cell is a total too).
+TOTAL_SPELLINGS = ("tổng", "tổng số", "tổng cộng", "cộng", "total", "tong", "tong so")
+
+
+def _read_categories(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Add `_category` (dimension=category, null for a total) and `_category_ok` (a total, or a category of
+    the indicator in the row's term, however it is spelled: `sex=nu`, `nu`, `Nữ`, `Giới tính: Nữ`)."""
+    typed = pl.col("category").str.to_lowercase().str.replace_all(r"\s*[=:]\s*", "=")
+    total = pl.col("category").is_null() | typed.is_in(list(TOTAL_SPELLINGS))
+    f = f.with_columns(_spelled=typed).join(category_spellings(ctx.catalog), on=["_term", "indicator_code",
+                                                                                 "_spelled"], how="left")
+    return f.with_columns(_category=pl.when(~total).then("_spelled_as"),
+                          _category_ok=total | pl.col("_spelled_as").is_not_null()).drop("_spelled", "_spelled_as")
+
+
+def category_spellings(catalog: Catalog) -> pl.DataFrame:
+    """Return (_term, indicator_code, _spelled, _spelled_as): each way of writing each category of each
+    indicator, lower case, read as dimension=category. A spelling two dimensions share is left out."""
+    dims = {d: (vi.lower(), (en or vi).lower()) for d, vi, en in
+            catalog.dimensions.select("dimension", "name_vi", "name_en").iter_rows()}
+    names = {(d, c): (vi.lower(), (en or vi).lower()) for d, c, vi, en in
+             catalog.categories.select("dimension", "category_code", "name_vi", "name_en").iter_rows()}
+    rows = []
+    for term, code, dim, key in catalog.category_keys().select("term", "indicator_code", "dimension",
+                                                               "category").iter_rows():
+        cat = key.split("=", 1)[1]
+        plain = {cat, *names[(dim, cat)]}
+        rows += [(term, code, spelled, key) for d in (dim, *dims[dim]) for spelled in (f"{d}={p}" for p in plain)]
+        rows += [(term, code, spelled, key) for spelled in plain]
+    schema = {"_term": pl.String, "indicator_code": pl.String, "_spelled": pl.String, "_spelled_as": pl.String}
+    table = pl.DataFrame(rows, schema=schema, orient="row").unique()
+    shared = pl.col("_spelled_as").n_unique().over("_term", "indicator_code", "_spelled") > 1
+    return table.filter(~shared)
 
 
 def _read_values(f: pl.DataFrame, ctx: Context) -> pl.DataFrame:

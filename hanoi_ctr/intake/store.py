@@ -80,7 +80,10 @@ class Store:
         paths = [d / f"{part}.parquet" for d in self._batch_dirs() if (d / f"{part}.parquet").is_file()]
         if not paths:
             return empty_frame(_PARTS[part])
-        return pl.read_parquet(paths)
+        # A batch written before a column was declared (values' `category`) reads it as null.
+        declared = empty_frame(_PARTS[part])
+        frames = [pl.read_parquet(p) for p in paths]
+        return pl.concat([declared, *frames], how="diagonal_relaxed").select(declared.columns)
 
     def received(self) -> pl.DataFrame:
         """Return the ledger as the batches wrote it: one row per file received, oldest first."""

@@ -22,7 +22,7 @@ templates without a round trip through a spreadsheet library.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -61,7 +61,9 @@ INDICATOR_LABELS = {  # column → (Vietnamese label, width)
     "indicator_code": ("Mã chỉ tiêu", 10), "name_vi": ("Tên chỉ tiêu", 50), "unit_label": ("Đơn vị tính", 14),
     "baseline": ("Giá trị cơ sở", 12), "target": ("Mục tiêu", 22), "value": ("Giá trị thực hiện", 14),
     "numerator": ("Tử số", 14), "denominator": ("Mẫu số", 14), "note": ("Ghi chú", 32),
+    "category": ("Phân tổ", 16),
 }
+
 TASK_LABELS = {
     "task_code": ("Mã nhiệm vụ", 11), "title_vi": ("Tên nhiệm vụ", 60), "due_period": ("Thời hạn", 16),
     "status": ("Tình trạng", 18), "completed_on": ("Ngày hoàn thành", 15), "note": ("Ghi chú", 32),
@@ -113,6 +115,16 @@ class IndicatorLine:
     whole: bool = False
     #: A yes/no answer.
     boolean: bool = False
+    #: The category the row is for (dimension=category), None for the total.
+    category: str | None = None
+    #: How the category cell reads: the category's label, `Tổng số` for the total of a disaggregated
+    #: indicator, None for an indicator not reported by category.
+    category_label: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Return what `Filled` keys the row by: its code, or code|category."""
+        return self.code if self.category is None else f"{self.code}|{self.category}"
 
 
 @dataclass(frozen=True)
@@ -144,7 +156,7 @@ class TemplateSpec:
         return {
             "template_version": L.TEMPLATE_VERSION, "unit_code": self.unit_code, "period": str(self.period),
             "catalog_version": self.catalog_version,
-            "indicator_codes": ";".join(i.code for i in self.indicators),
+            "indicator_codes": ";".join(i.code for i in self.indicators),  # once per row: a category's too
             "task_codes": ";".join(t.code for t in self.tasks),
         }
 
@@ -164,6 +176,8 @@ class _Lookups:
     city_baselines: dict[str, float]
     tasks: dict[str, list[dict[str, Any]]]
     markers: tuple[tuple[str, str], ...]
+    #: indicator code → (category, its label) in order, and whether the total is reported beside them.
+    categories: dict[str, tuple[list[tuple[str, str]], bool]]
 
 
 def _lookups(catalog: Catalog, period: Period, calendar: Calendar) -> _Lookups:
@@ -184,7 +198,30 @@ def _lookups(catalog: Catalog, period: Period, calendar: Calendar) -> _Lookups:
         due=due, indicators={r["indicator_code"]: r for r in indicators.iter_rows(named=True)},
         held=_held(catalog, due_pairs, units), city_baselines=_city_baselines(catalog), tasks=tasks,
         markers=tuple(catalog.markers.select("marker", "meaning_vi").iter_rows()),
+        categories=_categories(catalog),
     )
+
+
+def _categories(catalog: Catalog) -> dict[str, tuple[list[tuple[str, str]], bool]]:
+    """Return, per disaggregated indicator, its categories with their labels and whether a total is sent."""
+    labels = catalog.category_labels()
+    out: dict[str, tuple[list[tuple[str, str]], bool]] = {}
+    for r in catalog.category_keys().iter_rows(named=True):
+        cats, total = out.setdefault(r["indicator_code"], ([], False))
+        cats.append((r["category"], labels[r["category"]][0]))
+        out[r["indicator_code"]] = (cats, total or r["total_reported"])
+    return out
+
+
+def _lines(look: _Lookups, unit: str, code: str) -> list[IndicatorLine]:
+    """Return an indicator's rows: one, or the total (where reported) and one per category."""
+    line = _indicator_line(look, unit, code)
+    if code not in look.categories:
+        return [line]
+    cats, total = look.categories[code]
+    parts = [replace(line, name=f"{line.name} — {label}", category=key, category_label=label, target="",
+                     baseline=None, baseline_from_city=False) for key, label in cats]
+    return ([replace(line, category_label=L.TOTAL_LABEL)] if total else []) + parts
 
 
 def _held(catalog: Catalog, due: pl.DataFrame, units: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
@@ -239,7 +276,8 @@ def _spec(look: _Lookups, unit: str) -> TemplateSpec:
     return TemplateSpec(
         unit_code=unit, unit_name=look.unit_names[unit], period=look.period, window=look.window,
         term_start=look.term_start, catalog_version=look.catalog_version,
-        indicators=tuple(_indicator_line(look, unit, c) for c in codes), tasks=tasks, markers=look.markers,
+        indicators=tuple(line for c in codes for line in _lines(look, unit, c)), tasks=tasks,
+        markers=look.markers,
     )
 
 
@@ -247,7 +285,8 @@ def _spec(look: _Lookups, unit: str) -> TemplateSpec:
 class Filled:
     """What a reporting officer typed into a template's input cells.
 
-    `indicators` maps an indicator code to its typed cells (`value`,
+    `indicators` maps an indicator code (code|category for a category's row, see
+    `IndicatorLine.key`) to its typed cells (`value`,
     `numerator`, `denominator`, `note`), `tasks` a task code to `status`,
     `completed_on` and `note`. A number is written as a number cell, a
     string as text (so "90,5" or "-" stay what was typed), a date as a date
@@ -358,7 +397,7 @@ def _check_filled(spec: TemplateSpec, filled: Filled) -> None:
     """Refuse filled cells for codes or columns the template does not have."""
     for given, listed, inputs in ((filled.indicators, spec.indicators, L.INDICATOR_INPUTS),
                                   (filled.tasks, spec.tasks, L.TASK_INPUTS)):
-        unknown = sorted(set(given) - {line.code for line in listed})
+        unknown = sorted(set(given) - {getattr(line, "key", line.code) for line in listed})
         columns = sorted({c for cells in given.values() for c in cells} - set(inputs))
         if unknown or columns:
             raise ValueError(f"filled cells outside the template of {spec.unit_code} {spec.period}: "
@@ -523,10 +562,14 @@ def _status_validation() -> dict[str, Any]:
 def _indicator_sheet(spec: TemplateSpec, filled: Filled) -> Sheet:
     """Build the indicator sheet: header rows, reporter inputs, one validated row per indicator."""
     b = SheetBuilder(L.INDICATOR_SHEET)
-    _header_rows(b, spec, L.INDICATOR_COLUMNS, INDICATOR_LABELS)
+    by_category = any(line.category_label for line in spec.indicators)
+    columns = L.INDICATOR_COLUMNS + ((L.CATEGORY_COLUMN,) if by_category else ())
+    _header_rows(b, spec, columns, INDICATOR_LABELS)
     _reporter_row(b, spec, filled)
     for row, line in enumerate(spec.indicators, start=L.FIRST_DATA_ROW - 1):
-        _indicator_row(b, row, line, filled.indicators.get(line.code, {}))
+        _indicator_row(b, row, line, filled.indicators.get(line.key, {}))
+        if by_category:
+            b.put(row, len(L.INDICATOR_COLUMNS), line.category_label, _WRAPPED)
     return b.build()
 
 

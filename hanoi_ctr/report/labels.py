@@ -66,6 +66,9 @@ _PHRASES: dict[str, dict[str, Any]] = {
         "unit_code": "Mã", "unit": "Đơn vị",
         "yes": "Đạt", "no": "Không đạt", "overdue": "Quá hạn", "not_reported": "Chưa báo cáo",
         "illustrative": "* Chỉ tiêu minh họa: không có trong danh mục chỉ tiêu công bố của chương trình.",
+        "share_of_total": "{share} tổng số", "share_of_base": "{share} mẫu số của tổng số",
+        "categories_note": ("Dòng “–” dưới một chỉ tiêu: số liệu theo nhóm (phân tổ), với tỷ trọng trong tổng số; "
+                            "mục tiêu và đánh giá chỉ có khi nhóm có mục tiêu riêng."),
         "illustrative_task": "* Nhiệm vụ minh họa: không có trong các nguồn công bố về chương trình.",
         "partial_note": "Ô tô màu cam nhạt: số báo cáo bao phủ chưa đủ số phải báo cáo (số tổng hợp chưa đủ).",
         "tracked": ("{stated}Danh mục theo dõi {held} chỉ tiêu ({sourced} có nguồn công bố, {illustrative} minh họa)"
@@ -152,6 +155,9 @@ _PHRASES: dict[str, dict[str, Any]] = {
         "unit_code": "Code", "unit": "Unit",
         "yes": "Yes", "no": "No", "overdue": "Overdue", "not_reported": "Not reported",
         "illustrative": "* Illustrative indicator: not in the program's published indicator list.",
+        "share_of_total": "{share} of the total", "share_of_base": "{share} of the total's denominator",
+        "categories_note": ("Rows marked “–” under an indicator: its figures by category, with their share of the "
+                            "total; a target and a status only where the category has a target of its own."),
         "illustrative_task": "* Illustrative task: not in the published sources on the program.",
         "partial_note": "Light orange cells: the reports covered are fewer than those expected (a partial rollup).",
         "tracked": ("{stated}The catalog tracks {held} indicators ({sourced} sourced, {illustrative} illustrative)"

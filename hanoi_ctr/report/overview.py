@@ -97,7 +97,8 @@ def status_counts(inputs: ReportInputs) -> dict[str, dict[str, int]]:
     Every indicator of the program is counted, those without a city row as `no_data`, so that the
     counts add up to the indicators on the program's sheet.
     """
-    city = inputs.results.results.filter(pl.col("unit_code") == inputs.catalog.city).select(
+    city = inputs.results.results.filter(pl.col("unit_code") == inputs.catalog.city,
+                                         pl.col("category").is_null()).select(
         "indicator_code", "result_status")
     rows = inputs.catalog.indicators.select("indicator_code", "program_code").join(
         city, on="indicator_code", how="left").with_columns(pl.col("result_status").fill_null("no_data"))

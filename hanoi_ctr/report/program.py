@@ -84,6 +84,8 @@ def program_sheet(inputs: ReportInputs, text: dict, program: dict, include_wards
     b.row = last + 2
     if (indicators["source"] == "illustrative").any():
         b.line(text["illustrative"], NOTE)
+    if indicators.join(inputs.catalog.disaggregations, on="indicator_code", how="semi").height:
+        b.line(text["categories_note"], NOTE)
     b.line(text["partial_note"], NOTE)
     b.row += 1
     legend(b, text, inputs.settings, 2, 12, span_width(13) - span_width(2))
@@ -127,8 +129,9 @@ def _indicator_table(b: SheetBuilder, inputs: ReportInputs, text: dict, indicato
     city = inputs.catalog.city
     results = inputs.results.results.filter(pl.col("unit_code") == city)
     mine = pl.col("indicator_code").is_in(indicators["indicator_code"].implode())
-    by_code = {r["indicator_code"]: r for r in results.filter(mine).iter_rows(named=True)}
+    by_code = {(r["indicator_code"], r["category"]): r for r in results.filter(mine).iter_rows(named=True)}
     trend = _trend_of(inputs, city, mine)
+    categories = _categories_of(inputs, lang)
     top = b.row
     labels = headers("sheet_indicators", lang)
     b.height(top, 58)  # headers wrap onto up to four lines
@@ -139,22 +142,51 @@ def _indicator_table(b: SheetBuilder, inputs: ReportInputs, text: dict, indicato
     spark_col = len(labels) - 1
     set_widths(b, "sheet_indicators")
     widths = [f.width or 8 for f in SHEETS["sheet_indicators"].fields]
-    for i, ind in enumerate(indicators.iter_rows(named=True), start=top + 1):
-        res = by_code.get(ind["indicator_code"], {})
+    i = top
+    for ind in indicators.iter_rows(named=True):
+        code = ind["indicator_code"]
+        total = by_code.get((code, None), {})
         name = indicator_name(ind, lang) + (" *" if ind["source"] == "illustrative" else "")
-        for col, value in _indicator_row(b, i, ind, res, text, name, compounds.get(ind["indicator_code"], False)):
-            b.fit(i, value, widths[col])
-        _sparkline(b, i, spark_col, ind, trend.get(ind["indicator_code"], []))
-    return top, top + indicators.height
+        # The total's row, then one row per category beneath it (indicators reported by category).
+        for category, res, row_name in [(None, total, name), *(
+                (c, by_code.get((code, c), {}), _category_name(text, label, by_code.get((code, c), {}), total, ind))
+                for c, label in categories.get(code, []))]:
+            i += 1
+            for col, value in _indicator_row(b, i, ind, res, text, row_name, compounds.get(code, False)):
+                b.fit(i, value, widths[col])
+            _sparkline(b, i, spark_col, ind, trend.get((code, category), []))
+    return top, i
 
 
-def _trend_of(inputs: ReportInputs, city: str, mine: pl.Expr) -> dict[str, list[tuple[str, float | None]]]:
-    """Return each indicator's own trend periods at the city level, in order."""
+def _categories_of(inputs: ReportInputs, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Return each disaggregated indicator's categories in order, with their labels in the workbook's language."""
+    labels = inputs.catalog.category_labels()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for code, category in inputs.catalog.category_keys().select("indicator_code", "category").iter_rows():
+        out.setdefault(code, []).append((category, labels[category][1 if lang == "en" else 0]))
+    return out
+
+
+def _category_name(text: dict, label: str, res: dict, total: dict, ind: dict) -> str:
+    """Return a category's row name: its label and its share of the total (of the total's denominator for a
+    ratio: the weight the category has in it)."""
+    additive = rules.UNIT_RULES[ind["agg_units"]].additive
+    part, whole = (("value", "value") if additive else ("denominator", "denominator"))
+    if res.get(part) is None or not total.get(whole):
+        return f"– {label}"
+    share = f"{res[part] / total[whole]:.1%}"
+    share = share.replace(".", ",") if text["lang"] == "vi" else share
+    return f"– {label} ({text['share_of_total' if additive else 'share_of_base'].format(share=share)})"
+
+
+def _trend_of(inputs: ReportInputs, city: str, mine: pl.Expr
+              ) -> dict[tuple[str, str | None], list[tuple[str, float | None]]]:
+    """Return each indicator's (and each of its categories') own trend periods at the city level, in order."""
     rows = inputs.results.trend.filter(pl.col("unit_code") == city, mine).select(
-        "indicator_code", "period", "value")
-    out: dict[str, list[tuple[str, float | None]]] = {}
-    for code, period, value in rows.iter_rows():
-        out.setdefault(code, []).append((period, value))
+        "indicator_code", "category", "period", "value")
+    out: dict[tuple[str, str | None], list[tuple[str, float | None]]] = {}
+    for code, category, period, value in rows.iter_rows():
+        out.setdefault((code, category), []).append((period, value))
     return {code: sorted(series, key=lambda p: parse_period(p[0]).sort_key) for code, series in out.items()}
 
 
@@ -232,7 +264,8 @@ def _matrix(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.Da
     Units are rows and indicators columns (headed by their codes, named in the table above), so that
     the matrix prints within the width of the indicator table.
     """
-    mine = inputs.results.results.filter(pl.col("indicator_code").is_in(indicators["indicator_code"].implode()))
+    mine = inputs.results.results.filter(pl.col("indicator_code").is_in(indicators["indicator_code"].implode()),
+                                         pl.col("category").is_null())
     days = sorted(set(mine.filter(pl.col("unit_level").is_in(["district", "ward"]))["units_on"]))
     for day in days:  # one matrix per set of units: before and after a reorganisation within the period
         _matrix_on(b, inputs, text, indicators, mine.filter(pl.col("units_on") == day), day, include_wards,

@@ -56,7 +56,8 @@ def units_sheet(inputs: ReportInputs, text: dict) -> Sheet:
     period = str(inputs.results.period)
     b = list_sheet(text, "units", period)
     comp = inputs.results.completeness.filter(pl.col("scope") == "unit")
-    status = inputs.results.results.group_by("unit_code", "units_on", "result_status").len()
+    status = inputs.results.results.filter(pl.col("category").is_null()).group_by(
+        "unit_code", "units_on", "result_status").len()
     counts: dict[tuple[str, date], dict[str, int]] = {}
     for r in status.iter_rows(named=True):
         counts.setdefault((r["unit_code"], r["units_on"]), {})[r["result_status"]] = r["len"]

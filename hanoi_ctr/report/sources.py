@@ -47,7 +47,7 @@ def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
     b = list_sheet(text, "sources", period)
     order = dict(inputs.units().select("unit_code", "display_order").iter_rows())
     indicators = {r["indicator_code"]: r for r in inputs.catalog.indicators.iter_rows(named=True)}
-    sources = inputs.results.sources.with_columns(
+    sources = inputs.results.sources.filter(pl.col("category").is_null()).with_columns(
         _o=pl.col("unit_code").replace_strict(order, default=10**6, return_dtype=pl.Int64)).sort(
         "indicator_code", "_o", "unit_code", "value_period")
     labels = headers("sheet_sources", lang) + ([text["approved_col"]] if inputs.review is not None else [])

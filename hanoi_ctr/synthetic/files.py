@@ -157,6 +157,14 @@ class _Writer:
         self.codes = tuple(c for c in codes if format != "template" or c not in _KEY_CODES)
         self.rules = {r["indicator_code"]: r for r in rules.rule_columns(catalog.indicators).iter_rows(named=True)}
         self.units = set(catalog.units["unit_code"])
+        # Indicators reported by category in the long tables: counts, and ratios from their parts.
+        # (A code may name another indicator in another term: the rules are those of the term that breaks it down.)
+        self.categories: dict[str, list[str]] = {}
+        self.category_rules: dict[tuple[str, str], dict] = {}
+        for term, code, category in catalog.category_keys().select("term", "indicator_code", "category").iter_rows():
+            self.categories.setdefault(code, []).append(category)
+            found = rules.rule_columns(catalog.for_term(term).indicators.filter(pl.col("indicator_code") == code))
+            self.category_rules[(term, code)] = found.row(0, named=True)
         order = {c: (r["display_order"], c) for c, r in self.rules.items()}
         self.cells: dict[tuple[str, str, int], list[dict]] = {}
         for cell in synthetic.cells.iter_rows(named=True):
@@ -199,6 +207,54 @@ class _Writer:
                 self._mess_up(row, rule, r)
             rows.append(row)
         return rows
+
+    def _by_category(self, rows: list[_Row]) -> list[_Row]:
+        """Return the rows with, after each total of an indicator reported by category, one row per category:
+        the total split at random so that the categories add up to it (a count's values, a ratio's numerators
+        and denominators). Where one cannot be split, the rows are returned as they are (totals only)."""
+        out = []
+        for row in rows:
+            out.append(row)
+            code = row.truth and row.truth["indicator_code"]
+            if code not in self.categories or row.truth["no_data_marker"]:
+                continue
+            parts = self._split(row.truth, rng(self.s.seed, "categories", row.truth["unit_code"],
+                                               row.truth["period"], code))
+            if parts is None:
+                return rows
+            kept = {c: v for c, v in row.cells.items() if c not in ("value", "numerator", "denominator", "note")}
+            for category, cells in zip(self.categories[code], parts):
+                # A count's value as a whole number; a ratio's parts only (its value is computed from them).
+                typed = {c: (int(v) if v is not None and (c != "value" or cells["numerator"] is None) else None)
+                         for c, v in cells.items()}
+                out.append(_Row(kept | typed | {"category": category, "note": None}, row.sub,
+                                row.truth | cells | {"category": category, "note": None}))
+        return out
+
+    def _spoiled_by_category(self, rows: list[_Row]) -> bool:
+        """Tell whether a spoiled row is of an indicator reported by category: its file then sends totals only,
+        lest the spoiled total be said to lack its categories besides its own problem."""
+        return any(row.code and row.cells["indicator_code"] in self.categories for row in rows)
+
+    def _split(self, truth: dict, r: random.Random) -> list[dict] | None:
+        """Return a total's two categories: a count's value, or a ratio's numerator and denominator."""
+        rule = self.category_rules.get((self.catalog.term_for(parse_period(truth["period"])), truth["indicator_code"]))
+        if rule is None:
+            return None
+        if rule["_additive"] and rule["_whole"] and truth["value"] is not None:
+            total = int(truth["value"])
+            first = round(total * r.uniform(0.3, 0.7))
+            return [{"value": float(v), "numerator": None, "denominator": None} for v in (first, total - first)]
+        num, den = truth["numerator"], truth["denominator"]
+        if not rule["_value_from_parts"] or num is None or den is None or den < 2:
+            return None
+        b = min(max(1, round(den * r.uniform(0.3, 0.7))), int(den) - 1)
+        a = min(b, round(num * b / den))
+        if num - a > den - b or a < 0:
+            return None
+        scale = rule["ratio_scale"]
+        return [{"value": scale * x / y, "numerator": float(x), "denominator": float(y)}
+                for x, y in ((a, b), (num - a, den - b))]
 
     def _spoil(self, code: str, cell: dict, rule: dict, r: random.Random) -> dict[str, Any]:
         """Return the cells that make a row raise exactly `code`."""
@@ -270,6 +326,10 @@ class _Writer:
                           "reported_by": row.sub["reported_by"]}
             if isinstance(row.cells["submitted_at"], str):
                 row.messy = (row.messy or []) + [("submitted_at", "date-as-text")]
+        if kind == "indicators" and not self._spoiled_by_category(rows):
+            rows = self._by_category(rows)
+        if kind == "indicators" and any("category" in row.cells for row in rows):
+            header = (*_LONG[:3], "category", *_LONG[3:])
         path = self.out / f"{stem}.{self.format}"
         path.parent.mkdir(parents=True, exist_ok=True)
         sheet = None if self.format == "csv" else _SHEET
@@ -303,7 +363,11 @@ class _Writer:
             self.specs[period] = template_specs(self.catalog, period, units, calendar)
         spec = self.specs[period][sub["unit_code"]]
         r = rng(self.s.seed, "file", stem, "template")
-        rows = {row.cells["indicator_code"]: row for row in self._indicator_rows(sub, r)}
+        sent = self._indicator_rows(sub, r)
+        if not self._spoiled_by_category(sent):
+            sent = self._by_category(sent)  # the category rows filled in beneath their totals
+        rows = {row.cells["indicator_code"] + (f"|{row.cells['category']}" if row.cells.get("category") else ""): row
+                for row in sent}
         tasks = {t["task_code"]: self._task_row(t, sub, "template")
                  for t in self.tasks.get((sub["unit_code"], period, sub["version"]), [])}
         sent = self._day(sub["submitted_on"], r)
@@ -317,7 +381,8 @@ class _Writer:
         path = self.out / f"{stem}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
         write_template(spec, path, filled)
-        ordered = [rows[line.code] for line in spec.indicators]
+        # A category's row not filled in (its file has a spoiled row) is left empty, and an empty row is not read.
+        ordered = [rows.get(line.key) for line in spec.indicators]
         self._record(path, L.INDICATOR_SHEET, ordered, "indicators", first_row=L.FIRST_DATA_ROW)
         self._record(path, L.TASK_SHEET, [tasks[t.code] for t in spec.tasks], "tasks",
                      first_row=L.FIRST_DATA_ROW)
@@ -325,10 +390,12 @@ class _Writer:
 
     # --- bookkeeping ---------------------------------------------------------------
 
-    def _record(self, path: Path, sheet: str | None, rows: list[_Row], kind: str, first_row: int) -> None:
-        """Note the rows' truth and labels, and the late warnings the file must raise."""
+    def _record(self, path: Path, sheet: str | None, rows: list[_Row | None], kind: str, first_row: int) -> None:
+        """Note the rows' truth and labels, and the late warnings the file must raise (None: a row not sent)."""
         sha, name = self._sha(path), path.name
         for number, row in enumerate(rows, start=first_row):
+            if row is None:
+                continue
             where = {"file": name, "sheet": sheet, "row": number}
             if row.code:
                 self.expected.append(where | {"column": BAD_CODES[row.code], "code": row.code})

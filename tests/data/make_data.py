@@ -21,6 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "submissions"
 HEADER = "unit_code,period,indicator_code,value,numerator,denominator,note,submitted_at"
+CATEGORY_HEADER = "unit_code,period,indicator_code,category,value,numerator,denominator,note,submitted_at"
 TASK_HEADER = "unit_code,period,task_code,status,completed_on,note,submitted_at"
 ON_TIME = "2024-10-02"
 
@@ -59,6 +60,38 @@ CSV_SCENARIOS: dict[str, tuple[list[str], list[tuple[str, int | None, str | None
                                                      [("numerator-exceeds-denominator", 2, "numerator")]),
     "submission-ratio-inconsistent.csv": ([HEADER, f"00277,2024-Q3,01.07,50,45,50,,{ON_TIME}"],
                                           [("ratio-inconsistent", 2, "value")]),
+    "submission-categories.csv": ([
+        CATEGORY_HEADER,
+        f"003,2024-Q3,01.06,,12,,,,{ON_TIME}",
+        f"003,2024-Q3,01.06,Nữ,5,,,,{ON_TIME}",
+        f"003,2024-Q3,01.06,nam,7,,,,{ON_TIME}",
+        "003,2024-Q4,01.02,,,70,100,,2025-01-02",
+        "003,2024-Q4,01.02,sex=nam,,40,50,,2025-01-02",
+        "003,2024-Q4,01.02,Giới tính: Nữ,,30,50,,2025-01-02",
+    ], []),
+    "submission-unknown-category.csv": ([CATEGORY_HEADER, f"003,2024-Q3,01.06,trẻ em,5,,,,{ON_TIME}"],
+                                        [("unknown-category", 2, "category")]),
+    "submission-disaggregation-mismatch.csv": ([
+        CATEGORY_HEADER,
+        f"003,2024-Q3,01.06,Tổng số,12,,,,{ON_TIME}",
+        f"003,2024-Q3,01.06,Nữ,5,,,,{ON_TIME}",
+        f"003,2024-Q3,01.06,Nam,6,,,,{ON_TIME}",
+        "003,2024-Q4,01.02,,,75,100,,2025-01-02",
+        "003,2024-Q4,01.02,sex=nam,,40,50,,2025-01-02",
+        "003,2024-Q4,01.02,sex=nu,,30,49,,2025-01-02",
+    ], [("disaggregation-mismatch", 2, "value"), ("disaggregation-mismatch", 5, "numerator"),
+        ("disaggregation-mismatch", 5, "denominator")]),
+    "submission-total-without-parts.csv": ([
+        CATEGORY_HEADER,
+        f"003,2024-Q3,01.06,,12,,,,{ON_TIME}",
+        f"003,2024-Q3,01.06,Nữ,5,,,,{ON_TIME}",
+        f"004,2024-Q3,01.06,,9,,,,{ON_TIME}",
+    ], [("total-without-parts", 2, "category"), ("total-without-parts", 4, "category")]),
+    "submission-parts-without-total.csv": ([
+        CATEGORY_HEADER,
+        f"003,2024-Q3,01.06,nữ,5,,,,{ON_TIME}",
+        f"003,2024-Q3,01.06,nam,7,,,,{ON_TIME}",
+    ], [("parts-without-total", 2, "category")]),
     "submission-duplicate-row.csv": ([HEADER, f"SO-LDTBXH,2024-Q3,08.01,90,,,,{ON_TIME}",
                                       f"SO-LDTBXH,Q3/2024,08.01,91,,,,{ON_TIME}"],
                                      [("duplicate-row", 3, "indicator_code")]),

@@ -73,7 +73,7 @@ def write_reminder(missing: pl.DataFrame, settings: Settings, period: Period) ->
 
 def _inputs() -> tuple[Catalog, Settings]:
     settings = Settings.from_env()
-    return load_catalog(settings.catalog_dir), settings
+    return load_catalog(settings.catalog_dir, cache=settings.cache_dir), settings
 
 
 def _rollup(period: Period, catalog: Catalog, settings: Settings, lang: str | None, parts: int,

@@ -22,9 +22,17 @@ from hanoi_ctr.version import __version__
 if TYPE_CHECKING:
     import polars as pl
 
+    from hanoi_ctr.catalog import Catalog
     from hanoi_ctr.intake.ingest import Batch
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def _catalog(settings: Settings) -> "Catalog":
+    """Load the configured catalog; one that passed before is read back from the cache, not checked again."""
+    from hanoi_ctr.catalog import load_catalog
+
+    return load_catalog(settings.catalog_dir, cache=settings.cache_dir)
 
 
 def _catalog_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -69,7 +77,6 @@ def _print_issues(issues: "pl.DataFrame", lang: str, as_json: bool) -> None:
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.ingest import list_submissions, validate
 
     missing = [p for p in args.files if not Path(p).exists()]
@@ -78,7 +85,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     files = [f for p in map(Path, args.files) for f in (list_submissions(p) if p.is_dir() else [p])]
     if not files:
         raise ConfigError(f"no submission files in {', '.join(args.files)}: nothing to check")
-    batch = validate(files, load_catalog(settings.catalog_dir), settings, period=args.period)
+    batch = validate(files, _catalog(settings), settings, period=args.period)
     if batch.ledger.is_empty() and not batch.has_errors:  # only hidden or lock files: each skipped
         raise ConfigError(f"no submission files in {', '.join(args.files)}: nothing to check "
                           f"({len(files)} skipped: {', '.join(sorted(printable(f.name) for f in files))})")
@@ -87,7 +94,6 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.ingest import ingest, list_submissions
 
     inbox = Path(args.inbox) if args.inbox else settings.inbox
@@ -96,7 +102,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.archive:
         settings = settings.replace(archive_dir=Path(args.archive))
     files = list_submissions(inbox)
-    batch = ingest(files, load_catalog(settings.catalog_dir), settings, period=args.period,
+    batch = ingest(files, _catalog(settings), settings, period=args.period,
                    progress=_progress_bar() if sys.stderr.isatty() else None)
     lang = args.lang or settings.lang
     if args.json:
@@ -163,10 +169,9 @@ def _print_rejected(batch: "Batch", lang: str) -> None:
 
 
 def _template(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.templates import make_templates
 
-    catalog = load_catalog(settings.catalog_dir)
+    catalog = _catalog(settings)
     try:
         paths = make_templates(catalog, args.period, Path(args.out), units=args.unit or None,
                                calendar=settings.calendar)
@@ -180,7 +185,6 @@ def _template(args: argparse.Namespace, settings: Settings) -> int:
 
 def _rollup(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr import pipeline
-    from hanoi_ctr.catalog import load_catalog
 
     if args.inbox:
         settings = settings.replace(inbox_dir=Path(args.inbox))
@@ -188,7 +192,7 @@ def _rollup(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.replace(output_dir=Path(args.out))
     if args.archive:
         settings = settings.replace(archive_dir=Path(args.archive))
-    catalog = load_catalog(settings.catalog_dir)
+    catalog = _catalog(settings)
     period = pipeline.resolve_period(args.period, args.kind, catalog, settings)
     if args.inbox:
         batch = pipeline.ingest_files(pipeline.inbox_files(settings), catalog, settings)

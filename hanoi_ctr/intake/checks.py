@@ -336,11 +336,12 @@ def _reporters(ctx: Context) -> pl.DataFrame:
     a = ctx.catalog.assignments
     city = ctx.catalog.city
     out = []
-    for term, code in a.select("term", "indicator_code").unique().sort("term", "indicator_code").iter_rows():
-        rows = a.filter(pl.col("term") == term, pl.col("indicator_code") == code)
-        levels = [LEVELS.label(v) for v in rows["level"].drop_nulls().to_list()]
-        levels_en = [LEVELS.label(v, "en") for v in rows["level"].drop_nulls().to_list()]
-        units = rows["unit_code"].drop_nulls().to_list()
+    # One pass over the assignments, each indicator's rows in their catalog order.
+    grouped = a.group_by("term", "indicator_code", maintain_order=True).agg(
+        pl.col("level").drop_nulls(), pl.col("unit_code").drop_nulls()).sort("term", "indicator_code")
+    for term, code, level_values, units in grouped.iter_rows():
+        levels = [LEVELS.label(v) for v in level_values]
+        levels_en = [LEVELS.label(v, "en") for v in level_values]
         as_city = [u for u in units if u in ctx.catalog.agencies]
         vi = ", ".join(levels + units) + (f" (hoặc gửi dưới mã {city} của Thành phố)" if as_city else "")
         en = ", ".join(levels_en + units) + (f" (or sent as the city, {city})" if as_city else "")

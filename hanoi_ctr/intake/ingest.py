@@ -291,12 +291,22 @@ def receipt_order(raws: list[RawFile]) -> list[RawFile]:
     that `_v10` comes after `_v9`), so that a revision sent in the same run as
     the file it revises supersedes it.
     """
-    def key(raw: RawFile) -> tuple[date, list[tuple[int, int | str]]]:
-        frames = [f.select("submitted_at") for f in (raw.indicators, raw.tasks) if f is not None]
-        sent = pl.concat(frames).select(parse_date(text("submitted_at")).max()).item() if frames else None
-        return (sent or date.min, natural(raw.path.name))
+    sent = _latest_submission_dates(raws)
+    keys = [(sent.get(i) or date.min, natural(raw.path.name)) for i, raw in enumerate(raws)]
+    return [raws[i] for i in sorted(range(len(raws)), key=keys.__getitem__)]
 
-    return sorted(raws, key=key)
+
+def _latest_submission_dates(raws: list[RawFile]) -> dict[int, date | None]:
+    """Return, by position in `raws`, the latest submission date a file's rows give (one query for all)."""
+    parts = [(i, f["submitted_at"]) for i, raw in enumerate(raws) for f in (raw.indicators, raw.tasks)
+             if f is not None]
+    if not parts:
+        return {}
+    rows = pl.DataFrame({"submitted_at": pl.concat([column.cast(pl.String) for _, column in parts]),
+                         "_file": [i for i, column in parts for _ in range(column.len())]},
+                        schema={"submitted_at": pl.String, "_file": pl.Int64})
+    latest = rows.group_by("_file").agg(parse_date(text("submitted_at")).max().alias("sent"))
+    return dict(latest.iter_rows())
 
 
 def natural(name: str) -> list[tuple[int, int | str]]:

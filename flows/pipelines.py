@@ -3,6 +3,8 @@
 Task granularity follows what was measured: a Prefect task run costs ~3-5 ms
 locally and ~90 ms on Dask, so tasks are coarse — one ingest task per group
 of districts (`pipeline.partition`), one rollup, one write — never one per file.
+A run whose outputs were made from the same archive, catalog, settings and
+as-of (`pipeline.unchanged`) keeps them and says so, without rolling up.
 Only the I/O tasks (ingest, write) retry, and only on I/O errors (`OSError`). The period's outputs are written
 under a file lock held by the library (`hanoi_ctr.locks`), which also guards
 runs started outside Prefect; no server-side concurrency limit is needed.
@@ -51,6 +53,12 @@ def compute(catalog: Catalog, settings: Settings, period: Period, as_of: str | N
     return pipeline.compute(catalog, settings, period, pipeline.parse_as_of(as_of))
 
 
+@task(name="find-unchanged")
+def find_unchanged(catalog: Catalog, settings: Settings, period: Period, as_of: str | None,
+                   lang: str | None) -> pipeline.Outputs | None:
+    return pipeline.unchanged(catalog, settings, period, pipeline.parse_as_of(as_of), lang)
+
+
 @task(name="write-outputs", **IO_RETRIES)
 def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: str | None) -> pipeline.Outputs:
     return pipeline.write_outputs(results, catalog, settings, lang)
@@ -83,7 +91,11 @@ def _rollup(period: Period, catalog: Catalog, settings: Settings, lang: str | No
         groups = pipeline.partition(pipeline.inbox_files(settings), parts, catalog)
         batches = [f.result() for f in ingest_files.map(groups, unmapped(catalog), unmapped(settings),
                                                         unmapped(None))]
-    outputs = write_outputs(compute(catalog, settings, period, as_of), catalog, settings, lang)
+    outputs = find_unchanged(catalog, settings, period, as_of, lang)
+    if outputs is None:
+        outputs = write_outputs(compute(catalog, settings, period, as_of), catalog, settings, lang)
+    else:
+        print(f"Outputs of {period} unchanged (same archive, catalog, settings and as-of): kept as they were")
     _publish(outputs, batches)
     return str(outputs.workbook)
 

@@ -197,8 +197,14 @@ def _rollup(args: argparse.Namespace, settings: Settings) -> int:
     if args.inbox:
         batch = pipeline.ingest_files(pipeline.inbox_files(settings), catalog, settings)
         print(f"{batch.ledger.height} file(s) ingested", file=sys.stderr)
-    outputs = pipeline.write_outputs(pipeline.compute(catalog, settings, period, pipeline.parse_as_of(args.as_of)),
-                                     catalog, settings, args.lang, args.wards)
+    as_of = pipeline.parse_as_of(args.as_of)
+    outputs = pipeline.unchanged(catalog, settings, period, as_of, args.lang, args.wards)
+    if outputs is not None:
+        print(f"outputs of {period} unchanged: made from this archive, catalog, settings and as-of; kept",
+              file=sys.stderr)
+    else:
+        outputs = pipeline.write_outputs(pipeline.compute(catalog, settings, period, as_of), catalog, settings,
+                                         args.lang, args.wards)
     print(outputs.workbook)
     print(f"{outputs.results}\n{outputs.issues}", file=sys.stderr)
     return EXIT_OK

@@ -120,18 +120,12 @@ def _indicator_table(b: SheetBuilder, inputs: ReportInputs, text: dict, indicato
                      ) -> tuple[int, int]:
     """Write the header and one row per indicator at the city level; return (header row, last row)."""
     lang = text["lang"]
-    city = inputs.catalog.city
-    results = inputs.results.results.filter(pl.col("unit_code") == city)
-    mine = pl.col("indicator_code").is_in(indicators["indicator_code"].implode())
-    by_code = {r["indicator_code"]: r for r in results.filter(mine).iter_rows(named=True)}
-    trend = _trend_of(inputs, city, mine)
+    by_code, trend, compounds = _city(inputs)
     top = b.row
     labels = headers("sheet_indicators", lang)
     b.height(top, 58)  # headers wrap onto up to four lines
     for c, label in enumerate(labels):
         b.put(top, c, label, HEADER)
-    compounds = dict(rules.rule_columns(inputs.catalog.indicators).select(
-        "indicator_code", "_compounds").iter_rows())
     spark_col = len(labels) - 1
     set_widths(b, "sheet_indicators")
     widths = [f.width or 8 for f in SHEETS["sheet_indicators"].fields]
@@ -144,10 +138,23 @@ def _indicator_table(b: SheetBuilder, inputs: ReportInputs, text: dict, indicato
     return top, top + indicators.height
 
 
-def _trend_of(inputs: ReportInputs, city: str, mine: pl.Expr) -> dict[str, list[tuple[str, float | None]]]:
+def _city(inputs: ReportInputs) -> tuple[dict[str, dict], dict[str, list[tuple[str, float | None]]],
+                                         dict[str, bool]]:
+    """Return the city's result and trend by indicator, and which indicators compound: once per workbook."""
+    cache = inputs.__dict__
+    if "_city" not in cache:
+        city = inputs.catalog.city
+        results = inputs.results.results.filter(pl.col("unit_code") == city)
+        by_code = {r["indicator_code"]: r for r in results.iter_rows(named=True)}
+        compounds = dict(rules.rule_columns(inputs.catalog.indicators).select(
+            "indicator_code", "_compounds").iter_rows())
+        cache["_city"] = (by_code, _trend_of(inputs, city), compounds)
+    return cache["_city"]
+
+
+def _trend_of(inputs: ReportInputs, city: str) -> dict[str, list[tuple[str, float | None]]]:
     """Return each indicator's own trend periods at the city level, in order."""
-    rows = inputs.results.trend.filter(pl.col("unit_code") == city, mine).select(
-        "indicator_code", "period", "value")
+    rows = inputs.results.trend.filter(pl.col("unit_code") == city).select("indicator_code", "period", "value")
     out: dict[str, list[tuple[str, float | None]]] = {}
     for code, period, value in rows.iter_rows():
         out.setdefault(code, []).append((period, value))

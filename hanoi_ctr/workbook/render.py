@@ -61,6 +61,7 @@ def render(spec: WorkbookSpec, path: Path | str) -> Path:
     import xlsxwriter
     import xlsxwriter.exceptions
 
+    _keep_sparkline_styles()
     path = Path(path)
     with atomic_path(path) as tmp:
         workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
@@ -76,6 +77,29 @@ def render(spec: WorkbookSpec, path: Path | str) -> Path:
         except xlsxwriter.exceptions.FileCreateError as exc:  # the OSError beneath: the disk, not the spec
             raise exc.args[0] from None
     return path
+
+
+def _keep_sparkline_styles() -> None:
+    """Make xlsxwriter build its table of sparkline styles once, not once per sparkline.
+
+    `add_sparkline` builds all 36 styles (252 theme colours) to pick one, ~3 ms a sparkline; the
+    table never changes and is only read, so each style is built once and copied for each call:
+    the same colours, the same bytes.
+    """
+    import xlsxwriter.worksheet as xw
+
+    build = getattr(xw, "_get_sparkline_style", None)
+    if build is None or getattr(build, "kept", False):
+        return
+    styles: dict[int, dict] = {}
+
+    def kept(style_id: int) -> dict:
+        if style_id not in styles:
+            styles[style_id] = build(style_id)
+        return dict(styles[style_id])
+
+    kept.kept = True  # type: ignore[attr-defined]
+    xw._get_sparkline_style = kept
 
 
 def _render_sheet(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> None:

@@ -213,6 +213,11 @@ class SheetBuilder:
         """Place a value in a cell."""
         self.cells.append(Cell(row, col, value, cell_style))
 
+    def put_row(self, row: int, values: Sequence[tuple[CellValue, Style | None]], first_col: int = 0) -> None:
+        """Place (value, style) pairs in consecutive cells of a row, from `first_col` on."""
+        self.cells.extend(Cell(row, col, value, cell_style)
+                          for col, (value, cell_style) in enumerate(values, start=first_col))
+
     def line(self, value: CellValue, cell_style: Style | None = None, span: int = 1, skip: int = 1) -> int:
         """Write a line of text at the current row (merged over `span` columns); return its row."""
         row = self.row

@@ -252,13 +252,17 @@ def _has_header(records: list[list[str]]) -> bool:
 
 #: The sheets read from a template (a workbook holding the first is one); other workbooks' visible sheets.
 _TEMPLATE_SHEETS = (layout.META_SHEET, layout.INDICATOR_SHEET, layout.TASK_SHEET)
+#: Where in a template's sheets the cells whose storage matters are (`_cells`): the child tells only those.
+_TEMPLATE_POSITIONS = {layout.META_SHEET: [], **{sheet: [i for i, name in enumerate(columns) if name in _FACT_COLUMNS]
+                                                 for sheet, columns in ((layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS),
+                                                                        (layout.TASK_SHEET, layout.TASK_COLUMNS))}}
 
 
 def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
     limits = sheetxml.Limits(settings.max_uncompressed_bytes, settings.max_cells)
     try:
         with sandbox.Workbook(data, limits, settings.max_parse_memory_bytes, settings.max_parse_seconds,
-                              template=_TEMPLATE_SHEETS) as book:
+                              template=_TEMPLATE_SHEETS, positions=_TEMPLATE_POSITIONS) as book:
             if book.refused:
                 raw.issue(book.refused.code, detail=book.refused.detail)
                 return
@@ -500,4 +504,6 @@ def _frame(sheet: str | None, body: list[int], data: dict[str, list], wanted: tu
     """Return the raw frame of the body rows: sheet, row, the wanted columns' text and the CELL_FACTS."""
     schema = {"sheet": pl.String, "row": pl.Int64} | {c: pl.String for c in wanted} | CELL_FACTS
     columns = {"sheet": [sheet] * len(body), "row": [i + 1 for i in body], **data, **facts}
-    return pl.DataFrame({c: columns.get(c, [None] * len(body)) for c in schema}, schema=schema)
+    # Rows of tuples: polars reads them in one pass (a dict of lists is built column by column in Python).
+    rows = list(zip(*(columns.get(c, [None] * len(body)) for c in schema)))
+    return pl.DataFrame(rows, schema=schema, orient="row")

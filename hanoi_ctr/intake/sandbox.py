@@ -93,22 +93,24 @@ class Workbook:
     """
 
     def __init__(self, data: bytes, limits: sheetxml.Limits, memory: int, seconds: float,
-                 template: tuple[str, ...] | None = None) -> None:
+                 template: tuple[str, ...] | None = None, positions: dict[str, list[int]] | None = None) -> None:
         self._memory, self._deadline = memory, time.monotonic() + seconds
         try:
             self._child: _Child | None = _POOL.take(memory)
         except OSError as exc:  # no child process can be started here: every workbook says why
             raise ParseFailed("parser", f"the parser process cannot start ({exc.strerror or exc})") from None
         # With `template`, the child reads everything a reader takes in the same round trip (`read`).
-        op = {"op": "open"} if template is None else {"op": "read", "template": list(template)}
+        # `positions`: per sheet, the positions in the parsed rows whose cells' storage will be asked about.
+        op = {"op": "open"} if template is None else {"op": "read", "template": list(template),
+                                                       "positions": positions or {}}
         opened = self._ask(op | {"limits": [limits.uncompressed_bytes, limits.cells]}, data)
         self.refused = sheetxml.Refused(opened["refused"][0], _detail(opened["refused"][1])) if "refused" in opened \
             else None
         self.sheets = tuple(Sheet(*s) for s in opened.get("sheets", []))
         self._rows = self._parsed(opened.get("rows", []))
-        self._stored = {name: ((lo, hi), {(row, column): sheetxml.Cell(kind, pad) for row, column, kind, pad in cells})
-                        for name, ((lo, hi), cells) in ((n, (c["columns"], c["cells"]))
-                                                        for n, c in opened.get("cells", {}).items())}
+        self._stored = {name: (frozenset(told["columns"]), {(row, column): sheetxml.Cell(kind, pad)
+                                                            for row, column, kind, pad in told["cells"]})
+                        for name, told in opened.get("cells", {}).items()}
 
     def sheet(self, name: str) -> Sheet | None:
         """Return the sheet of a name, or None."""
@@ -137,8 +139,8 @@ class Workbook:
             return {}
         wanted = set(columns)
         if name in self._stored:
-            (lo, hi), stored = self._stored[name]
-            if lo <= min(wanted) and max(wanted) <= hi:
+            covered, stored = self._stored[name]
+            if wanted <= covered:
                 return {key: cell for key, cell in stored.items() if key[1] in wanted}
         found = self._ask({"op": "cells", "sheet": name, "columns": sorted(wanted)})["cells"]
         return {(row, column): sheetxml.Cell(kind, pad) for row, column, kind, pad in found}

@@ -338,8 +338,12 @@ def whole(cmd: list[str], env: dict, log: Path) -> tuple[float, float, float]:
 
 
 def measure_whole(name: str, catalog: Path, inbox: Path, period: str, runs: int, scratch: Path,
-                  pandas: bool = True) -> dict:
-    """Time the commands of a workload as whole processes, `runs` times in turn; return the lists."""
+                  pandas: bool = True, before: Path | None = None) -> dict:
+    """Time the commands of a workload as whole processes, `runs` times in turn; return the lists.
+
+    `before`: a checkout of other code (e.g. the commit before a change) whose rollup, re-run and
+    validate are timed in the same turns, for a before/after comparison under the same load.
+    """
     cli = Path(sys.executable).parent / "hanoi-ctr"
     base = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_LOGGING_LEVEL": "WARNING"}
     env = base | {"HANOI_CTR_CATALOG_DIR": str(catalog), "HANOI_CTR_CACHE_DIR": str(scratch / f"{name}-cache")}
@@ -372,9 +376,16 @@ def measure_whole(name: str, catalog: Path, inbox: Path, period: str, runs: int,
             add("pandas", whole([sys.executable, HERE / "pandas_rollup.py", "--inbox", inbox, "--catalog", catalog,
                                  "--out", work / "pandas.xlsx"], env, logs / f"pandas-{i}.txt"))
         add("validate", whole([cli, "validate", small], small_env, logs / f"validate-{i}.txt"))
+        if before is not None:
+            old = {"PYTHONPATH": str(before)}
+            add("before_rollup", whole(rollup(work / "before"), env | old, logs / f"before-rollup-{i}.txt"))
+            add("before_rerun", whole(rollup(work / "before"), env | old, logs / f"before-rerun-{i}.txt"))
+            add("before_validate", whole([cli, "validate", small], small_env | old,
+                                         logs / f"before-validate-{i}.txt"))
         shutil.rmtree(work, ignore_errors=True)
         print(f"  {name} run {i + 1}/{runs}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in found.items()
-                                                          if "_" not in k and k != "first"), flush=True)
+                                                          if not k.endswith(("_cpu", "_rss")) and k != "first"),
+              flush=True)
     rerun_log = (logs / f"rerun-{runs - 1}.txt").read_text(errors="replace")
     return {"name": name, "period": period, "runs": runs, "files": len(list(inbox.rglob("*.xlsx"))),
             "cells": cells, "found": found, "kept": "unchanged" in rerun_log}
@@ -403,7 +414,18 @@ def whole_table(results: list[dict]) -> str:
         ratios.append(f"| {r['name']} | {ratio('rollup', 'floor')} (CPU {ratio('rollup', 'floor', '_cpu')}) "
                       f"| {ratio('pandas', 'rollup')} (CPU {ratio('pandas', 'rollup', '_cpu')}) "
                       f"| {ratio('rerun', 'rollup')}{kept} | {f(m, 'validate')} | {f(m, 'rollup_rss', ' MB', 0)} |")
-    return "\n".join(lines) + "\n\n" + "\n".join(ratios) + "\n"
+    out = "\n".join(lines) + "\n\n" + "\n".join(ratios) + "\n"
+    compared = [r for r in results if "before_rollup" in r["found"]]
+    if compared:
+        rows = ["| workload | case | before | after | after ÷ before |", "|---|---|---|---|---|"]
+        for r in compared:
+            m = {k: statistics.median(v) for k, v in r["found"].items()}
+            for case in ("rollup", "rerun", "validate"):
+                was = f"before_{case}"
+                rows.append(f"| {r['name']} | {case} | {f(m, was)} (CPU {f(m, was + '_cpu', '')}) "
+                            f"| {f(m, case)} (CPU {f(m, case + '_cpu', '')}) | {m[case] / m[was]:.2f} |")
+        out += "\nBefore and after, in the same turns:\n\n" + "\n".join(rows) + "\n"
+    return out
 
 
 def _median(found: dict, key: str) -> float | None:
@@ -488,6 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "hanoi-ctr-bench")
     parser.add_argument("--profile", action="store_true", help="write pyinstrument profiles of the library runs")
     parser.add_argument("--inline", action="store_true", help="run the cases in this process (no flow)")
+    parser.add_argument("--before", type=Path, help="a checkout of other code to time CITY's commands with too")
     args = parser.parse_args(argv)
     global INLINE
     INLINE = args.inline
@@ -505,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         catalog = scaled_catalog(args.cache / "catalog")
     whole_plan = []
     if args.quick:
-        plan = [("quick", templates(catalog, [W1_QUARTER], args.cache, QUICK_UNITS), W1_QUARTER, 1)]
+        plan = [("quick", catalog, templates(catalog, [W1_QUARTER], args.cache, QUICK_UNITS), W1_QUARTER, 1)]
     else:
         plan = []
         if "city" in only:
@@ -513,14 +536,15 @@ def main(argv: list[str] | None = None) -> int:
                                args.runs, True))
         if "national" in only:
             national = national_catalog(args.cache / "national", catalog)
-            whole_plan.append(("NATIONAL", national, templates(national, [W1_QUARTER], args.cache, format="xlsx"),
-                               1, False))
+            national_inbox = templates(national, [W1_QUARTER], args.cache, format="xlsx")
+            whole_plan.append(("NATIONAL", national, national_inbox, 1, False))
+            plan.append(("NATIONAL", national, national_inbox, W1_QUARTER, 1))  # its steps, for the plan on paper
         if "w1" in only:
-            plan.append(("W1", templates(catalog, [W1_QUARTER], args.cache), W1_QUARTER, args.runs))
+            plan.append(("W1", catalog, templates(catalog, [W1_QUARTER], args.cache), W1_QUARTER, args.runs))
         if "w2" in only:
-            plan.append(("W2", templates(catalog, W2_QUARTERS, args.cache), "2021-2025", args.w2_runs))
+            plan.append(("W2", catalog, templates(catalog, W2_QUARTERS, args.cache), "2021-2025", args.w2_runs))
         if "w2bad" in only:
-            plan.append(("W2-bad", templates(catalog, W2_QUARTERS, args.cache, bad=1 / 3), "2021-2025",
+            plan.append(("W2-bad", catalog, templates(catalog, W2_QUARTERS, args.cache, bad=1 / 3), "2021-2025",
                          args.w2_runs))
     with_flow = not args.no_flow and not args.inline and (args.flow or not args.quick)
     scratch = Path(tempfile.mkdtemp(prefix="bench-", dir=args.cache))
@@ -529,11 +553,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name, cat, inbox, runs, pandas in whole_plan:
             print(f"{name}: {len(list(inbox.rglob('*.xlsx')))} files, whole processes, {runs} run(s)", flush=True)
-            whole_results.append(measure_whole(name, cat, inbox, W1_QUARTER, runs, scratch, pandas))
-        for name, inbox, period, runs in plan:
+            whole_results.append(measure_whole(name, cat, inbox, W1_QUARTER, runs, scratch, pandas,
+                                               args.before if name == "CITY" else None))
+        for name, cat, inbox, period, runs in plan:
             print(f"{name}: {len(list(inbox.rglob('*.xlsx')))} files, period {period}, {runs} run(s)", flush=True)
             profile = args.cache / f"profile-{name}.txt" if args.profile else None
-            results.append(measure(name, catalog, inbox, period, runs, scratch, server, profile))
+            flow = server if name != "NATIONAL" else None
+            results.append(measure(name, cat, inbox, period, runs, scratch, flow, profile))
             if profile:
                 print(f"  profile of the first cold library run: {profile}")
     finally:

@@ -24,10 +24,18 @@ from hanoi_ctr.version import __version__
 if TYPE_CHECKING:
     import polars as pl
 
+    from hanoi_ctr.catalog import Catalog
     from hanoi_ctr.intake.ingest import Batch
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_USAGE = 0, 1, 2
 EXIT_REFUSED = EXIT_DATA_ERRORS
+
+
+def _catalog(settings: Settings) -> "Catalog":
+    """Load the configured catalog; one that passed before is read back from the cache, not checked again."""
+    from hanoi_ctr.catalog import load_catalog
+
+    return load_catalog(settings.catalog_dir, cache=settings.cache_dir)
 
 
 def _catalog_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -72,7 +80,6 @@ def _print_issues(issues: "pl.DataFrame", lang: str, as_json: bool) -> None:
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.ingest import list_submissions, validate
 
     missing = [p for p in args.files if not Path(p).exists()]
@@ -84,7 +91,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     if args.feedback:  # a folder that cannot be made is said before any work is done
         with writing(f"the feedback files in {args.feedback}", "--feedback"):
             Path(args.feedback).mkdir(parents=True, exist_ok=True)
-    batch = validate(files, load_catalog(settings.catalog_dir), settings, period=args.period)
+    batch = validate(files, _catalog(settings), settings, period=args.period)
     if batch.ledger.is_empty() and not batch.has_errors:  # only hidden or lock files: each skipped
         raise ConfigError(f"no submission files in {', '.join(args.files)}: nothing to check "
                           f"({len(files)} skipped: {', '.join(sorted(printable(f.name) for f in files))})")
@@ -114,7 +121,6 @@ def _write_feedback(batch: "Batch", files: list[Path], directory: Path, lang: st
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.ingest import ingest, list_submissions
 
     inbox = Path(args.inbox) if args.inbox else settings.inbox
@@ -123,7 +129,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.archive:
         settings = settings.replace(archive_dir=Path(args.archive))
     files = list_submissions(inbox)
-    batch = ingest(files, load_catalog(settings.catalog_dir), settings, period=args.period,
+    batch = ingest(files, _catalog(settings), settings, period=args.period,
                    progress=_progress_bar() if sys.stderr.isatty() else None)
     lang = args.lang or settings.lang
     if args.json:
@@ -203,10 +209,9 @@ def _print_held(batch: "Batch", lang: str) -> None:
 
 
 def _template(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.templates import make_templates
 
-    catalog = load_catalog(settings.catalog_dir)
+    catalog = _catalog(settings)
     try:
         paths = make_templates(catalog, args.period, Path(args.out), units=args.unit or None,
                                calendar=settings.calendar)
@@ -220,7 +225,6 @@ def _template(args: argparse.Namespace, settings: Settings) -> int:
 
 def _rollup(args: argparse.Namespace, settings: Settings) -> int:
     from hanoi_ctr import pipeline
-    from hanoi_ctr.catalog import load_catalog
 
     if args.inbox:
         settings = settings.replace(inbox_dir=Path(args.inbox))
@@ -228,13 +232,19 @@ def _rollup(args: argparse.Namespace, settings: Settings) -> int:
         settings = settings.replace(output_dir=Path(args.out))
     if args.archive:
         settings = settings.replace(archive_dir=Path(args.archive))
-    catalog = load_catalog(settings.catalog_dir)
+    catalog = _catalog(settings)
     period = pipeline.resolve_period(args.period, args.kind, catalog, settings)
     if args.inbox:
         batch = pipeline.ingest_files(pipeline.inbox_files(settings), catalog, settings)
         print(f"{batch.ledger.height} file(s) ingested", file=sys.stderr)
-    outputs = pipeline.write_outputs(pipeline.compute(catalog, settings, period, pipeline.parse_as_of(args.as_of)),
-                                     catalog, settings, args.lang, args.wards)
+    as_of = pipeline.parse_as_of(args.as_of)
+    outputs = pipeline.unchanged(catalog, settings, period, as_of, args.lang, args.wards)
+    if outputs is not None:
+        print(f"outputs of {period} unchanged: made from this archive, catalog, settings and as-of; kept",
+              file=sys.stderr)
+    else:
+        outputs = pipeline.write_outputs(pipeline.compute(catalog, settings, period, as_of), catalog, settings,
+                                         args.lang, args.wards)
     print(outputs.workbook)
     print(f"{outputs.results}\n{outputs.issues}", file=sys.stderr)
     return EXIT_OK
@@ -263,10 +273,10 @@ def _with_archive(args: argparse.Namespace, settings: Settings) -> Settings:
 def _review_list(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.review import awaiting, hanoi
 
-    settings, catalog = _with_archive(args, settings), load_catalog(settings.catalog_dir)
+    settings = _with_archive(args, settings)
+    catalog = _catalog(settings)
     reviewer = args.reviewer or catalog.city
     found = awaiting(catalog, settings, reviewer, args.period, every_state=args.all)
     if args.json:
@@ -287,10 +297,10 @@ def _review_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _review_act(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.review import awaiting, decide
 
-    settings, catalog = _with_archive(args, settings), load_catalog(settings.catalog_dir)
+    settings = _with_archive(args, settings)
+    catalog = _catalog(settings)
     units = list(args.unit or [])
     if args.awaiting:
         units += awaiting(catalog, settings, args.reviewer, args.period)["unit_code"].to_list()
@@ -313,10 +323,10 @@ def _review_act(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _lock_exception(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.lock_exceptions import grant
 
-    settings, catalog = _with_archive(args, settings), load_catalog(settings.catalog_dir)
+    settings = _with_archive(args, settings)
+    catalog = _catalog(settings)
     decision = grant(catalog, settings, args.unit, args.period, until=args.until, reason=args.reason,
                      by=args.by)
     print(printable(decision.describe()))
@@ -324,10 +334,10 @@ def _lock_exception(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _lock_status(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.catalog import load_catalog
     from hanoi_ctr.intake.lock_exceptions import lock_status
 
-    settings, catalog = _with_archive(args, settings), load_catalog(settings.catalog_dir)
+    settings = _with_archive(args, settings)
+    catalog = _catalog(settings)
     for line in lock_status(catalog, settings, args.period).describe():
         print(printable(line))
     return EXIT_OK

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 from typing import Callable, Literal
 from zoneinfo import ZoneInfo
 
@@ -323,6 +323,19 @@ def parse_period(text: str | int | float) -> Period:
     ...     print(exc)  # doctest: +ELLIPSIS
     'Q5/2024' is not a reporting period (quarter number 5 is not 1-4); accepted forms: 2024-Q3, ...
     """
+    try:
+        return _parsed(type(text), text)
+    except TypeError:  # not hashable: not a period either, said as usual
+        return _parse(text)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(kind: type, text: str | int | float) -> Period:
+    """Return `_parse(text)`, kept: a report reads the same few spellings thousands of times."""
+    return _parse(text)
+
+
+def _parse(text: str | int | float) -> Period:
     if _is_int(text) or (isinstance(text, float) and math.isfinite(text) and text.is_integer()):
         return _wrap(text, lambda: Period.of_year(int(text)))
     if not isinstance(text, str):
@@ -370,6 +383,11 @@ def window(period: Period, calendar: Calendar = "calendar") -> tuple[date, date]
     >>> window(parse_period("2024-H2"))
     (datetime.date(2024, 7, 1), datetime.date(2024, 12, 31))
     """
+    return _window(period, calendar)
+
+
+@lru_cache(maxsize=4096)
+def _window(period: Period, calendar: Calendar) -> tuple[date, date]:
     _check_calendar(calendar)
     first, last = period.first_quarter, period.last_quarter
     return (_quarter_window(first.year, first.index, calendar)[0],

@@ -11,7 +11,11 @@ Outputs of a period are written under its lock, so two runs for the same
 period cannot interleave their files: the second waits, then overwrites
 with a complete, consistent set. Each file is replaced by a rename, so a
 run killed while writing leaves every output as it was or as it is now; the
-next run for the period removes the temporaries it left.
+next run for the period removes the temporaries it left. Beside them,
+`made-from-<period>.json` records what they were made from
+(`report.provenance`): `unchanged` finds outputs made from the same
+archive, catalog, settings, as-of and language, and a run that finds them
+keeps them as they are instead of rolling up again.
 
 A rollup uses every value accepted, or with `approved_only` only what the
 city approved (`intake.review`); a draft for the city's approval is the
@@ -52,6 +56,7 @@ from hanoi_ctr.periods import (
     parse_period,
     period_containing,
 )
+from hanoi_ctr.report import provenance
 from hanoi_ctr.report.build import write_workbook
 from hanoi_ctr.report.files import files_of_period
 from hanoi_ctr.settings import Settings
@@ -69,6 +74,8 @@ class Outputs:
     issue_counts: dict[str, int] = field(default_factory=dict)
     #: Every Parquet file written beside the workbook, by name (results, values, trend, …).
     tables: dict[str, Path] = field(default_factory=dict)
+    #: The outputs were made from the same inputs before and kept as they were (`unchanged`).
+    kept: bool = False
 
 
 def resolve_period(period: Period | str | None, kind: str, catalog: Catalog, settings: Settings,
@@ -186,7 +193,10 @@ def compute(catalog: Catalog, settings: Settings, period: Period | str, as_of: d
         archive = settings.archive
         raise ConfigError(f"archive {archive} holds no submissions: ingest an inbox first "
                           f"(hanoi-ctr ingest INBOX --archive {archive}) or pass --inbox")
-    return _rolled_up(store, catalog, settings, period, as_of)
+    # Read before the values: a batch committed meanwhile makes the next run roll up again.
+    state = provenance.archive_state(store)
+    results = _rolled_up(store, catalog, settings, period, as_of)
+    return dataclasses.replace(results, inputs=(("archive", state), ("as_of", as_of)))
 
 
 def _rolled_up(store: Store, catalog: Catalog, settings: Settings, period: Period | str,
@@ -232,24 +242,57 @@ def write_outputs(results: Results, catalog: Catalog, settings: Settings, lang: 
     frames = {name: getattr(results, attr) for name, attr in PARQUET.items()}
     for name in ("results", "trend"):
         frames[name] = rounded(frames[name], catalog.for_period(results.period).indicators)
+    manifest = provenance.manifest_path(out, period)
     with writing(f"the outputs in {out}", "--out, HANOI_CTR_OUTPUT_DIR"):
         out.mkdir(parents=True, exist_ok=True)
         with exclusive(out / ".locks" / f"{period}.lock"):
-            remove_stale(out, paths.values())  # what a run killed while writing left behind
+            remove_stale(out, [*paths.values(), manifest])  # what a run killed while writing left behind
+            manifest.unlink(missing_ok=True)  # these outputs are about to change
             write_workbook(results, paths["rollup"], lang or settings.lang, catalog=catalog, ledger=ledger,
                            intake_issues=intake, settings=settings, generated_on=generated_on,
                            include_wards=include_wards, review=review)
             for name, frame in frames.items():
                 _write_parquet(frame, paths[name])
             _write_parquet(issues, paths["issues"])
+            counts = _status_counts(results, catalog)
+            issue_counts = dict(Counter(issues["code"].to_list()))
+            inputs = dict(results.inputs)
+            if "archive" in inputs:  # rolled up from the archive by `compute`: say what from
+                made = provenance.made_from(inputs["archive"], inputs.get("as_of"), catalog, settings,
+                                            results.period, lang or settings.lang, include_wards, generated_on)
+                provenance.record(manifest, made, paths, {"status_counts": counts, "issue_counts": issue_counts})
+    return Outputs(str(results.period), paths["rollup"], paths["results"], paths["issues"], counts,
+                   issue_counts, {n: paths[n] for n in (*PARQUET, "issues")})
+
+
+def unchanged(catalog: Catalog, settings: Settings, period: Period | str, as_of: datetime | None = None,
+              lang: str | None = None, include_wards: bool = False, generated_on: date | None = None
+              ) -> Outputs | None:
+    """Return the period's outputs, `kept`, when they were made from what a rollup would use now, else None.
+
+    Same archive (no batch since), catalog, settings, as-of asked for, language, wards shown and
+    software, and every output still as written: rolling up again would give the same bytes.
+    """
+    period = period if isinstance(period, Period) else parse_period(period)
+    made = provenance.made_from(provenance.archive_state(Store(settings.archive)), as_of, catalog, settings,
+                                period, lang or settings.lang, include_wards, generated_on)
+    found = provenance.kept(provenance.manifest_path(settings.output, str(period).replace("/", "-")), made)
+    if found is None:
+        return None
+    paths, summary = found
+    return Outputs(str(period), paths["rollup"], paths["results"], paths["issues"], summary["status_counts"],
+                   summary["issue_counts"], {n: paths[n] for n in (*PARQUET, "issues")}, kept=True)
+
+
+def _status_counts(results: Results, catalog: Catalog) -> dict[str, dict[str, int]]:
+    """Return, per program, how many city-level results have each status."""
     statuses = results.results.join(catalog.for_period(results.period).indicators.select(
                                     "indicator_code", "program_code"),
                                     on="indicator_code").filter(pl.col("unit_level") == "city", pl.col("category").is_null())
     counts: dict[str, dict[str, int]] = {}
     for r in statuses.group_by("program_code", "result_status").len().sort("program_code").iter_rows(named=True):
         counts.setdefault(r["program_code"], {})[r["result_status"]] = r["len"]
-    return Outputs(str(results.period), paths["rollup"], paths["results"], paths["issues"], counts,
-                   dict(Counter(issues["code"].to_list())), {n: paths[n] for n in (*PARQUET, "issues")})
+    return counts
 
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:

@@ -74,6 +74,10 @@ class Settings:
     approved_only: bool = False
     #: Dask scheduler address for scaled-out ingestion; None = a local cluster.
     dask_address: str | None = None
+    #: Where checked catalogs are kept by content (`catalog.cache`); None = nowhere. `from_env`
+    #: defaults it to the user's cache folder (`$XDG_CACHE_HOME/hanoi-ctr`, else `~/.cache/hanoi-ctr`);
+    #: an empty `HANOI_CTR_CACHE_DIR` keeps none.
+    cache_dir: Path | None = None
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -128,11 +132,26 @@ class Settings:
             if f.name == "extra" or key not in env:
                 continue
             values[f.name] = _parse(f.name, str(f.type), env[key])
+        if ENV_PREFIX + "CACHE_DIR" not in env:
+            values["cache_dir"] = user_cache_dir(env)
         values.update(overrides)
         return cls(**values)
 
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def user_cache_dir(env: Mapping[str, str]) -> Path | None:
+    """Return the user's cache folder for hanoi_ctr by the XDG convention (None without a home).
+
+    >>> user_cache_dir({"XDG_CACHE_HOME": "/var/cache/me", "HOME": "/home/me"})
+    PosixPath('/var/cache/me/hanoi-ctr')
+    >>> user_cache_dir({"HOME": "/home/me"}), user_cache_dir({})
+    (PosixPath('/home/me/.cache/hanoi-ctr'), None)
+    """
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "hanoi-ctr"
+    return Path(env["HOME"]) / ".cache" / "hanoi-ctr" if env.get("HOME") else None
 
 
 def _parse(name: str, type_name: str, text: str) -> Any:

@@ -12,6 +12,7 @@ shortly than the column's declaration does).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal, Mapping
 
 from hanoi_ctr.declare.fields import (
@@ -45,9 +46,9 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = ()
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def fields(self) -> tuple[Field, ...]:
-        """Return the table's fields, with this table's overrides applied."""
+        """Return the table's fields, with this table's overrides applied (built once: sheets ask often)."""
         return tuple(replace(FIELDS[n], **self.overrides.get(n, {})) for n in self.field_names)
 
     @property

@@ -74,6 +74,9 @@ class Results:
     as_of: datetime | None = None
     #: (sha256, period): the periods each file received by then sent values or task reports for.
     file_periods: pl.DataFrame | None = None
+    #: What the caller read the values from (`pipeline.compute`: the archive's state and the as-of asked
+    #: for), recorded beside the outputs so that an unchanged re-run can keep them.
+    inputs: tuple[tuple[str, object], ...] = ()
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Return the frames keyed by their table name."""

@@ -193,8 +193,12 @@ def _group(rows: pl.DataFrame) -> pl.DataFrame:
         _all_reported=(pl.col("value_source") == "reported").all(), _final=pl.col("_bl").last(),
         # Periods before a unit opened may carry its old units' figures (engine.lineage).
         _mapped=(pl.col("value_source") == "mapped").any(),
-        _mf=pl.col("_mf").drop_nulls().str.split(", ").explode().unique().sort().str.join(", "),
     )
+    # Which old units those were, joined per span over the few rows that name any (a string
+    # aggregation over every span would cost more than all the others together).
+    mapped_from = rows.filter(pl.col("_mf").is_not_null()).group_by(SPAN).agg(
+        _mf=pl.col("_mf").str.split(", ").explode().unique().sort().str.join(", "))
+    grouped = grouped.join(mapped_from, on=SPAN, how="left")
     # Coverage and the children's rollup exist only for units with children: a much smaller group.
     rolled_both = pl.col("_ra").is_not_null() & pl.col("_rb").is_not_null()
     has_children = pl.col("n_expected").is_not_null() | pl.col("_roll").is_not_null()

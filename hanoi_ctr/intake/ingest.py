@@ -308,8 +308,9 @@ def _concat(ordered: list[RawFile], received: list[datetime], kind: str, columns
             if getattr(raw, kind) is not None and getattr(raw, kind).height and not raw.rejected]
     if not kept:
         return pl.DataFrame(schema=schema)
-    body = pl.concat([getattr(raw, kind).select("sheet", "row", *columns, *CELL_FACTS) for raw, _ in kept],
-                     how="vertical")
+    wanted = ["sheet", "row", *columns, *CELL_FACTS]  # how readers build them: no per-file query then
+    frames = [getattr(raw, kind) for raw, _ in kept]
+    body = pl.concat([f if f.columns == wanted else f.select(wanted) for f in frames], how="vertical")
     # File-level columns are built once per file and repeated over its rows (no per-file frame operations).
     files = pl.DataFrame(
         {"file": [r.path.name for r, _ in kept], "sha256": [r.sha256 for r, _ in kept],
@@ -330,12 +331,25 @@ def receipt_order(raws: list[RawFile]) -> list[RawFile]:
     that `_v10` comes after `_v9`), so that a revision sent in the same run as
     the file it revises supersedes it.
     """
-    def key(raw: RawFile) -> tuple[date, list[tuple[int, int | str]]]:
-        frames = [f.select("submitted_at") for f in (raw.indicators, raw.tasks) if f is not None]
-        sent = pl.concat(frames).select(parse_date(text("submitted_at")).max()).item() if frames else None
-        return (sent or date.min, natural(raw.path.name))
+    sent = _latest_submission_dates(raws)
+    keys = [(sent.get(i) or date.min, natural(raw.path.name)) for i, raw in enumerate(raws)]
+    return [raws[i] for i in sorted(range(len(raws)), key=keys.__getitem__)]
 
-    return sorted(raws, key=key)
+
+def _latest_submission_dates(raws: list[RawFile]) -> dict[int, date | None]:
+    """Return, by position in `raws`, the latest submission date a file's rows give (one query for all)."""
+    parts = [(i, f["submitted_at"]) for i, raw in enumerate(raws) for f in (raw.indicators, raw.tasks)
+             if f is not None]
+    if not parts:
+        return {}
+    rows = pl.DataFrame({"submitted_at": pl.concat([column.cast(pl.String) for _, column in parts]),
+                         "_file": [i for i, column in parts for _ in range(column.len())]},
+                        schema={"submitted_at": pl.String, "_file": pl.Int64})
+    # A batch holds few distinct spellings of its dates: each is read once.
+    spellings = rows.select(pl.col("submitted_at").unique()).with_columns(sent=parse_date(text("submitted_at")))
+    latest = rows.join(spellings, on="submitted_at", how="left", nulls_equal=True).group_by("_file").agg(
+        pl.col("sent").max())
+    return dict(latest.iter_rows())
 
 
 def natural(name: str) -> list[tuple[int, int | str]]:

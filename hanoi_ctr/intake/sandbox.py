@@ -92,16 +92,25 @@ class Workbook:
     `memory` bytes or of the `seconds` the whole file has, or the parser fails.
     """
 
-    def __init__(self, data: bytes, limits: sheetxml.Limits, memory: int, seconds: float) -> None:
+    def __init__(self, data: bytes, limits: sheetxml.Limits, memory: int, seconds: float,
+                 template: tuple[str, ...] | None = None, positions: dict[str, list[int]] | None = None) -> None:
         self._memory, self._deadline = memory, time.monotonic() + seconds
         try:
             self._child: _Child | None = _POOL.take(memory)
         except OSError as exc:  # no child process can be started here: every workbook says why
             raise ParseFailed("parser", f"the parser process cannot start ({exc.strerror or exc})") from None
-        opened = self._ask({"op": "open", "limits": [limits.uncompressed_bytes, limits.cells]}, data)
+        # With `template`, the child reads everything a reader takes in the same round trip (`read`).
+        # `positions`: per sheet, the positions in the parsed rows whose cells' storage will be asked about.
+        op = {"op": "open"} if template is None else {"op": "read", "template": list(template),
+                                                       "positions": positions or {}}
+        opened = self._ask(op | {"limits": [limits.uncompressed_bytes, limits.cells]}, data)
         self.refused = sheetxml.Refused(opened["refused"][0], _detail(opened["refused"][1])) if "refused" in opened \
             else None
         self.sheets = tuple(Sheet(*s) for s in opened.get("sheets", []))
+        self._rows = self._parsed(opened.get("rows", []))
+        self._stored = {name: (frozenset(told["columns"]), {(row, column): sheetxml.Cell(kind, pad)
+                                                            for row, column, kind, pad in told["cells"]})
+                        for name, told in opened.get("cells", {}).items()}
 
     def sheet(self, name: str) -> Sheet | None:
         """Return the sheet of a name, or None."""
@@ -109,18 +118,31 @@ class Workbook:
 
     def rows(self, names: list[str]) -> dict[str, list[list[str]]]:
         """Return the named sheets as rows of text (index i is the user's row i + 1)."""
-        parsed = self._ask({"op": "rows", "sheets": names})
-        for name, _, first, hidden in parsed["sheets"]:
+        if all(name in self._rows for name in names):  # read with the workbook
+            return {name: self._rows[name] for name in names}
+        return self._parsed(self._ask({"op": "rows", "sheets": names})["sheets"])
+
+    def _parsed(self, sheets: list) -> dict[str, list[list[str]]]:
+        for name, _, first, hidden in sheets:
             sheet = self.sheet(name)
             if sheet is not None:
                 sheet.first_column, sheet.hidden_rows = first, frozenset(hidden)
-        return {name: rows for name, rows, _, _ in parsed["sheets"]}
+        return {name: rows for name, rows, _, _ in sheets}
 
     def cells(self, name: str, columns: Collection[int]) -> dict[tuple[int, int], sheetxml.Cell]:
-        """Return (row, column) → Cell for the cells of some columns of a sheet (1-based)."""
+        """Return (row, column) → Cell for the cells of some columns of a sheet (1-based).
+
+        Only cells stored as numbers or percentages are told when the workbook was read whole;
+        a reader asks about no other kind.
+        """
         if not columns:
             return {}
-        found = self._ask({"op": "cells", "sheet": name, "columns": sorted(set(columns))})["cells"]
+        wanted = set(columns)
+        if name in self._stored:
+            covered, stored = self._stored[name]
+            if wanted <= covered:
+                return {key: cell for key, cell in stored.items() if key[1] in wanted}
+        found = self._ask({"op": "cells", "sheet": name, "columns": sorted(wanted)})["cells"]
         return {(row, column): sheetxml.Cell(kind, pad) for row, column, kind, pad in found}
 
     def _ask(self, request: dict, data: bytes = b"") -> dict:

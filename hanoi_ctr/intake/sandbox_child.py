@@ -10,7 +10,12 @@ answers each in JSON on stdout:
   (name, state, rows, columns), or why it is refused;
 - `rows`: parse some sheets with fastexcel; their rows of text, first
   column holding a value and hidden rows;
-- `cells`: how the cells of some columns of a sheet were stored.
+- `cells`: how the cells of some columns of a sheet were stored;
+- `read`: all of it in one round trip: `open`, then the rows of the sheets
+  a reader takes (a template's sheets when the workbook holds the first of
+  them, else every visible sheet) and which of their cells were stored as
+  numbers or percentages (the only ones whose storage a reader asks about),
+  in the columns the request names for a sheet (a template's), else in all.
 
 Any failure on a workbook is answered as an error for that workbook; a
 failed allocation in the native parser aborts the process, which the
@@ -62,6 +67,17 @@ def serve(memory: int) -> None:
             elif request["op"] == "rows":
                 reader = reader or fastexcel.read_excel(data)
                 reply = {"sheets": [_rows(reader, book.sheet(name)) for name in request["sheets"]]}
+            elif request["op"] == "read":
+                book, data, reader = xml.inspect(payload, xml.Limits(*request["limits"])), payload, None
+                if isinstance(book, xml.Refused):
+                    reply = {"refused": [book.code, book.detail]}
+                else:
+                    reader = fastexcel.read_excel(data)
+                    names = _taken(book, request["template"])
+                    known = request.get("positions", {})
+                    reply = {"sheets": [[s.name, s.state, s.rows, s.columns] for s in book.sheets],
+                             "rows": [_rows(reader, book.sheet(name)) for name in names],
+                             "cells": {name: _stored(book.sheet(name), known.get(name)) for name in names}}
             else:
                 cells = book.sheet(request["sheet"]).cells(request["columns"])
                 reply = {"cells": [[row, column, c.kind, c.pad] for (row, column), c in cells.items()]}
@@ -70,6 +86,26 @@ def serve(memory: int) -> None:
         text = json.dumps(reply, ensure_ascii=False).encode()
         stdout.write(_REPLY.pack(len(text)) + text)
         stdout.flush()
+
+
+def _taken(book, template: list[str]) -> list[str]:
+    """Return the sheets a reader takes: a template's (if the first is there), else the visible ones."""
+    if template and book.sheet(template[0]) is not None:
+        return [s.name for s in book.sheets if s.name in template]
+    return [s.name for s in book.sheets if s.state == "visible"]
+
+
+def _stored(sheet, positions: list[int] | None) -> dict:
+    """Return the columns looked at and [row, column, kind, pad] of each of their cells stored as a number
+    or a percentage: the columns at `positions` in the parsed rows when the reader knows them (a
+    template's), else every column of the used range."""
+    if positions is None:
+        columns = list(range(1, sheet.first_column + max(sheet.columns, 1)))
+    else:
+        columns = [sheet.first_column + p for p in positions]
+    cells = sheet.cells(columns) if columns else {}
+    return {"columns": columns, "cells": [[row, column, c.kind, c.pad] for (row, column), c in cells.items()
+                                          if c.kind in ("number", "percent")]}
 
 
 def _rows(reader, sheet) -> list:

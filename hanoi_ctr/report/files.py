@@ -123,8 +123,7 @@ def files_sheet(inputs: ReportInputs, text: dict) -> Sheet:
                   (r["period"], TEXT), (hanoi_time(r["received_at"]), TIMESTAMP), (r["rows_read"], INTEGER),
                   (r["rows_accepted"], INTEGER), (r["rows_rejected"], INTEGER),
                   (text["outcome"][r["outcome"]], outcome), (reason or None, WRAP), (r["sha256"][:12], TEXT)]
-        for c, (value, cell_style) in enumerate(values):
-            b.put(i, c, value, cell_style)
+        b.put_row(i, values)
         b.fit(i, r["file_name"], widths[0])
         b.fit(i, reason, widths[9])
     last = top + ledger.height
@@ -184,8 +183,7 @@ def issues_sheet(inputs: ReportInputs, text: dict) -> Sheet:
         values = [(r["unit_code"], TEXT), (r["period"], TEXT), (r["file"], WRAP), (r["sheet"], TEXT),
                   (r["row"], INTEGER), (r["column"], TEXT), (r["value"], TEXT), (r["code"], TEXT),
                   (text["severity"][r["severity"]], TEXT), (r[f"message_{lang}"], WRAP)]
-        for c, (value, cell_style) in enumerate(values):
-            b.put(row, c, value, cell_style)
+        b.put_row(row, values)
         b.fit(row, r[f"message_{lang}"] or "", width)
     b.row = row + 2
     finish_list(b, text, top, row, len(labels), period)

@@ -51,6 +51,12 @@ class ReportInputs:
         """Return the name of a unit as it was at the end of a period (else at the end of the report's)."""
         if code is None:
             return None
+        asked = self.__dict__.setdefault("_named", {})  # list sheets ask the same few pairs for every row
+        if (code, period) not in asked:
+            asked[(code, period)] = self._name_at(code, period)
+        return asked[(code, period)]
+
+    def _name_at(self, code: str, period: str | None) -> str | None:
         try:
             day = window(parse_period(period), self.settings.calendar)[1] if period else None
         except ValueError:

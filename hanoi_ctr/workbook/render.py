@@ -47,12 +47,19 @@ class _Formats:
     def __init__(self, workbook: Any) -> None:
         self.workbook = workbook
         self.cache: dict[Style, Any] = {}
+        # Most cells share a few style objects: found by identity first, without hashing the style
+        # (the object is kept with its format, so its id cannot be taken by another).
+        self.by_id: dict[int, tuple[Style, Any]] = {}
 
     def __call__(self, cell_style: Style | None) -> Any:
         if not cell_style:
             return None
+        hit = self.by_id.get(id(cell_style))
+        if hit is not None and hit[0] is cell_style:
+            return hit[1]
         if cell_style not in self.cache:
             self.cache[cell_style] = self.workbook.add_format(dict(cell_style))
+        self.by_id[id(cell_style)] = (cell_style, self.cache[cell_style])
         return self.cache[cell_style]
 
 
@@ -61,6 +68,7 @@ def render(spec: WorkbookSpec, path: Path | str) -> Path:
     import xlsxwriter
     import xlsxwriter.exceptions
 
+    _keep_sparkline_styles()
     path = Path(path)
     with atomic_path(path) as tmp:
         workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
@@ -76,6 +84,29 @@ def render(spec: WorkbookSpec, path: Path | str) -> Path:
         except xlsxwriter.exceptions.FileCreateError as exc:  # the OSError beneath: the disk, not the spec
             raise exc.args[0] from None
     return path
+
+
+def _keep_sparkline_styles() -> None:
+    """Make xlsxwriter build its table of sparkline styles once, not once per sparkline.
+
+    `add_sparkline` builds all 36 styles (252 theme colours) to pick one, ~3 ms a sparkline; the
+    table never changes and is only read, so each style is built once and copied for each call:
+    the same colours, the same bytes.
+    """
+    import xlsxwriter.worksheet as xw
+
+    build = getattr(xw, "_get_sparkline_style", None)
+    if build is None or getattr(build, "kept", False):
+        return
+    styles: dict[int, dict] = {}
+
+    def kept(style_id: int) -> dict:
+        if style_id not in styles:
+            styles[style_id] = build(style_id)
+        return dict(styles[style_id])
+
+    kept.kept = True  # type: ignore[attr-defined]
+    xw._get_sparkline_style = kept
 
 
 def _render_sheet(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> None:
@@ -98,8 +129,9 @@ def _grid(ws: Any, sheet: Sheet) -> None:
 
 def _content(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> None:
     """Write cells, merged ranges, conditional formats, charts and sparklines."""
+    write = _writer(ws)
     for cell in sheet.cells:
-        write_value(ws, cell.row, cell.col, cell.value, formats(cell.style))
+        write(cell.row, cell.col, cell.value, formats(cell.style))
     for m in sheet.merges:
         ws.merge_range(m.first_row, m.first_col, m.last_row, m.last_col, "", formats(m.style))
         write_value(ws, m.first_row, m.first_col, m.value, formats(m.style))
@@ -158,6 +190,29 @@ def _validate(ws: Any, v: Validation) -> None:
     if ws.data_validation(v.first_row, v.first_col, v.last_row, v.last_col, rule) != 0:
         where = _range(ws.name, v.first_row, v.first_col, v.last_row, v.last_col)
         raise RuntimeError(f"data validation at {where} refused by xlsxwriter: {rule}")
+
+
+def _writer(ws: Any) -> Any:
+    """Return `write_value` for one worksheet, taking the common types (text, numbers) by their exact type."""
+    string, number, blank = ws.write_string, ws.write_number, ws.write_blank
+
+    def write(row: int, col: int, value: CellValue, fmt: Any) -> None:
+        kind = type(value)
+        if kind is str:
+            string(row, col, value[:MAX_CELL_TEXT], fmt)
+        elif kind is float:
+            if math.isfinite(value):  # type: ignore[arg-type]
+                number(row, col, value, fmt)
+            else:
+                blank(row, col, None, fmt)
+        elif kind is int:
+            number(row, col, value, fmt)
+        elif value is None:
+            blank(row, col, None, fmt)
+        else:
+            write_value(ws, row, col, value, fmt)
+
+    return write
 
 
 def write_value(ws: Any, row: int, col: int, value: CellValue, fmt: Any = None) -> None:

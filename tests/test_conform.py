@@ -86,3 +86,21 @@ def test_loading_the_catalog_and_validating_a_file_never_import_pandera(tmp_path
             f"validate([{str(data)!r}], load_catalog())\n"
             "assert 'pandera' not in sys.modules, sorted(m for m in sys.modules if 'pandera' in m)[:5]\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_a_batch_without_rows_gives_the_tables_the_checks_would(catalog):
+    from datetime import date
+
+    from polars.testing import assert_frame_equal
+
+    from hanoi_ctr.intake import checks
+    from hanoi_ctr.intake.ingest import _concat
+    from hanoi_ctr.intake.readers import INDICATOR_RAW, TASK_RAW
+    from hanoi_ctr.intake.rows import Context
+
+    ctx = Context(catalog, date(2025, 1, 10))
+    indicators, tasks = _concat([], [], "indicators", INDICATOR_RAW, None), _concat([], [], "tasks", TASK_RAW, None)
+    quick, full = checks.check(indicators, tasks, ctx), checks._checked_rows(indicators, tasks, ctx)
+    for name in ("values", "tasks", "counts"):
+        assert_frame_equal(getattr(quick, name), getattr(full, name))
+    assert quick.issues == full.issues == []

@@ -143,6 +143,7 @@ def _rollup(values: pl.DataFrame, catalog: Catalog, period: Period, *, ledger: p
     results = _results(spans, trend_rows, grid, schedule, catalog, term, settings, period).with_columns(
         units_on=units_on)
     trend_rows = trend_rows.with_columns(units_on=units_on)
+    del spans, grid, placed  # the largest frames, not needed below: a term's peak memory is lower without them
     for closed in _closed_within(catalog, period, settings.calendar):
         # Units abolished during the period are shown as they stood on their last day.
         before = _rollup(values, catalog, Period.quarter(closed.year, (closed.month - 1) // 3 + 1), ledger=ledger,

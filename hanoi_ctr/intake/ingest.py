@@ -142,7 +142,10 @@ def ingest(paths: Iterable[Path | str], catalog: Catalog, settings: Settings | N
     # Check outside the lock (runs on other files proceed in parallel), then commit under it; if another
     # run committed meanwhile, or the day changed, check again against what is stored then.
     def check(at: datetime) -> tuple[_Checked, pl.DataFrame]:
-        marked, current = _drop_duplicates(raws, store.receipts()), store.values()
+        marked = _drop_duplicates(raws, store.receipts())
+        # Rows are checked against the archive's values; a batch without a row has nothing to compare.
+        has_rows = any(raw.rows_read for raw in marked)
+        current = store.values() if has_rows else empty_frame("indicator_values")
         return _checked(marked, catalog, settings, period, at, history=current), current
 
     def state() -> tuple[list[str], str]:  # what another run or a decision would have changed

@@ -256,3 +256,23 @@ def test_the_review_commands(catalog, received, capsys, monkeypatch):
     listed = {r["unit_code"]: r["review_state"] for r in json.loads(capsys.readouterr().out)}
     assert listed == {WARD: "approved", DISTRICT: "approved", OTHER_DISTRICT: "returned",
                       OTHER_WARD: "checked"}
+
+
+def test_a_form_of_decisions_returns_each_file_and_reads_the_archive_once(catalog, received, monkeypatch):
+    """A review form's returns each get their reason and feedback copy; the archive's issues are read once."""
+    from hanoi_ctr.intake import review
+
+    settings = received
+    reads = []
+    issues = Store.issues
+    monkeypatch.setattr(Store, "issues", lambda self, *a, **kw: reads.append(1) or issues(self, *a, **kw))
+    lines = review.apply(catalog, settings, None, [
+        (DISTRICT, "2024-Q3", "return", "08.08 thiếu"), (OTHER_DISTRICT, "2024-Q3", "return", "08.08 sai"),
+        (DISTRICT, "2024-Q3", "approve", "")], by="Thành phố", now=T0 + DAY)
+    assert len(reads) == 1
+    for unit, reason in ((DISTRICT, "08.08 thiếu"), (OTHER_DISTRICT, "08.08 sai")):
+        folder = settings.output / "returned" / "2024-Q3" / unit
+        assert f"Lý do: {reason}" in (folder / "ly-do-tra-lai.txt").read_text(encoding="utf-8")
+        assert len(list(folder.glob("*_gop-y.xlsx"))) == 1
+        assert sum(f"→ {folder}" in line for line in lines) == 2  # the reason and the copy
+    assert lines[-1].startswith("refused:")  # a returned report is not approved until revised

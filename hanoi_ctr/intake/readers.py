@@ -290,17 +290,23 @@ def _has_header(records: list[list[str]]) -> bool:
 
 # --- plain and template workbooks ------------------------------------------------
 
+#: The sheets read from a template (a workbook holding the first is one); other workbooks' visible sheets.
+_TEMPLATE_SHEETS = (layout.META_SHEET, layout.INDICATOR_SHEET, layout.TASK_SHEET)
+#: Where in a template's sheets the cells whose storage matters are (`_cells`): the child tells only those.
+_TEMPLATE_POSITIONS = {layout.META_SHEET: [], **{sheet: [i for i, name in enumerate(columns) if name in _FACT_COLUMNS]
+                                                 for sheet, columns in ((layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS),
+                                                                        (layout.TASK_SHEET, layout.TASK_COLUMNS))}}
 
 def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
     limits = sheetxml.Limits(settings.max_uncompressed_bytes, settings.max_cells)
     try:
-        with sandbox.Workbook(data, limits, settings.max_parse_memory_bytes, settings.max_parse_seconds) as book:
+        with sandbox.Workbook(data, limits, settings.max_parse_memory_bytes, settings.max_parse_seconds,
+                              template=_TEMPLATE_SHEETS, positions=_TEMPLATE_POSITIONS) as book:
             if book.refused:
                 raw.issue(book.refused.code, detail=book.refused.detail)
                 return
             template = book.sheet(layout.META_SHEET) is not None
-            wanted = ([s.name for s in book.sheets if s.name in (layout.META_SHEET, layout.INDICATOR_SHEET,
-                                                                 layout.TASK_SHEET)]
+            wanted = ([s.name for s in book.sheets if s.name in _TEMPLATE_SHEETS]
                       if template else [s.name for s in book.sheets if s.visible])
             sheets = {name: [["" if c is None else c for c in row] for row in rows]
                       for name, rows in book.rows(wanted).items()}
@@ -426,23 +432,23 @@ def _from_template_sheet(raw: RawFile, records: list[list[str]], sheet: str, col
     facts = book.sheet(sheet)
     raw.headers[sheet] = HeaderRow(layout.MACHINE_HEADER_ROW, columns, facts.first_column if facts else 1)
     cells = _cells(book, facts, positions)
-    rows = []
-    for index in range(layout.FIRST_DATA_ROW - 1, len(records)):
-        values = dict(zip(columns, records[index]))
-        if not any(v.strip() for v in values.values()) or _category_left_empty(values):
-            continue
-        row = index + 1
-        rows.append({"sheet": sheet, "row": row, **values, **header,
-                     **_row_facts(row, positions, cells, facts)})
+    width = len(columns)
+    body = [i for i in range(layout.FIRST_DATA_ROW - 1, len(records))
+            if any(v.strip() for v in records[i][:width]) and not _category_left_empty(records[i], positions)]
     wanted = INDICATOR_RAW if kind == "indicators" else TASK_RAW
-    setattr(raw, kind, _frame(rows, wanted))
+    data: dict[str, list] = {}
+    for name in wanted:  # the template's metadata names who and when for every row
+        data[name] = [header[name]] * len(body) if name in header else _column(records, body, positions.get(name))
+    setattr(raw, kind, _frame(sheet, body, data, wanted, _facts(body, positions, cells, facts)))
 
 
-def _category_left_empty(values: dict[str, str]) -> bool:
+def _category_left_empty(record: list[str], positions: dict[str, int]) -> bool:
     """Tell whether a template row is a category's with nothing typed in: it is not sent."""
-    label = values.get(layout.CATEGORY_COLUMN, "").strip()
-    return bool(label) and label != layout.TOTAL_LABEL and not any(
-        values.get(c, "").strip() for c in layout.INDICATOR_INPUTS)
+    def cell(name: str) -> str:
+        position = positions.get(name)
+        return record[position].strip() if position is not None and position < len(record) else ""
+    label = cell(layout.CATEGORY_COLUMN)
+    return bool(label) and label != layout.TOTAL_LABEL and not any(cell(c) for c in layout.INDICATOR_INPUTS)
 
 
 def _cell(row: list[str], column: int) -> str:
@@ -473,18 +479,20 @@ def _from_records(raw: RawFile, records: list[list[str]], sheet: str | None, hea
     _flag_unused_columns(raw, records, header_index, header, sheet, width)
     positions = {name: p for name, p in names.items() if name in wanted}
     cells = _cells(book, facts, positions)
-    rows = []
-    for index in range(header_index + 1, len(records)):
-        record = records[index]
-        if not any(c.strip() for c in record):
-            continue
-        row = index + 1
-        values = {name: record[p] for name, p in positions.items() if p < len(record)}
-        row_facts = _row_facts(row, positions, cells, facts, values)
-        extra = [c for c in record[width:] if c.strip()]
-        rows.append({"sheet": sheet, "row": row, **values, **row_facts, "extra_fields": delimiter.join(extra) or None,
-                     "extra_from": width + 1 if extra else None})
-    setattr(raw, kind, _frame(rows, wanted))
+    body = [i for i in range(header_index + 1, len(records)) if any(c.strip() for c in records[i])]
+    data = {name: _column(records, body, positions.get(name)) for name in wanted}
+    row_facts = _facts(body, positions, cells, facts, data.get("unit_code"))
+    extra = [[c for c in records[i][width:] if c.strip()] for i in body]
+    row_facts["extra_fields"] = [delimiter.join(e) or None for e in extra]
+    row_facts["extra_from"] = [width + 1 if e else None for e in extra]
+    setattr(raw, kind, _frame(sheet, body, data, wanted, row_facts))
+
+
+def _column(records: list[list[str]], body: list[int], position: int | None) -> list[str | None]:
+    """Return one column's cells of the body rows (None where a row is shorter or the column absent)."""
+    if position is None:
+        return [None] * len(body)
+    return [records[i][position] if position < len(records[i]) else None for i in body]
 
 
 def _named_twice(raw: RawFile, header: Header, labels: list[str], facts: sandbox.Sheet | None,
@@ -514,19 +522,27 @@ def _cells(book: sandbox.Workbook | None, facts: sandbox.Sheet | None, positions
     return {(row, facts.position(column)): cell for (row, column), cell in book.cells(facts.name, wanted).items()}
 
 
-def _row_facts(row: int, positions: dict[str, int], cells: dict[tuple[int, int], sheetxml.Cell],
-               facts: sandbox.Sheet | None, values: dict[str, str] | None = None) -> dict[str, object]:
-    """Return a row's CELL_FACTS; a unit code shown with zero padding (`00000`) is read as shown."""
-    out: dict[str, object] = {"row_hidden": bool(facts) and row in facts.hidden_rows}
+def _facts(body: list[int], positions: dict[str, int], cells: dict[tuple[int, int], sheetxml.Cell],
+           facts: sandbox.Sheet | None, unit_codes: list[str | None] | None = None) -> dict[str, list]:
+    """Return the CELL_FACTS of the body rows (indexes into the records, a row's number less one).
+
+    A unit code typed as a number and shown with zero padding (`00000`) is read as shown: changed in
+    `unit_codes` (a template's unit comes from its metadata, so it passes none).
+    """
+    rows = [i + 1 for i in body]
+    hidden = facts.hidden_rows if facts is not None else frozenset()
+    out: dict[str, list] = {"row_hidden": [facts is not None and row in hidden for row in rows]}
     for name in _FACT_COLUMNS:
-        cell = cells.get((row, positions[name])) if name in positions else None
-        out[f"{name}_cell"] = cell.kind if cell and cell.kind in ("number", "percent") else None
-    cell = cells.get((row, positions.get("unit_code", -1)))
-    typed = (values or {}).get("unit_code", "")
-    if cell and cell.kind == "number" and typed.isdigit():
-        if cell.pad:
-            values["unit_code"] = typed.zfill(cell.pad)  # type: ignore[index]
-            out["unit_code_cell"] = None
+        position = positions.get(name)
+        found = [cells.get((row, position)) for row in rows] if position is not None and cells else [None] * len(rows)
+        out[f"{name}_cell"] = [c.kind if c and c.kind in ("number", "percent") else None for c in found]
+    position = positions.get("unit_code")
+    if unit_codes is not None and position is not None and cells:
+        for k, row in enumerate(rows):
+            cell, typed = cells.get((row, position)), unit_codes[k] or ""
+            if cell and cell.kind == "number" and typed.isdigit() and cell.pad:
+                unit_codes[k] = typed.zfill(cell.pad)
+                out["unit_code_cell"][k] = None
     return out
 
 
@@ -546,6 +562,11 @@ def _flag_unused_columns(raw: RawFile, records: list[list[str]], header_index: i
             raw.issue("ignored-column", sheet=_shown(sheet), column=printable(label) or f"#{position + 1}")
 
 
-def _frame(rows: list[dict[str, object]], wanted: tuple[str, ...]) -> pl.DataFrame:
+def _frame(sheet: str | None, body: list[int], data: dict[str, list], wanted: tuple[str, ...],
+           facts: dict[str, list]) -> pl.DataFrame:
+    """Return the raw frame of the body rows: sheet, row, the wanted columns' text and the CELL_FACTS."""
     schema = {"sheet": pl.String, "row": pl.Int64} | {c: pl.String for c in wanted} | CELL_FACTS
-    return pl.DataFrame([{c: r.get(c) for c in schema} for r in rows], schema=schema, orient="row")
+    columns = {"sheet": [sheet] * len(body), "row": [i + 1 for i in body], **data, **facts}
+    # Rows of tuples: polars reads them in one pass (a dict of lists is built column by column in Python).
+    rows = list(zip(*(columns.get(c, [None] * len(body)) for c in schema)))
+    return pl.DataFrame(rows, schema=schema, orient="row")

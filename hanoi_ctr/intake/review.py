@@ -34,6 +34,7 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -307,13 +308,32 @@ def returned_folder(settings: Settings, unit: str, period: str) -> Path:
     return settings.output / "returned" / period / unit
 
 
-def write_returned(decisions: Iterable[Decision], settings: Settings) -> list[Path]:
-    """Write, per returned report, `ly-do-tra-lai.txt` (the reason, who, when) and a feedback file per file."""
+class _Archived:
+    """The archive's received files' names and their issues, read once, when a returned file needs them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.store = Store(settings.archive)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        received = self.store.received().select("sha256", "file_name").unique("sha256", keep="first")
+        return dict(received.iter_rows())
+
+    @cached_property
+    def issues(self) -> pl.DataFrame:
+        return self.store.issues()
+
+
+def write_returned(decisions: Iterable[Decision], settings: Settings, archived: _Archived | None = None
+                   ) -> list[Path]:
+    """Write, per returned report, `ly-do-tra-lai.txt` (the reason, who, when) and a feedback file per file.
+
+    `archived`: the archive's names and issues as already read (decisions one by one share them).
+    """
     from hanoi_ctr.intake.feedback import feedback_file  # openpyxl is loaded only to write feedback
 
-    store = Store(settings.archive)
-    names = dict(store.received().select("sha256", "file_name").unique("sha256", keep="first").iter_rows())
-    issues = store.issues()
+    archived = archived or _Archived(settings)
+    store = archived.store
     written: list[Path] = []
     for d in decisions:
         if d.action != "return" or d.unit_code is None or d.period is None:
@@ -330,8 +350,8 @@ def write_returned(decisions: Iterable[Decision], settings: Settings) -> list[Pa
             path = store.file_path(sha)
             if path is None:
                 continue
-            mine = issues.filter(pl.col("sha256") == sha)
-            copy = feedback_file(path, mine, folder, name=names.get(sha, path.name), settings=settings)
+            mine = archived.issues.filter(pl.col("sha256") == sha)
+            copy = feedback_file(path, mine, folder, name=archived.names.get(sha, path.name), settings=settings)
             if copy is not None:
                 written.append(copy)
     return written
@@ -372,13 +392,13 @@ def apply(catalog: Catalog, settings: Settings, reviewer: str | None,
     Unlike `decide` on a batch, each is its own record: one refused (its line says why) does not
     hold back the others. What a review form sends back is applied this way.
     """
-    lines = []
+    lines, archived = [], _Archived(settings)
     for unit, period, action, reason in decisions:
         try:
             done, = decide(catalog, settings, action, [unit], period, reviewer=reviewer, by=by,
                            reason=reason, now=now)
             lines.append(done.describe())
-            lines += [f"  → {path}" for path in write_returned([done], settings)]
+            lines += [f"  → {path}" for path in write_returned([done], settings, archived)]
         except (Refused, ConfigError) as exc:
             lines.append(f"refused: {exc}")
     return lines

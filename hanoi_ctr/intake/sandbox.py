@@ -49,7 +49,7 @@ class ParseFailed(Exception):
 
 
 @dataclass
-class Sheet:
+class Sheet(sheetxml.SheetRange):
     """One worksheet as the child read it; `first_column` and `hidden_rows` once its rows are asked for."""
 
     name: str
@@ -59,16 +59,6 @@ class Sheet:
     #: The first column holding a value: the parsed rows start there (their position 0).
     first_column: int = 1
     hidden_rows: frozenset[int] = field(default_factory=frozenset)
-
-    @property
-    def visible(self) -> bool:
-        """Return whether the sheet shows in the tab bar."""
-        return self.state == "visible"
-
-    @property
-    def cell_count(self) -> int:
-        """Return the size of the used range (rows × columns)."""
-        return self.rows * self.columns
 
     def column(self, position: int) -> int:
         """Return the sheet column (1-based) of a position in the parsed rows."""

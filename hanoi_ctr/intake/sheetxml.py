@@ -88,8 +88,27 @@ class Cell:
 _TEXT, _NUMBER = Cell("text"), Cell("number")
 
 
+class SheetRange:
+    """What a worksheet's state (`visible`, `hidden`, `veryHidden`) and used range tell; for the classes
+    that have `state`, `rows` and `columns`."""
+
+    state: str
+    rows: int
+    columns: int
+
+    @property
+    def visible(self) -> bool:
+        """Return whether the sheet shows in the tab bar."""
+        return self.state == "visible"
+
+    @property
+    def cell_count(self) -> int:
+        """Return the size of the used range (rows × columns)."""
+        return self.rows * self.columns
+
+
 @dataclass(frozen=True)
-class Sheet:
+class Sheet(SheetRange):
     """One worksheet: its name, state, used range and hidden rows, and the cells' formats on demand."""
 
     name: str
@@ -123,16 +142,6 @@ class Sheet:
             if self.xml.count(b"hidden") == len(plain) + in_columns:
                 return frozenset(map(int, plain))
         return _hidden_rows(self.xml)
-
-    @property
-    def visible(self) -> bool:
-        """Return whether the sheet shows in the tab bar."""
-        return self.state == "visible"
-
-    @property
-    def cell_count(self) -> int:
-        """Return the size of the used range (rows × columns)."""
-        return self.rows * self.columns
 
     def cells(self, columns: Collection[int]) -> dict[tuple[int, int], Cell]:
         """Return (row, column) → Cell for the cells of some columns (1-based, as the user sees them)."""

@@ -28,7 +28,7 @@ from hanoi_ctr.report.labels import words
 from hanoi_ctr.report.lineage import crosses, lineage_sheet
 from hanoi_ctr.report.method import method_sheet
 from hanoi_ctr.report.overview import overview_sheet
-from hanoi_ctr.report.program import program_sheet
+from hanoi_ctr.report.program import city_rows, program_sheet
 from hanoi_ctr.report.review import review_sheet
 from hanoi_ctr.report.sheets import tasks_sheet, units_sheet
 from hanoi_ctr.report.sources import sources_sheet
@@ -65,7 +65,8 @@ def build_report(inputs: ReportInputs, lang: str = "vi", include_wards: bool = F
     text = words(lang)
     programs = inputs.catalog.programs.sort("number")
     sheets = [overview_sheet(inputs, text)]
-    sheets += [program_sheet(inputs, text, p, include_wards) for p in programs.iter_rows(named=True)]
+    city = city_rows(inputs, lang)
+    sheets += [program_sheet(inputs, text, p, include_wards, city) for p in programs.iter_rows(named=True)]
     sheets += [units_sheet(inputs, text), tasks_sheet(inputs, text), files_sheet(inputs, text),
                issues_sheet(inputs, text), sources_sheet(inputs, text)]
     sheets += [lineage_sheet(inputs, text)] if crosses(inputs) else []

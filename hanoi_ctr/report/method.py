@@ -17,7 +17,7 @@ from hanoi_ctr.errors import ConfigError
 from hanoi_ctr.report.inputs import ReportInputs
 from hanoi_ctr.report.markdown import Block, blocks
 from hanoi_ctr.report.styles import WRAP, escape_header, status_style
-from hanoi_ctr.workbook.sheetspec import Merge, Sheet, SheetBuilder, Style, merge_styles, style
+from hanoi_ctr.workbook.sheetspec import HEADER_FILL, Merge, Sheet, SheetBuilder, Style, merge_styles, style
 
 #: Sub-heading that opens each language's block.
 LANGUAGES = {"en": "English", "vi": "Tiếng Việt"}
@@ -159,7 +159,7 @@ def _table(b: SheetBuilder, rows: tuple[tuple[str, ...], ...]) -> None:
     """Write a Markdown table: up to three columns, the last one spanning what is left of the page."""
     n = min(len(rows[0]), len(_WIDTHS))
     for r, cells in enumerate(rows):
-        cell_style = merge_styles(WRAP, style(bold=True, bg_color="#DDEBF7")) if r == 0 else WRAP
+        cell_style = merge_styles(WRAP, style(bold=True, bg_color=HEADER_FILL)) if r == 0 else WRAP
         merged = list(cells[: n - 1]) + [" · ".join(c for c in cells[n - 1:] if c)]
         for c, value in enumerate(merged):
             width = _WIDTHS[c] if c < n - 1 else sum(_WIDTHS[c:])

@@ -11,6 +11,7 @@ rollup exists beside it, that rollup on a row of its own.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -65,8 +66,29 @@ def program_sheet_name(program_code: str) -> str:
     return f"CTr {program_code[:2]}"
 
 
-def program_sheet(inputs: ReportInputs, text: dict, program: dict, include_wards: bool) -> Sheet:
-    """Return the sheet of one program."""
+@dataclass(frozen=True)
+class CityRows:
+    """The city's results and trends by (indicator, category), which indicators compound, and each
+    disaggregated indicator's categories: what every program sheet looks up, found once per workbook."""
+
+    results: dict[tuple[str, str | None], dict]
+    trend: dict[tuple[str, str | None], list[tuple[str, float | None]]]
+    compounds: dict[str, bool]
+    categories: dict[str, list[tuple[str, str]]]
+
+
+def city_rows(inputs: ReportInputs, lang: str) -> CityRows:
+    """Return the city's rows of every indicator, for the program sheets of a workbook in `lang`."""
+    city = inputs.catalog.city
+    results = inputs.results.results.filter(pl.col("unit_code") == city)
+    compounds = dict(rules.rule_columns(inputs.catalog.indicators).select("indicator_code", "_compounds").iter_rows())
+    return CityRows({(r["indicator_code"], r["category"]): r for r in results.iter_rows(named=True)},
+                    _trend_of(inputs, city), compounds, _categories_of(inputs, lang))
+
+
+def program_sheet(inputs: ReportInputs, text: dict, program: dict, include_wards: bool,
+                  city: CityRows | None = None) -> Sheet:
+    """Return the sheet of one program (`city`: the city's rows, when the workbook has found them)."""
     lang = text["lang"]
     name = program_sheet_name(program["program_code"])
     b = SheetBuilder(name)
@@ -80,7 +102,7 @@ def program_sheet(inputs: ReportInputs, text: dict, program: dict, include_wards
     b.fit(b.row, sentence, span_width(SPAN))
     b.line(sentence, TRACKED, span=SPAN)
     b.line(text["indicators"], HEADING)
-    top, last = _indicator_table(b, inputs, text, indicators)
+    top, last = _indicator_table(b, inputs, text, indicators, city or city_rows(inputs, lang))
     b.row = last + 2
     if (indicators["source"] == "illustrative").any():
         b.line(text["illustrative"], NOTE)
@@ -122,23 +144,16 @@ def tracked_counts(inputs: ReportInputs, program: dict) -> dict[str, int]:
     return out
 
 
-def _indicator_table(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.DataFrame
-                     ) -> tuple[int, int]:
+def _indicator_table(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.DataFrame,
+                     city: CityRows) -> tuple[int, int]:
     """Write the header and one row per indicator at the city level; return (header row, last row)."""
     lang = text["lang"]
-    city = inputs.catalog.city
-    results = inputs.results.results.filter(pl.col("unit_code") == city)
-    mine = pl.col("indicator_code").is_in(indicators["indicator_code"].implode())
-    by_code = {(r["indicator_code"], r["category"]): r for r in results.filter(mine).iter_rows(named=True)}
-    trend = _trend_of(inputs, city, mine)
-    categories = _categories_of(inputs, lang)
+    by_code, trend, compounds, categories = city.results, city.trend, city.compounds, city.categories
     top = b.row
     labels = headers("sheet_indicators", lang)
     b.height(top, 58)  # headers wrap onto up to four lines
     for c, label in enumerate(labels):
         b.put(top, c, label, HEADER)
-    compounds = dict(rules.rule_columns(inputs.catalog.indicators).select(
-        "indicator_code", "_compounds").iter_rows())
     spark_col = len(labels) - 1
     set_widths(b, "sheet_indicators")
     widths = [f.width or 8 for f in SHEETS["sheet_indicators"].fields]
@@ -179,10 +194,9 @@ def _category_name(text: dict, label: str, res: dict, total: dict, ind: dict) ->
     return f"– {label} ({text['share_of_total' if additive else 'share_of_base'].format(share=share)})"
 
 
-def _trend_of(inputs: ReportInputs, city: str, mine: pl.Expr
-              ) -> dict[tuple[str, str | None], list[tuple[str, float | None]]]:
+def _trend_of(inputs: ReportInputs, city: str) -> dict[tuple[str, str | None], list[tuple[str, float | None]]]:
     """Return each indicator's (and each of its categories') own trend periods at the city level, in order."""
-    rows = inputs.results.trend.filter(pl.col("unit_code") == city, mine).select(
+    rows = inputs.results.trend.filter(pl.col("unit_code") == city).select(
         "indicator_code", "category", "period", "value")
     out: dict[tuple[str, str | None], list[tuple[str, float | None]]] = {}
     for code, category, period, value in rows.iter_rows():

@@ -77,8 +77,7 @@ def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
             (scaled(r["replaced_value"], percent), mark(number)),
             (r["replaced_file"], mark(WRAP)),
         ] + ([(text["approved"][not pending], TEXT)] if inputs.review is not None else [])
-        for c, (value, cell_style) in enumerate(values):
-            b.put(row, c, value, cell_style)
+        b.put_row(row, values)
     b.row = row + 2
     if sources.height > SOURCE_ROWS:
         b.line(text["more_rows"].format(n=sources.height - SOURCE_ROWS, file=f"values-{period}.parquet"), NOTE)

@@ -13,11 +13,11 @@ from hanoi_ctr.declare.tables import SHEETS
 from hanoi_ctr.declare.vocabulary import STATUSES
 from hanoi_ctr.report.labels import STATUS_COLORS
 from hanoi_ctr.settings import Settings
-from hanoi_ctr.workbook.sheetspec import Merge, SheetBuilder, Style, style
+from hanoi_ctr.workbook.sheetspec import HEADER_FILL, Merge, SheetBuilder, Style, style
 
 TITLE = style(bold=True, font_size=14)
 HEADING = style(bold=True, font_size=12)
-HEADER = style(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, valign="vcenter")
+HEADER = style(bold=True, bg_color=HEADER_FILL, border=1, text_wrap=True, valign="vcenter")
 TEXT = style(border=1, valign="vcenter")
 WRAP = style(border=1, text_wrap=True, valign="vcenter")
 INTEGER = style(border=1, num_format="#,##0", valign="vcenter")

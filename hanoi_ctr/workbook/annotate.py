@@ -38,14 +38,21 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from hanoi_ctr.atomic import write_bytes_atomic
+from hanoi_ctr.workbook.sheetspec import HEADER_FILL, SEVERITY_FILLS
 
 __all__ = ["AUTHOR", "FILLS", "Copy", "Listing", "Mark", "Table"]
+
+
+def _argb(color: str) -> str:
+    """Return an RGB colour (`#DDEBF7`) as openpyxl writes it (`FFDDEBF7`)."""
+    return "FF" + color.removeprefix("#")
+
 
 #: Who the comments of a mark are from; comments by this author are the library's.
 AUTHOR = "hanoi-ctr"
 #: The fill of a marked cell by the severity of its issues (an error wins over a warning).
-FILLS = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
-_HEADER_FILL = "FFDDEBF7"
+FILLS = {severity: _argb(color) for severity, color in SEVERITY_FILLS.items()}
+_HEADER_FILL = _argb(HEADER_FILL)
 #: The hidden column of the listing sheet that records what each marked cell was before.
 _RECORD_COLUMN = 40
 #: Timestamp of a workbook that states none (zip entries cannot be older than 1980).

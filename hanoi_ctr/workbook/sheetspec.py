@@ -30,6 +30,10 @@ MAX_CELL_TEXT = 32_767
 SHEET_STATES = ("visible", "hidden", "very_hidden")
 #: xlsxwriter's paper size for A4.
 A4 = 9
+#: The fills every workbook the library writes shares: table headers, and cells with an error or a warning
+#: (the issues of a feedback copy).
+HEADER_FILL = "#DDEBF7"
+SEVERITY_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
 #: Characters of 11-point body text that fit in one unit of column width (a little below one: a margin).
 CHARS_PER_WIDTH = 1.05
 
@@ -306,7 +310,7 @@ def thaw(value: Any) -> Any:
 
 
 __all__ = [
-    "A4", "SHEET_STATES", "Cell", "CellValue", "Chart", "Conditional", "Merge", "Protection", "Sheet",
+    "A4", "HEADER_FILL", "SEVERITY_FILLS", "SHEET_STATES", "Cell", "CellValue", "Chart", "Conditional", "Merge", "Protection", "Sheet",
     "SheetBuilder", "Sparkline", "Style", "Validation", "WorkbookSpec", "merge_styles", "options", "style",
     "thaw",
 ]

@@ -51,16 +51,20 @@ def scaled_catalog(out: Path | str, full_blocks: int = FULL_BLOCKS, ward_blocks:
     shutil.copytree(source, tmp, ignore=shutil.ignore_patterns("submissions"))
     programs, indicators = _read(source, "programs.csv"), _read(source, "indicators.csv")
     assignments, targets = _read(source, "assignments.csv"), _read(source, "targets.csv")
+    disaggregations = _read(source, "disaggregations.csv")
     # Only the term the workloads report on (XVII) is copied; the other terms' rows stay as they are.
-    tables = {"programs": programs, "indicators": indicators, "assignments": assignments, "targets": targets}
+    tables = {"programs": programs, "indicators": indicators, "assignments": assignments, "targets": targets,
+              "disaggregations": disaggregations}
     parts: dict[str, list[pl.DataFrame]] = {name: [t.filter(pl.col("term") != TERM)] for name, t in tables.items()}
-    programs, indicators, assignments, targets = (t.filter(pl.col("term") == TERM) for t in tables.values())
+    programs, indicators, assignments, targets, disaggregations = (
+        t.filter(pl.col("term") == TERM) for t in tables.values())
     ward_codes = assignments.filter(pl.col("level") == "ward")["indicator_code"].unique()
     for block in range(full_blocks + ward_blocks):
         ward_only = block >= full_blocks
         ind = indicators.filter(pl.col("indicator_code").is_in(ward_codes.implode())) if ward_only else indicators
         asg = assignments.filter(pl.col("level") == "ward") if ward_only else assignments
         tgt = targets.filter(pl.col("indicator_code").is_in(ind["indicator_code"].implode()))
+        dis = disaggregations.filter(pl.col("indicator_code").is_in(ind["indicator_code"].implode()))
         parts["programs"].append(programs.with_columns(
             program_code=_shift(pl.col("program_code"), block),
             number=(pl.col("number").cast(pl.Int64) + 10 * block).cast(pl.String)))
@@ -69,6 +73,7 @@ def scaled_catalog(out: Path | str, full_blocks: int = FULL_BLOCKS, ward_blocks:
             program_code=_shift(pl.col("program_code"), block)))
         parts["assignments"].append(asg.with_columns(indicator_code=_shift(pl.col("indicator_code"), block)))
         parts["targets"].append(tgt.with_columns(indicator_code=_shift(pl.col("indicator_code"), block)))
+        parts["disaggregations"].append(dis.with_columns(indicator_code=_shift(pl.col("indicator_code"), block)))
     for name, frames in parts.items():
         frame = pl.concat(frames)
         if name == "indicators":

@@ -121,13 +121,14 @@ def _write_feedback(batch: "Batch", files: list[Path], directory: Path, lang: st
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr.intake.ingest import ingest, list_submissions
-
     inbox = Path(args.inbox) if args.inbox else settings.inbox
     if not inbox.is_dir():
         raise ConfigError(f"inbox {inbox} is not a directory")
     if args.archive:
         settings = settings.replace(archive_dir=Path(args.archive))
+    _start_readers(inbox, settings)
+    from hanoi_ctr.intake.ingest import ingest, list_submissions
+
     files = list_submissions(inbox)
     batch = ingest(files, _catalog(settings), settings, period=args.period,
                    progress=_progress_bar() if sys.stderr.isatty() else None)
@@ -223,15 +224,31 @@ def _template(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _rollup(args: argparse.Namespace, settings: Settings) -> int:
-    from hanoi_ctr import pipeline
+def _start_readers(inbox: Path, settings: Settings) -> None:
+    """Start the child processes that read workbooks while the command loads, when the inbox holds a
+    workbook changed since the archive's last commit (an older one is most likely received already, and
+    is then hashed, not read)."""
+    from hanoi_ctr.intake import sandbox
+    from hanoi_ctr.intake.store import Store
 
+    if not inbox.is_dir():
+        return
+    since = Store(settings.archive).changed_at()
+    if any(since is None or path.stat().st_mtime > since for path in inbox.rglob("*.xlsx")):
+        sandbox.prestart(settings.max_parse_memory_bytes)
+
+
+def _rollup(args: argparse.Namespace, settings: Settings) -> int:
     if args.inbox:
         settings = settings.replace(inbox_dir=Path(args.inbox))
     if args.out:
         settings = settings.replace(output_dir=Path(args.out))
     if args.archive:
         settings = settings.replace(archive_dir=Path(args.archive))
+    if args.inbox:
+        _start_readers(settings.inbox, settings)
+    from hanoi_ctr import pipeline
+
     catalog = _catalog(settings)
     period = pipeline.resolve_period(args.period, args.kind, catalog, settings)
     if args.inbox:

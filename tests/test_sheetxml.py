@@ -138,3 +138,45 @@ def test_a_parser_process_that_cannot_start_makes_the_workbook_unreadable_not_th
     raw = read_file(path, Settings(max_parse_memory_bytes=123_456_789))  # a limit no idle child has
     assert [i.code for i in raw.issues] == ["file-unreadable"]
     assert "cannot start" in raw.issues[0].message("en")
+
+
+def test_children_started_ahead_read_the_next_workbooks_and_unused_ones_stop_at_once(tmp_path):
+    path = tmp_path / "clean.xlsx"
+    path.write_bytes(_workbook(_clean))
+    memory = 234_567_890  # a limit of this test's own: its children are the ones started here
+    sandbox.prestart(memory)
+    started = list(sandbox._POOL._idle[memory])
+    assert len(started) == 2 and not any(child.used for child in started)
+    sandbox.prestart(memory)  # as many as there are reading threads, never more
+    assert sandbox._POOL._idle[memory] == started
+    assert read_file(path, Settings(max_parse_memory_bytes=memory)).rows_read == 1
+    assert set(sandbox._POOL._idle[memory]) == set(started)  # one of them read it and is idle again
+    assert sum(child.used for child in started) == 1
+    waited = time.monotonic()
+    sandbox._POOL.close()
+    assert time.monotonic() - waited < 1.5  # the unused one is stopped, not waited for
+    assert all(child.process.poll() is not None for child in started)
+
+
+def test_the_command_starts_readers_ahead_only_for_workbooks_newer_than_the_archive(tmp_path, monkeypatch):
+    import os
+
+    from hanoi_ctr.cli import _start_readers
+    from hanoi_ctr.intake.store import Store
+
+    inbox, settings = tmp_path / "inbox", Settings(data_dir=tmp_path / "data")
+    inbox.mkdir()
+    (inbox / "a.xlsx").write_bytes(_workbook(_clean))
+    started = []
+    monkeypatch.setattr(sandbox, "prestart", started.append)
+    _start_readers(inbox, settings)  # no archive yet: the workbook is new
+    assert started == [settings.max_parse_memory_bytes]
+    Store(settings.archive).batches.mkdir(parents=True)
+    os.utime(inbox / "a.xlsx", (1_000_000_000, 1_000_000_000))  # received before the archive's last change
+    _start_readers(inbox, settings)
+    assert len(started) == 1
+    (inbox / "b.xlsx").write_bytes(_workbook(_clean))
+    future = time.time() + 60
+    os.utime(inbox / "b.xlsx", (future, future))
+    _start_readers(inbox, settings)
+    assert len(started) == 2

@@ -175,10 +175,13 @@ class _Child:
         script = Path(__file__).with_name("sandbox_child.py")
         self.process = subprocess.Popen([sys.executable, "-I", str(script), str(memory)], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        #: Whether it was asked anything (one started ahead and never used is stopped at once at exit).
+        self.used = False
 
     def ask(self, request: dict, data: bytes, deadline: float) -> dict:
         """Send a request and its bytes; return the reply, or raise _Dead."""
         head = json.dumps(request).encode()
+        self.used = True
         try:
             self.process.stdin.write(_REQUEST.pack(len(head), len(data)) + head)
             self.process.stdin.write(data)
@@ -242,6 +245,15 @@ class _Pool:
                 self._closing_at_exit = True
         return _Child(memory)
 
+    def prestart(self, memory: int, count: int) -> None:
+        with self._lock:
+            missing = count - sum(c.process.poll() is None for c in self._idle.get(memory, []))
+            if missing > 0 and not self._closing_at_exit:
+                atexit.register(self.close)
+                self._closing_at_exit = True
+        for _ in range(max(missing, 0)):
+            self.give(memory, _Child(memory))
+
     def give(self, memory: int, child: _Child) -> None:
         with self._lock:
             idle = self._idle.setdefault(memory, [])
@@ -255,7 +267,13 @@ class _Pool:
             children = [c for idle in self._idle.values() for c in idle]
             self._idle.clear()
         for child in children:
-            child.close()
+            child.close() if child.used else child.kill()
 
 
 _POOL = _Pool()
+
+
+def prestart(memory: int) -> None:
+    """Start the children that read workbooks with `memory` now, one per reading thread: each loads its
+    parser while the caller goes on, for the workbooks about to come."""
+    _POOL.prestart(memory, _KEPT)

@@ -149,8 +149,19 @@ class Sheet(SheetRange):
             return {}
         if self.plain:  # find the wanted columns' cells directly, in one pass
             pattern = _cells_of(tuple(sorted(column_letters(c) for c in set(columns))))
-            return {(int(row), _column_number(letters.decode())): _kind(attrs, self.formats)
-                    for letters, row, attrs in pattern.findall(self.xml)}
+            # Cells of a column share their letters, and most cells a few attribute strings: each is read once.
+            numbers: dict[bytes, int] = {}
+            kinds: dict[bytes, Cell] = {}
+            out: dict[tuple[int, int], Cell] = {}
+            for letters, row, attrs in pattern.findall(self.xml):
+                column = numbers.get(letters)
+                if column is None:
+                    column = numbers[letters] = _column_number(letters.decode())
+                kind = kinds.get(attrs)
+                if kind is None:
+                    kind = kinds[attrs] = _kind(attrs, self.formats)
+                out[(int(row), column)] = kind
+            return out
         wanted = {column_letters(c) for c in columns}
         return {(row, _column_number(letters)): _kind(attrs, self.formats)
                 for (letters, row), attrs in _cells(self.xml) if letters in wanted}
@@ -419,7 +430,7 @@ def _used_range(xml: bytes) -> tuple[int, int, bool]:
     """
     refs = _PLAIN_CELL.findall(xml)
     if _all_plain(xml, len(refs)):
-        rows = max((int(r) for _, r in refs), default=0)
+        rows = max(map(int, {r for _, r in refs}), default=0)
         longest = max({c for c, _ in refs}, key=lambda c: (len(c), c), default=b"")
         return rows, _column_number(longest.decode()), True
     positions = [ref for ref, _ in _cells(xml)]

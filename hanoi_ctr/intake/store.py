@@ -72,6 +72,14 @@ class Store:
             return []
         return sorted(p for p in self.batches.iterdir() if p.is_dir() and not p.name.startswith("."))
 
+    def changed_at(self) -> float | None:
+        """Return when a batch was last committed or cleared away (the batches folder's modification time,
+        in seconds since the epoch); None before the first."""
+        try:
+            return self.batches.stat().st_mtime
+        except OSError:
+            return None
+
     def batch_names(self) -> list[str]:
         """Return the names of the committed batches (a change means another run committed)."""
         return [d.name for d in self._batch_dirs()]

@@ -33,7 +33,7 @@ from hanoi_ctr.report.styles import (
     set_widths,
     value_style,
 )
-from hanoi_ctr.workbook.sheetspec import Sheet, merge_styles, style
+from hanoi_ctr.workbook.sheetspec import Sheet, Style, merge_styles, style
 
 #: Rows written to the sheet at most (a term over every ward would not fit a printable sheet).
 SOURCE_ROWS = 20_000
@@ -57,30 +57,44 @@ def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
         b.put(top, c, label, HEADER)
     set_widths(b, "sheet_sources")
     plain = style(border=1, num_format="#,##0.##", valign="vcenter")
+    shown = sources.head(SOURCE_ROWS)
+    columns = {name: shown[name].to_list() for name in (
+        "indicator_code", "unit_code", "unit_level", "parent_code", "value_period", "value", "numerator",
+        "denominator", "no_data_marker", "file_name", "sheet", "row", "received_at", "replaced_value",
+        "replaced_file")}
+    # A row's styles follow from its indicator, whether it is a revision and whether it is approved.
+    styles: dict[tuple[str, bool, bool], tuple[bool, Style, Style, Style]] = {}
+    reviewed = inputs.review is not None
     row = top
-    for r in sources.head(SOURCE_ROWS).iter_rows(named=True):
+    for (code, unit, level, parent, period_of, value, numerator, denominator, marker, file_name, sheet, source_row,
+         received, replaced, replaced_file) in zip(*columns.values()):
         row += 1
-        ind = indicators.get(r["indicator_code"])
-        percent = ind is not None and rules.value_type(ind["value_type"]).percent
-        number = value_style(ind, percent) if ind is not None else plain
-        revised = r["replaced_value"] is not None or r["replaced_file"] is not None
-        mark = (lambda s: merge_styles(s, REVISED)) if revised else (lambda s: s)
-        pending = not_approved(inputs, r["unit_code"], r["value_period"], r["received_at"])
-        shown = merge_styles(mark(number), NOT_APPROVED) if pending else mark(number)
-        values = [
-            (r["indicator_code"], TEXT), (r["unit_code"], TEXT), (inputs.name_at(r["unit_code"], r["value_period"]), WRAP),
-            (text["level"].get(r["unit_level"] or "", None), TEXT),
-            (inputs.name_at(r["parent_code"], r["value_period"]), WRAP),
-            (r["value_period"], TEXT), (scaled(r["value"], percent), shown), (r["numerator"], plain),
-            (r["denominator"], plain), (r["no_data_marker"], TEXT), (r["file_name"], WRAP), (r["sheet"], TEXT),
-            (r["row"], INTEGER), (hanoi_time(r["received_at"]), TIMESTAMP),
-            (scaled(r["replaced_value"], percent), mark(number)),
-            (r["replaced_file"], mark(WRAP)),
-        ] + ([(text["approved"][not pending], TEXT)] if inputs.review is not None else [])
-        b.put_row(row, values)
+        revised = replaced is not None or replaced_file is not None
+        pending = not_approved(inputs, unit, period_of, received)
+        key = (code, revised, pending)
+        if key not in styles:
+            styles[key] = _row_styles(indicators.get(code), revised, pending, plain)
+        percent, value_shown, replaced_shown, wrap = styles[key]
+        b.put_row(row, [
+            (code, TEXT), (unit, TEXT), (inputs.name_at(unit, period_of), WRAP),
+            (text["level"].get(level or "", None), TEXT), (inputs.name_at(parent, period_of), WRAP),
+            (period_of, TEXT), (scaled(value, percent), value_shown), (numerator, plain), (denominator, plain), (marker, TEXT), (file_name, WRAP), (sheet, TEXT),
+            (source_row, INTEGER), (hanoi_time(received), TIMESTAMP), (scaled(replaced, percent), replaced_shown),
+            (replaced_file, wrap),
+        ] + ([(text["approved"][not pending], TEXT)] if reviewed else []))
     b.row = row + 2
     if sources.height > SOURCE_ROWS:
         b.line(text["more_rows"].format(n=sources.height - SOURCE_ROWS, file=f"values-{period}.parquet"), NOTE)
     b.line(text["sources_note"], NOTE)
     finish_list(b, text, top, row, len(labels), period, freeze_cols=2)
     return b.build()
+
+
+def _row_styles(ind: dict | None, revised: bool, pending: bool, plain: Style) -> tuple[bool, Style, Style, Style]:
+    """Return whether a row's values are percentages, and the styles of its value, replaced value and replaced file:
+    the indicator's number format, filled for a revision, in grey italics when not approved."""
+    percent = ind is not None and rules.value_type(ind["value_type"]).percent
+    number = value_style(ind, percent) if ind is not None else plain
+    marked = merge_styles(number, REVISED) if revised else number
+    return (percent, merge_styles(marked, NOT_APPROVED) if pending else marked, marked,
+            merge_styles(WRAP, REVISED) if revised else WRAP)

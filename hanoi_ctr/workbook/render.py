@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from hanoi_ctr.atomic import atomic_path
 from hanoi_ctr.workbook.sheetspec import (
     MAX_CELL_TEXT,
+    Cell,
     CellValue,
     Sheet,
     Style,
@@ -129,9 +130,7 @@ def _grid(ws: Any, sheet: Sheet) -> None:
 
 def _content(workbook: Any, ws: Any, sheet: Sheet, formats: _Formats) -> None:
     """Write cells, merged ranges, conditional formats, charts and sparklines."""
-    write = _writer(ws)
-    for cell in sheet.cells:
-        write(cell.row, cell.col, cell.value, formats(cell.style))
+    _cells(ws, sheet.cells, formats)
     for m in sheet.merges:
         ws.merge_range(m.first_row, m.first_col, m.last_row, m.last_col, "", formats(m.style))
         write_value(ws, m.first_row, m.first_col, m.value, formats(m.style))
@@ -192,16 +191,24 @@ def _validate(ws: Any, v: Validation) -> None:
         raise RuntimeError(f"data validation at {where} refused by xlsxwriter: {rule}")
 
 
-def _writer(ws: Any) -> Any:
-    """Return `write_value` for one worksheet, taking the common types (text, numbers) by their exact type."""
-    string, number, blank = ws.write_string, ws.write_number, ws.write_blank
+def _cells(ws: Any, cells: Sequence[Cell], formats: _Formats) -> None:
+    """Write cells, taking the common types (text, numbers, blanks) by their exact type.
 
-    def write(row: int, col: int, value: CellValue, fmt: Any) -> None:
+    The calls go to the writers beneath xlsxwriter's public ones, which only turn an `A1` reference
+    into a row and a column (every cell here has both), when this xlsxwriter has them.
+    """
+    string, number, blank = (getattr(ws, f"_write_{kind}", getattr(ws, f"write_{kind}"))
+                             for kind in ("string", "number", "blank"))
+    by_id = formats.by_id
+    for row, col, value, cell_style in cells:
+        # A format is found by its style object (most cells share a few), else by the style.
+        hit = by_id.get(id(cell_style))
+        fmt = hit[1] if hit is not None and hit[0] is cell_style else formats(cell_style)
         kind = type(value)
         if kind is str:
             string(row, col, value[:MAX_CELL_TEXT], fmt)
         elif kind is float:
-            if math.isfinite(value):  # type: ignore[arg-type]
+            if math.isfinite(value):
                 number(row, col, value, fmt)
             else:
                 blank(row, col, None, fmt)
@@ -211,8 +218,6 @@ def _writer(ws: Any) -> Any:
             blank(row, col, None, fmt)
         else:
             write_value(ws, row, col, value, fmt)
-
-    return write
 
 
 def write_value(ws: Any, row: int, col: int, value: CellValue, fmt: Any = None) -> None:

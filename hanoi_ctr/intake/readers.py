@@ -33,12 +33,12 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection
+from typing import TYPE_CHECKING, Collection
 
 import polars as pl
 
 from hanoi_ctr.declare.issues import Issue, printable
-from hanoi_ctr.intake import layout, sandbox, sheetxml
+from hanoi_ctr.intake import layout
 from hanoi_ctr.intake.columns import (
     INDICATOR_RAW,
     INDICATOR_REQUIRED,
@@ -49,6 +49,9 @@ from hanoi_ctr.intake.columns import (
     read_header,
 )
 from hanoi_ctr.settings import Settings
+
+if TYPE_CHECKING:
+    from hanoi_ctr.intake import sandbox, sheetxml
 
 __all__ = ["CELL_FACTS", "INDICATOR_RAW", "TASK_RAW", "HeaderRow", "RawFile", "csv_records", "read_file",
            "sha256_of"]
@@ -298,6 +301,8 @@ _TEMPLATE_POSITIONS = {layout.META_SHEET: [], **{sheet: [i for i, name in enumer
                                                                         (layout.TASK_SHEET, layout.TASK_COLUMNS))}}
 
 def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
+    from hanoi_ctr.intake import sandbox, sheetxml  # a check of CSV files never needs them
+
     limits = sheetxml.Limits(settings.max_uncompressed_bytes, settings.max_cells)
     try:
         with sandbox.Workbook(data, limits, settings.max_parse_memory_bytes, settings.max_parse_seconds,

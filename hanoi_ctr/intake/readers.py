@@ -300,6 +300,7 @@ _TEMPLATE_POSITIONS = {layout.META_SHEET: [], **{sheet: [i for i, name in enumer
                                                  for sheet, columns in ((layout.INDICATOR_SHEET, layout.INDICATOR_COLUMNS),
                                                                         (layout.TASK_SHEET, layout.TASK_COLUMNS))}}
 
+
 def _read_xlsx(raw: RawFile, data: bytes, settings: Settings) -> None:
     from hanoi_ctr.intake import sandbox, sheetxml  # a check of CSV files never needs them
 

@@ -40,6 +40,13 @@ class ReportInputs:
         """Return unit code → name for the units in force at the end of the period (agencies included)."""
         return dict(self.units().select("unit_code", "name_vi").iter_rows())
 
+    def units_on(self, day: date) -> pl.DataFrame:
+        """Return the units in force on a day with their levels (each program's matrix asks for the same days)."""
+        cache = self.__dict__.setdefault("_units_on", {})
+        if day not in cache:
+            cache[day] = with_levels(self.catalog.units_on(day))
+        return cache[day]
+
     def names_on(self, day: date) -> dict[str, str]:
         """Return unit code → name of the units in force on a day (a code reused in 2025 names two units)."""
         cache = self.__dict__.setdefault("_names", {})

@@ -16,7 +16,6 @@ from datetime import date
 
 import polars as pl
 
-from hanoi_ctr.catalog import with_levels
 from hanoi_ctr.declare import rules
 from hanoi_ctr.declare.tables import SHEETS
 from hanoi_ctr.periods import parse_period
@@ -289,7 +288,7 @@ def _matrix(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.Da
 def _matrix_on(b: SheetBuilder, inputs: ReportInputs, text: dict, indicators: pl.DataFrame,
                mine: pl.DataFrame, day: date, include_wards: bool, dated: bool) -> None:
     """Write the matrix of the units in force on `day`: the level under the city (and the wards)."""
-    units = with_levels(inputs.catalog.units_on(day))
+    units = inputs.units_on(day)
     under_city = units.filter(pl.col("parent_code") == inputs.catalog.city, pl.col("level") != "agency")
     top_level = "district" if (under_city["level"] == "district").any() else "ward"
     levels = [top_level] + (["ward"] if include_wards and top_level == "district" else [])

@@ -197,8 +197,8 @@ def _cells(ws: Any, cells: Sequence[Cell], formats: _Formats) -> None:
     The calls go to the writers beneath xlsxwriter's public ones, which only turn an `A1` reference
     into a row and a column (every cell here has both), when this xlsxwriter has them.
     """
-    string, number, blank = (getattr(ws, f"_write_{kind}", getattr(ws, f"write_{kind}"))
-                             for kind in ("string", "number", "blank"))
+    string, number, blank, moment = (getattr(ws, f"_write_{kind}", getattr(ws, f"write_{kind}"))
+                                     for kind in ("string", "number", "blank", "datetime"))
     by_id = formats.by_id
     for row, col, value, cell_style in cells:
         # A format is found by its style object (most cells share a few), else by the style.
@@ -216,6 +216,8 @@ def _cells(ws: Any, cells: Sequence[Cell], formats: _Formats) -> None:
             number(row, col, value, fmt)
         elif value is None:
             blank(row, col, None, fmt)
+        elif kind is datetime:
+            moment(row, col, value.replace(tzinfo=None), fmt)
         else:
             write_value(ws, row, col, value, fmt)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain, repeat
 from typing import Any, Mapping, NamedTuple, Sequence
 
 CellValue = str | int | float | bool | date | datetime | None
@@ -223,6 +224,24 @@ class SheetBuilder:
         new = tuple.__new__
         self.cells.extend(new(Cell, (row, col, value, cell_style))
                           for col, (value, cell_style) in enumerate(values, start=first_col))
+
+    def put_columns(self, first_row: int, columns: Sequence[tuple[Sequence[CellValue], Style | list[Style | None] | None]],
+                    first_col: int = 0) -> None:
+        """Place a block of cells given column by column, row after row from `first_row`: each column its
+        values and either one style for all of them or a list with a style per value. The cells are placed
+        in row order, as `put_row` row after row would, without a Python step per cell (a list sheet has
+        300,000)."""
+        if not columns:
+            return
+        height = len(columns[0][0])
+        if any(len(values) != height or isinstance(styles, list) and len(styles) != height for values, styles in columns):
+            raise ValueError("every column of a block holds as many values (and styles) as the first")
+        rows = range(first_row, first_row + height)
+        new = tuple.__new__
+        made = [map(new, repeat(Cell), zip(rows, repeat(col), values, styles if isinstance(styles, list)
+                                           else repeat(styles)))
+                for col, (values, styles) in enumerate(columns, start=first_col)]
+        self.cells.extend(chain.from_iterable(zip(*made)))
 
     def line(self, value: CellValue, cell_style: Style | None = None, span: int = 1, skip: int = 1) -> int:
         """Write a line of text at the current row (merged over `span` columns); return its row."""

@@ -15,7 +15,7 @@ aggregate, only its coverage.
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import timedelta
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -90,7 +90,15 @@ def hierarchy(catalog: Catalog, lasts: pl.Series, calendar: Calendar) -> pl.Data
     `_vt` (last day of the unit record). Agencies are not in the hierarchy.
     """
     ends = window_ends(lasts, calendar)
-    trees = {day: catalog.hierarchy_on(day) for day in ends["end_date"].unique().to_list()}
+    # Days between the same two dates on which units open or close share one tree: built once per stretch.
+    boundaries = _boundaries(catalog)
+    by_stretch: dict[int, pl.DataFrame] = {}
+    trees = {}
+    for day in ends["end_date"].unique().sort().to_list():
+        stretch = bisect_right(boundaries, day)
+        if stretch not in by_stretch:
+            by_stretch[stretch] = catalog.hierarchy_on(day)
+        trees[day] = by_stretch[stretch]
     records = catalog.units.select("unit_code", "valid_from", _vt=pl.col("valid_to").fill_null(LATEST))
     parts = []
     for last, day in ends.iter_rows():
@@ -111,10 +119,15 @@ def epochs(catalog: Catalog, lasts: list[int], calendar: Calendar) -> dict[int, 
     between the same two such dates share one set of units, so what is
     assigned need only be worked out once per stretch.
     """
-    units = catalog.units
-    boundaries = sorted(set(units["valid_from"].drop_nulls().to_list())
-                        | {d + timedelta(days=1) for d in units["valid_to"].drop_nulls().to_list()})
+    boundaries = _boundaries(catalog)
     return {last: bisect_right(boundaries, window(enclosing("quarter", last), calendar)[1]) for last in lasts}
+
+
+def _boundaries(catalog: Catalog) -> list[date]:
+    """Return the days on which some unit opens or stops being in force, in order."""
+    units = catalog.units
+    return sorted(set(units["valid_from"].drop_nulls().to_list())
+                  | {d + timedelta(days=1) for d in units["valid_to"].drop_nulls().to_list()})
 
 
 def expected(catalog: Catalog, bases: pl.DataFrame, calendar: Calendar) -> pl.DataFrame:

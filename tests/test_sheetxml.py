@@ -180,3 +180,13 @@ def test_the_command_starts_readers_ahead_only_for_workbooks_newer_than_the_arch
     os.utime(inbox / "b.xlsx", (future, future))
     _start_readers(inbox, settings)
     assert len(started) == 2
+
+
+def test_readers_that_cannot_start_ahead_leave_it_to_each_workbook(tmp_path, monkeypatch):
+    path = tmp_path / "clean.xlsx"
+    path.write_bytes(_workbook(_clean))
+    monkeypatch.setattr(sandbox.sys, "executable", str(tmp_path / "no-python"))
+    sandbox.prestart(345_678_901)  # nothing started, nothing raised
+    assert not sandbox._POOL._idle.get(345_678_901)
+    raw = read_file(path, Settings(max_parse_memory_bytes=345_678_901))
+    assert [i.code for i in raw.issues] == ["file-unreadable"]

@@ -252,7 +252,11 @@ class _Pool:
                 atexit.register(self.close)
                 self._closing_at_exit = True
         for _ in range(max(missing, 0)):
-            self.give(memory, _Child(memory))
+            try:
+                child = _Child(memory)
+            except OSError:  # a parser that cannot start is said for each workbook when it is read
+                return
+            self.give(memory, child)
 
     def give(self, memory: int, child: _Child) -> None:
         with self._lock:
@@ -267,7 +271,10 @@ class _Pool:
             children = [c for idle in self._idle.values() for c in idle]
             self._idle.clear()
         for child in children:
-            child.close() if child.used else child.kill()
+            if child.used:
+                child.close()
+            else:
+                child.kill()
 
 
 _POOL = _Pool()

@@ -117,7 +117,9 @@ def _case_library(args: argparse.Namespace) -> dict:
         out[f"{name}_files"] = batch.ledger.height
         if profiler is not None and name == "cold":
             profiler.stop()
-            Path(args.profile).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+            text = profiler.output_text(unicode=True, color=False, show_all=False)
+            # Places in the repository are named relative to it, as docs/profiles/ keeps them.
+            Path(args.profile).write_text(text.replace(f"{ROOT}/", ""))
     out["cells"] = workbook_cells(outputs.workbook)
     out["values"] = int(results.results.height)
     return out

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -172,6 +173,19 @@ def _start_flow(call: str, data: Path, log: Path, server: Server) -> subprocess.
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
+@contextmanager
+def _paused_rollup(data: Path, log: Path, server: Server) -> Iterator[tuple[httpx.Client, dict, subprocess.Popen]]:
+    """Start the quarterly rollup of 2024-Q3 awaiting the city's approval; yield a client of the server, the
+    paused run and the flow's process (stopped on the way out)."""
+    flow = _start_flow("quarterly_rollup(period='2024-Q3', ingest_inbox=False, await_approval=True, "
+                       "approval_timeout=120, poll_interval=1)", data, log, server)
+    try:
+        with httpx.Client(base_url=server.api, timeout=10) as client:
+            yield client, _wait("the paused rollup", lambda: _paused_run(client, ROLLUP), 90, flow, log), flow
+    finally:
+        _stop(flow)
+
+
 def _resume(client: httpx.Client, run_id: str, answer: dict) -> httpx.Response:
     """Resume a paused run with its input, again after a 503 (the server's database busy), as Prefect's
     own client does."""
@@ -209,22 +223,16 @@ def test_the_city_approves_a_draft_rollup_through_the_api(tmp_path, server):
 
     data = _archive(tmp_path / "data", {"001": 10, "002": 20})
     log = tmp_path / "flow.log"
-    flow = _start_flow("quarterly_rollup(period='2024-Q3', ingest_inbox=False, await_approval=True, "
-                       "approval_timeout=120, poll_interval=1)", data, log, server)
-    try:
-        with httpx.Client(base_url=server.api, timeout=10) as client:
-            paused = _wait("the paused rollup", lambda: _paused_run(client, ROLLUP), 90, flow, log)
-            assert set(paused["schema"]["properties"]) >= {"decision", "note", "by"}
-            draft = data / "output" / "draft" / "rollup-2024-Q3.xlsx"
-            final = data / "output" / "rollup-2024-Q3.xlsx"
-            assert draft.is_file() and not final.exists()  # nothing final before the city decides
-            answer = {"decision": "approve", "note": "Đồng ý phát hành", "by": "Văn phòng Thành ủy"}
-            response = _resume(client, paused["id"], answer)
-            assert response.status_code in (200, 201) and response.json()["status"] == "ACCEPT", response.text
-            _finished(flow, log)
-            state = client.get(f"/flow_runs/{paused['id']}").json()["state"]["type"]
-    finally:
-        _stop(flow)
+    with _paused_rollup(data, log, server) as (client, paused, flow):
+        assert set(paused["schema"]["properties"]) >= {"decision", "note", "by"}
+        draft = data / "output" / "draft" / "rollup-2024-Q3.xlsx"
+        final = data / "output" / "rollup-2024-Q3.xlsx"
+        assert draft.is_file() and not final.exists()  # nothing final before the city decides
+        answer = {"decision": "approve", "note": "Đồng ý phát hành", "by": "Văn phòng Thành ủy"}
+        response = _resume(client, paused["id"], answer)
+        assert response.status_code in (200, 201) and response.json().get("status") == "ACCEPT", response.text
+        _finished(flow, log)
+        state = client.get(f"/flow_runs/{paused['id']}").json()["state"]["type"]
     assert state == "COMPLETED"
     assert final.is_file() and sha256_of(final.read_bytes()) == sha256_of(draft.read_bytes())  # same results
     entry = AuditLog(data / "archive").entries()[-1]
@@ -269,17 +277,11 @@ def test_a_draft_returned_by_the_city_stays_a_draft(tmp_path, server):
 
     data = _archive(tmp_path / "data", {"001": 10})
     log = tmp_path / "flow.log"
-    flow = _start_flow("quarterly_rollup(period='2024-Q3', ingest_inbox=False, await_approval=True, "
-                       "approval_timeout=120, poll_interval=1)", data, log, server)
-    try:
-        with httpx.Client(base_url=server.api, timeout=10) as client:
-            paused = _wait("the paused rollup", lambda: _paused_run(client, ROLLUP), 90, flow, log)
-            answer = {"decision": "return", "note": "Chờ số liệu quận Hoàn Kiếm", "by": "Văn phòng Thành ủy"}
-            assert _resume(client, paused["id"], answer).json().get("status") == "ACCEPT"
-            _finished(flow, log)
-            state = client.get(f"/flow_runs/{paused['id']}").json()["state"]
-    finally:
-        _stop(flow)
+    with _paused_rollup(data, log, server) as (client, paused, flow):
+        answer = {"decision": "return", "note": "Chờ số liệu quận Hoàn Kiếm", "by": "Văn phòng Thành ủy"}
+        assert _resume(client, paused["id"], answer).json().get("status") == "ACCEPT"
+        _finished(flow, log)
+        state = client.get(f"/flow_runs/{paused['id']}").json()["state"]
     assert (state["type"], state["name"]) == ("COMPLETED", "Returned")
     assert "Chờ số liệu quận Hoàn Kiếm" in state["message"]
     assert (data / "output" / "draft" / "rollup-2024-Q3.xlsx").is_file()

@@ -240,23 +240,27 @@ class _Pool:
                 child = idle.pop()
                 if child.process.poll() is None:
                     return child
-            if not self._closing_at_exit:  # registered on first use: importing starts nothing
-                atexit.register(self.close)
-                self._closing_at_exit = True
+            self._close_at_exit()
         return _Child(memory)
 
     def prestart(self, memory: int, count: int) -> None:
         with self._lock:
             missing = count - sum(c.process.poll() is None for c in self._idle.get(memory, []))
-            if missing > 0 and not self._closing_at_exit:
-                atexit.register(self.close)
-                self._closing_at_exit = True
+            if missing > 0:
+                self._close_at_exit()
         for _ in range(max(missing, 0)):
             try:
                 child = _Child(memory)
             except OSError:  # a parser that cannot start is said for each workbook when it is read
                 return
             self.give(memory, child)
+
+    def _close_at_exit(self) -> None:
+        """Have the children closed at exit (under the lock): registered when the first is started, so
+        that importing starts nothing."""
+        if not self._closing_at_exit:
+            atexit.register(self.close)
+            self._closing_at_exit = True
 
     def give(self, memory: int, child: _Child) -> None:
         with self._lock:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 import polars as pl
 
-from hanoi_ctr.catalog import Catalog, with_levels
+from hanoi_ctr.catalog import Catalog
 from hanoi_ctr.engine.results import Results
 from hanoi_ctr.periods import TIMEZONE, parse_period, window
 from hanoi_ctr.settings import Settings
@@ -44,14 +44,14 @@ class ReportInputs:
         """Return the units in force on a day with their levels (each program's matrix asks for the same days)."""
         cache = self.__dict__.setdefault("_units_on", {})
         if day not in cache:
-            cache[day] = with_levels(self.catalog.units_on(day))
+            cache[day] = self.catalog.units_on(day)
         return cache[day]
 
     def names_on(self, day: date) -> dict[str, str]:
         """Return unit code → name of the units in force on a day (a code reused in 2025 names two units)."""
         cache = self.__dict__.setdefault("_names", {})
         if day not in cache:
-            cache[day] = dict(self.catalog.units_on(day).select("unit_code", "name_vi").iter_rows())
+            cache[day] = dict(self.units_on(day).select("unit_code", "name_vi").iter_rows())
         return cache[day]
 
     def name_at(self, code: str | None, period: str | None) -> str | None:
@@ -72,7 +72,7 @@ class ReportInputs:
 
     def unit_levels(self) -> dict[str, str]:
         """Return unit code → level for the units in force at the end of the period."""
-        return dict(with_levels(self.units()).select("unit_code", "level").iter_rows())
+        return dict(self.units().select("unit_code", "level").iter_rows())
 
 
 def hanoi_time(moment: datetime | None) -> datetime | None:
@@ -86,6 +86,11 @@ def hanoi_time(moment: datetime | None) -> datetime | None:
         return None
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)  # stored in UTC
     return aware.astimezone(TIMEZONE).replace(tzinfo=None)
+
+
+def hanoi_times(column: str) -> pl.Expr:
+    """Return a column of instants as `hanoi_time` returns each: Hanoi wall-clock time, without a zone."""
+    return pl.col(column).dt.convert_time_zone(TIMEZONE.key).dt.replace_time_zone(None)
 
 
 def generation_date(now: datetime | None = None) -> date:

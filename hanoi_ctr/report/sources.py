@@ -18,8 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from hanoi_ctr.declare import rules
-from hanoi_ctr.periods import TIMEZONE
-from hanoi_ctr.report.inputs import ReportInputs
+from hanoi_ctr.report.inputs import ReportInputs, hanoi_times
 from hanoi_ctr.report.review import NOT_APPROVED, not_approved
 from hanoi_ctr.report.sheets import finish_list, list_sheet
 from hanoi_ctr.report.styles import (
@@ -58,16 +57,17 @@ def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
         b.put(top, c, label, HEADER)
     set_widths(b, "sheet_sources")
     plain = style(border=1, num_format="#,##0.##", valign="vcenter")
-    shown = sources.head(SOURCE_ROWS).with_columns(_received_hanoi=_hanoi_time("received_at"))
-    c = {name: shown[name].to_list() for name in shown.columns}
-    n = shown.height
+    shown = sources.head(SOURCE_ROWS).with_columns(_received_hanoi=hanoi_times("received_at"))
+    c = {name: shown[name].to_list() for name in (
+        "indicator_code", "unit_code", "unit_level", "parent_code", "value_period", "value", "numerator",
+        "denominator", "no_data_marker", "file_name", "sheet", "row", "received_at", "_received_hanoi",
+        "replaced_value", "replaced_file")}
     # A row's styles follow from its indicator, whether it is a revision and whether it is approved.
-    kinds: dict[tuple[str, bool, bool], tuple[bool, Style, Style, Style]] = {}
     revised = [v is not None or f is not None for v, f in zip(c["replaced_value"], c["replaced_file"])]
     pending = [not_approved(inputs, u, p, r) for u, p, r in zip(c["unit_code"], c["value_period"], c["received_at"])]
-    for key in set(zip(c["indicator_code"], revised, pending)):
-        kinds[key] = _row_styles(indicators.get(key[0]), key[1], key[2], plain)
-    styles = [kinds[key] for key in zip(c["indicator_code"], revised, pending)]
+    keys = list(zip(c["indicator_code"], revised, pending))
+    kinds = {key: _row_styles(indicators.get(key[0]), key[1], key[2], plain) for key in set(keys)}
+    styles = [kinds[key] for key in keys]
     percent = [s[0] for s in styles]
     columns = [
         (c["indicator_code"], TEXT), (c["unit_code"], TEXT),
@@ -81,18 +81,13 @@ def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
         (c["replaced_file"], [s[3] for s in styles]),
     ] + ([([text["approved"][not p] for p in pending], TEXT)] if inputs.review is not None else [])
     b.put_columns(top + 1, columns)
-    row = top + n
+    row = top + shown.height
     b.row = row + 2
     if sources.height > SOURCE_ROWS:
         b.line(text["more_rows"].format(n=sources.height - SOURCE_ROWS, file=f"values-{period}.parquet"), NOTE)
     b.line(text["sources_note"], NOTE)
     finish_list(b, text, top, row, len(labels), period, freeze_cols=2)
     return b.build()
-
-
-def _hanoi_time(column: str) -> pl.Expr:
-    """Return a column of instants (UTC) as Hanoi wall-clock time without a zone, as `hanoi_time` does."""
-    return pl.col(column).dt.convert_time_zone(TIMEZONE.key).dt.replace_time_zone(None)
 
 
 def _row_styles(ind: dict | None, revised: bool, pending: bool, plain: Style) -> tuple[bool, Style, Style, Style]:

@@ -56,6 +56,8 @@ def sources_sheet(inputs: ReportInputs, text: dict) -> Sheet:
     for c, label in enumerate(labels):
         b.put(top, c, label, HEADER)
     set_widths(b, "sheet_sources")
+    if inputs.review is not None:  # the approval column, wide enough for "Chưa phê duyệt" / "Not approved"
+        b.width(len(labels) - 1, 15)
     plain = style(border=1, num_format="#,##0.##", valign="vcenter")
     shown = sources.head(SOURCE_ROWS).with_columns(_received_hanoi=hanoi_times("received_at"))
     c = {name: shown[name].to_list() for name in (
